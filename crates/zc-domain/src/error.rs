@@ -1,0 +1,85 @@
+//! Errors carry a stable machine code plus a one-line human message that says what was wrong
+//! and what to do. The frontend and `--format json` receive `{code, message}`.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    InvalidUrl,
+    InvalidName,
+    InvalidMetadata,
+    InvalidKey,
+    DuplicateName,
+    NotFound,
+    KeyringUnavailable,
+    KeyMissing,
+    DataDir,
+    Database,
+    DiskFull,
+    Backend,
+    Io,
+    LogTampered,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::InvalidUrl => "invalid_url",
+            ErrorCode::InvalidName => "invalid_name",
+            ErrorCode::InvalidMetadata => "invalid_metadata",
+            ErrorCode::InvalidKey => "invalid_key",
+            ErrorCode::DuplicateName => "duplicate_name",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::KeyringUnavailable => "keyring_unavailable",
+            ErrorCode::KeyMissing => "key_missing",
+            ErrorCode::DataDir => "data_dir",
+            ErrorCode::Database => "database",
+            ErrorCode::DiskFull => "disk_full",
+            ErrorCode::Backend => "backend",
+            ErrorCode::Io => "io",
+            ErrorCode::LogTampered => "log_tampered",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ZcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+pub type ZcResult<T> = Result<T, ZcError>;
+
+impl ZcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        // One line, always: scripts parse stderr line by line.
+        let message = message.into().replace(['\n', '\r'], " ");
+        Self { code, message }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+    pub fn not_found(what: &str, name: &str) -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            format!("no {what} named '{name}'; `zc connection list` shows the names that exist"),
+        )
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+}
+
+impl fmt::Display for ZcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ZcError {}

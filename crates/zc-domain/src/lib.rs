@@ -1,0 +1,20 @@
+//! ZeroClient domain: types and rules with no I/O.
+//!
+//! Everything here is pure so it can be tested without a database, a network or a clock
+//! (time is passed in as milliseconds since the Unix epoch, read from a [`Clock`]).
+
+pub mod activity;
+pub mod clock;
+pub mod connection;
+pub mod error;
+pub mod probe;
+pub mod secret;
+pub mod status;
+pub mod timefmt;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use connection::{ConnectionKind, ConnectionSpec, ConnectionPatch};
+pub use error::{ErrorCode, ZcError, ZcResult};
+pub use probe::{FailureCategory, Outcome};
+pub use secret::{ApiKey, Sensitive};
+pub use status::{Status, StatusTracker, Transition};

@@ -1,0 +1,106 @@
+//! What one probe request observed.
+
+use serde::Serialize;
+
+/// Why a request failed. Stored as text in `request_metrics.outcome` and
+/// `connection_status_history.error_category`; the strings are a stable interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCategory {
+    Timeout,
+    ConnectionRefused,
+    ConnectionDropped,
+    Dns,
+    Tls,
+    Network,
+    Unauthorized,
+    Http4xx,
+    Http5xx,
+    InvalidResponse,
+    BodyTooLarge,
+    KeyMissing,
+}
+
+impl FailureCategory {
+    pub const ALL: [FailureCategory; 12] = [
+        Self::Timeout,
+        Self::ConnectionRefused,
+        Self::ConnectionDropped,
+        Self::Dns,
+        Self::Tls,
+        Self::Network,
+        Self::Unauthorized,
+        Self::Http4xx,
+        Self::Http5xx,
+        Self::InvalidResponse,
+        Self::BodyTooLarge,
+        Self::KeyMissing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::ConnectionRefused => "connection_refused",
+            Self::ConnectionDropped => "connection_dropped",
+            Self::Dns => "dns",
+            Self::Tls => "tls",
+            Self::Network => "network",
+            Self::Unauthorized => "unauthorized",
+            Self::Http4xx => "http_4xx",
+            Self::Http5xx => "http_5xx",
+            Self::InvalidResponse => "invalid_response",
+            Self::BodyTooLarge => "body_too_large",
+            Self::KeyMissing => "key_missing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Failures that say the path to the backend is broken (as opposed to the backend
+    /// answering badly). Only these can be explained by the console itself being offline.
+    pub fn is_network_level(self) -> bool {
+        matches!(
+            self,
+            Self::Timeout | Self::ConnectionRefused | Self::ConnectionDropped | Self::Dns | Self::Network
+        )
+    }
+}
+
+/// Outcome of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    Ok,
+    Failed(FailureCategory),
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed(c) => c.as_str(),
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        if s == "ok" {
+            Some(Outcome::Ok)
+        } else {
+            FailureCategory::parse(s).map(Outcome::Failed)
+        }
+    }
+}
+
+/// One raw metrics row: exactly one per request, never aggregated in storage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestMetric {
+    pub connection_id: i64,
+    /// When the request started, Unix ms.
+    pub at_ms: i64,
+    /// Time until the response was complete or the request failed, microseconds.
+    pub latency_us: i64,
+    pub http_status: Option<u16>,
+    pub request_bytes: i64,
+    pub response_bytes: i64,
+    pub outcome: Outcome,
+}
