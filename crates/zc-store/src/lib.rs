@@ -1,1 +1,155 @@
+//! ZeroClient's local SQLite cache, through sqlx.
+//!
+//! Invariants kept here:
+//! - WAL, foreign keys and a busy timeout are set on every connection.
+//! - Every audited change writes its activity-log row in the same transaction as the change.
+//! - Raw metrics are written in multi-row batches, one transaction per batch.
+//! - Transactions that read before they write start with `BEGIN IMMEDIATE`, so two processes
+//!   (a monitor and a CLI command) never fail with a busy snapshot.
+//! - No secret is ever stored here: API keys live in the OS keyring (zc-secrets).
 
+mod activity;
+mod connections;
+mod error;
+mod metrics;
+mod misc;
+
+pub use activity::Audit;
+pub use connections::{ConnectionRow, HistoryRow};
+pub use metrics::{ChartBucket, ChartSeries};
+pub use misc::{DeviceInfo, RetentionPolicy, RetentionReport, TableStats};
+
+use error::db_err;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use zc_domain::{Clock, ErrorCode, ZcError, ZcResult};
+
+pub const DB_FILE: &str = "zeroclient.db";
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> ZcResult<Store> {
+        prepare_data_dir(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            // sqlx does not turn WAL on by default; readers must not block the monitor's writes.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                ZcError::new(
+                    ErrorCode::DataDir,
+                    format!("cannot open the database {}: {e}; check the permissions of the data directory or pass --data-dir", path.display()),
+                )
+            })?;
+        let mut migrator = sqlx::migrate!("./migrations");
+        // Forward compatibility: a database migrated by a newer zc still opens here.
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await.map_err(|e| {
+            ZcError::new(ErrorCode::Database, format!("cannot bring the database schema up to date: {e}"))
+        })?;
+        let store = Store { pool, clock, path };
+        store.seed_defaults().await?;
+        Ok(store)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The pool, for benchmarks and tests that need raw SQL.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> ZcResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+    }
+
+    async fn seed_defaults(&self) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let install_id: String = {
+            let bytes: [u8; 16] = rand::random();
+            hex::encode(bytes)
+        };
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value, created_at, updated_at) VALUES ('install_id', ?, ?, ?)")
+            .bind(install_id)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for (kind, age) in misc::DEFAULT_RETENTION {
+            sqlx::query("INSERT OR IGNORE INTO retention_policies (data_kind, max_age_ms, created_at, updated_at) VALUES (?, ?, ?, ?)")
+                .bind(kind)
+                .bind(age)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query("INSERT OR IGNORE INTO activity_log_chain (id, anchor_seq, anchor_hash, head_seq, created_at, updated_at) VALUES (1, 0, ?, 0, ?, ?)")
+            .bind(zc_domain::activity::GENESIS_HASH)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// A random id for this database, used to namespace keyring entries so two data
+    /// directories on one machine never share keys.
+    pub async fn install_id(&self) -> ZcResult<String> {
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'install_id'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+}
+
+/// Creates the data directory and proves it is writable, with an error that says what to do.
+fn prepare_data_dir(dir: &Path) -> ZcResult<()> {
+    let fail = |what: &str, e: std::io::Error| {
+        ZcError::new(
+            ErrorCode::DataDir,
+            format!("the data directory {} {what} ({e}); fix its permissions or choose another with --data-dir / ZC_DATA_DIR", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    let probe = dir.join(".zc-write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| fail("is not writable", e))?;
+    let _ = std::fs::remove_file(&probe);
+    std::fs::read_dir(dir).map_err(|e| fail("is not readable", e))?;
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! Backend connections, their status history and access bookkeeping.
+
+use crate::activity::{Audit, append};
+use crate::error::{db_err, is_unique_violation};
+use crate::Store;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use zc_domain::connection::ConnectionSpec;
+use zc_domain::status::Transition;
+use zc_domain::{ConnectionKind, ErrorCode, Status, ZcError, ZcResult};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionRow {
+    pub id: i64,
+    #[serde(flatten)]
+    pub spec: ConnectionSpec,
+    pub status: Status,
+    pub status_since: i64,
+    pub last_contact_at: Option<i64>,
+    pub last_accessed_at: Option<i64>,
+    pub key_validated: Option<bool>,
+    pub key_last_validated_at: Option<i64>,
+    pub key_validation_error: Option<String>,
+    pub usage_count: i64,
+    pub last_used_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub at: i64,
+    pub from_status: Status,
+    pub to_status: Status,
+    pub error_category: Option<String>,
+    pub error_detail: Option<String>,
+    pub observer_offline: bool,
+}
+
+fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
+    ConnectionRow {
+        id: r.get("id"),
+        spec: ConnectionSpec {
+            name: r.get("name"),
+            url: r.get("url"),
+            kind: ConnectionKind::parse(r.get::<&str, _>("kind")).unwrap_or(ConnectionKind::Http),
+            metadata: r.get("metadata"),
+            interval_ms: r.get("probe_interval_ms"),
+            timeout_ms: r.get("probe_timeout_ms"),
+            confirm: r.get("confirm_count"),
+            degraded_ms: r.get("degraded_latency_ms"),
+            expect_status: r.get("expect_status"),
+            expect_keyword: r.get("expect_keyword"),
+            expect_json_field: r.get("expect_json_field"),
+        },
+        status: Status::parse(r.get::<&str, _>("status")).unwrap_or(Status::Unknown),
+        status_since: r.get("status_since"),
+        last_contact_at: r.get("last_contact_at"),
+        last_accessed_at: r.get("last_accessed_at"),
+        key_validated: r.get::<Option<i64>, _>("key_validated").map(|v| v != 0),
+        key_last_validated_at: r.get("key_last_validated_at"),
+        key_validation_error: r.get("key_validation_error"),
+        usage_count: r.get("usage_count"),
+        last_used_at: r.get("last_used_at"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+fn duplicate(name: &str) -> ZcError {
+    ZcError::new(
+        ErrorCode::DuplicateName,
+        format!("a connection named '{name}' already exists; choose another name or edit it with `zc connection edit {name}`"),
+    )
+}
+
+fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
+    serde_json::to_value(spec).unwrap_or_default()
+}
+
+impl Store {
+    pub async fn add_connection(&self, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query(
+            "INSERT INTO backend_connections (name, url, kind, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
+             degraded_latency_ms, expect_status, expect_keyword, expect_json_field, status, status_since, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
+        )
+        .bind(&spec.name)
+        .bind(&spec.url)
+        .bind(spec.kind.as_str())
+        .bind(&spec.metadata)
+        .bind(spec.interval_ms)
+        .bind(spec.timeout_ms)
+        .bind(spec.confirm)
+        .bind(spec.degraded_ms)
+        .bind(spec.expect_status)
+        .bind(&spec.expect_keyword)
+        .bind(&spec.expect_json_field)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        let id = match res {
+            Ok(r) => r.last_insert_rowid(),
+            Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
+            Err(e) => return Err(db_err(e)),
+        };
+        append(&mut tx, now, audit, "connection.add", &spec.name, json!({"id": id, "spec": spec_json(spec)})).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.connection_by_id(id).await
+    }
+
+    pub async fn list_connections(&self) -> ZcResult<Vec<ConnectionRow>> {
+        let rows = sqlx::query("SELECT * FROM backend_connections ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(row_to_connection).collect())
+    }
+
+    pub async fn connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        sqlx::query("SELECT * FROM backend_connections WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .map(|r| row_to_connection(&r))
+            .ok_or_else(|| ZcError::not_found("connection", name))
+    }
+
+    pub async fn connection_by_id(&self, id: i64) -> ZcResult<ConnectionRow> {
+        sqlx::query("SELECT * FROM backend_connections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .map(|r| row_to_connection(&r))
+            .ok_or_else(|| ZcError::not_found("connection", &format!("#{id}")))
+    }
+
+    /// Replaces a connection's settings. Monitoring state (status, history, metrics) is kept.
+    pub async fn update_connection(&self, id: i64, old_name: &str, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query(
+            "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
+             confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(&spec.name)
+        .bind(&spec.url)
+        .bind(&spec.metadata)
+        .bind(spec.interval_ms)
+        .bind(spec.timeout_ms)
+        .bind(spec.confirm)
+        .bind(spec.degraded_ms)
+        .bind(spec.expect_status)
+        .bind(&spec.expect_keyword)
+        .bind(&spec.expect_json_field)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await;
+        match res {
+            Ok(r) if r.rows_affected() == 1 => {}
+            Ok(_) => return Err(ZcError::not_found("connection", old_name)),
+            Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
+            Err(e) => return Err(db_err(e)),
+        }
+        append(&mut tx, now, audit, "connection.edit", old_name, json!({"id": id, "spec": spec_json(spec)})).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.connection_by_id(id).await
+    }
+
+    /// Deletes a connection with its history, metrics and widgets (cascade).
+    pub async fn remove_connection(&self, name: &str, audit: &Audit) -> ZcResult<ConnectionRow> {
+        let row = self.connection(name).await?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM backend_connections WHERE id = ?")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        append(&mut tx, now, audit, "connection.remove", name, json!({"id": row.id})).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(row)
+    }
+
+    /// A person looked at the connection (show, history, metrics, chart).
+    pub async fn touch_connection_access(&self, id: i64) -> ZcResult<()> {
+        sqlx::query("UPDATE backend_connections SET last_accessed_at = ? WHERE id = ?")
+            .bind(self.now())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Records that a key was stored (the key itself is not passed here and never can be).
+    /// Validation state resets: the new key has not been checked yet.
+    pub async fn record_key_set(&self, id: i64, name: &str, audit: &Audit) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE backend_connections SET key_validated = NULL, key_last_validated_at = NULL, key_validation_error = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        append(&mut tx, now, audit, "key.set", name, json!({"id": id})).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub async fn record_key_validation(&self, id: i64, name: &str, error: Option<&str>, audit: &Audit) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE backend_connections SET key_validated = ?, key_last_validated_at = ?, key_validation_error = ?, \
+             usage_count = usage_count + 1, last_used_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(error.is_none() as i64)
+        .bind(now)
+        .bind(error)
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        append(&mut tx, now, audit, "key.validate", name, json!({"id": id, "valid": error.is_none(), "error": error})).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Writes a confirmed status change and the connection's new status together.
+    pub async fn apply_transition(&self, id: i64, t: &Transition, detail: Option<&str>) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO connection_status_history (connection_id, at, from_status, to_status, error_category, error_detail, observer_offline, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(t.at_ms)
+        .bind(t.from.as_str())
+        .bind(t.to.as_str())
+        .bind(t.error_category.map(|c| c.as_str()))
+        .bind(detail)
+        .bind(t.observer_offline as i64)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("UPDATE backend_connections SET status = ?, status_since = ?, updated_at = ? WHERE id = ?")
+            .bind(t.to.as_str())
+            .bind(t.at_ms)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub async fn history(&self, id: i64, since_ms: i64, until_ms: i64) -> ZcResult<Vec<HistoryRow>> {
+        let rows = sqlx::query(
+            "SELECT at, from_status, to_status, error_category, error_detail, observer_offline FROM connection_status_history \
+             WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at, id",
+        )
+        .bind(id)
+        .bind(since_ms)
+        .bind(until_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| HistoryRow {
+                at: r.get(0),
+                from_status: Status::parse(r.get::<&str, _>(1)).unwrap_or(Status::Unknown),
+                to_status: Status::parse(r.get::<&str, _>(2)).unwrap_or(Status::Unknown),
+                error_category: r.get(3),
+                error_detail: r.get(4),
+                observer_offline: r.get::<i64, _>(5) != 0,
+            })
+            .collect())
+    }
+
+    /// The status in force at `at_ms` (from the last transition before it).
+    pub async fn status_at(&self, id: i64, at_ms: i64) -> ZcResult<(Status, bool)> {
+        let row = sqlx::query(
+            "SELECT to_status, observer_offline FROM connection_status_history WHERE connection_id = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(at_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(row
+            .map(|r| (Status::parse(r.get::<&str, _>(0)).unwrap_or(Status::Unknown), r.get::<i64, _>(1) != 0))
+            .unwrap_or((Status::Unknown, false)))
+    }
+}
