@@ -94,10 +94,13 @@ impl Station {
     }
 
     /// Closes the port and every open connection: clients see connection refused.
-    pub fn stop(&self) {
-        if let Some(task) = self.inner.accept_task.lock().unwrap().take() {
-            // Dropping the accept task drops its JoinSet, which aborts every connection.
+    pub async fn stop(&self) {
+        let task = self.inner.accept_task.lock().unwrap().take();
+        if let Some(task) = task {
+            // Dropping the accept task drops its listener and its JoinSet, which aborts every
+            // connection. Awaiting it makes the port closed by the time we return.
             task.abort();
+            let _ = task.await;
         }
     }
 
@@ -147,7 +150,7 @@ impl Station {
                     .iter()
                     .any(|f| f.kind == FaultKind::Outage && f.window.active_at(t));
                 if down && station.is_running() {
-                    station.stop();
+                    station.stop().await;
                 } else if !down && !station.is_running() {
                     let _ = station.restart().await;
                 }

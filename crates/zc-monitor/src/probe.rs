@@ -1,0 +1,268 @@
+//! One probe: one HTTP request, measured, read with a size cap, classified.
+
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+use zc_domain::probe::RequestMetric;
+use zc_domain::{ApiKey, ConnectionKind, ConnectionSpec, FailureCategory, Outcome};
+
+#[derive(Debug, Clone)]
+pub struct ProberConfig {
+    /// Bodies larger than this are cut off and classified `body_too_large`.
+    pub max_body_bytes: usize,
+    pub connect_timeout: Duration,
+}
+
+impl Default for ProberConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 1024 * 1024, connect_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// What one probe saw.
+#[derive(Debug, Clone)]
+pub struct ProbeResult {
+    /// None when no request was sent (no key in the keyring).
+    pub metric: Option<RequestMetric>,
+    pub outcome: Outcome,
+    pub latency_ms: i64,
+    /// Why it failed, for the status history. Never contains a key.
+    pub detail: Option<String>,
+}
+
+/// The shared HTTP client. Clone is cheap (reqwest's client is reference-counted).
+#[derive(Clone)]
+pub struct Prober {
+    client: reqwest::Client,
+    config: ProberConfig,
+}
+
+pub const STATION_POINTS_PATH: &str = "/api/v1/points";
+pub const STATION_HEALTH_PATH: &str = "/api/v1/health";
+
+impl Prober {
+    pub fn new(config: ProberConfig) -> Self {
+        // reqwest is built without a bundled crypto provider; install ring once for TLS.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(4)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .user_agent(concat!("ZeroClient/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client configuration is static and valid");
+        Self { client, config }
+    }
+
+    pub fn probe_url(spec: &ConnectionSpec) -> String {
+        match spec.kind {
+            ConnectionKind::Http => spec.url.clone(),
+            ConnectionKind::Station => format!("{}{}", spec.url.trim_end_matches('/'), STATION_POINTS_PATH),
+        }
+    }
+
+    /// Probes a connection. `at_ms` is the clock's time when the probe starts.
+    pub async fn probe(&self, id: i64, spec: &ConnectionSpec, key: Option<&ApiKey>, at_ms: i64) -> ProbeResult {
+        if spec.kind == ConnectionKind::Station && key.is_none() {
+            return ProbeResult {
+                metric: None,
+                outcome: Outcome::Failed(FailureCategory::KeyMissing),
+                latency_ms: 0,
+                detail: Some(format!("no API key in the keyring; set one with `zc key set {}`", spec.name)),
+            };
+        }
+        let url = Self::probe_url(spec);
+        let (outcome, http_status, req_bytes, resp_bytes, detail, latency) =
+            self.request(&url, spec, key, Duration::from_millis(spec.timeout_ms as u64)).await;
+        let latency_us = latency.as_micros() as i64;
+        ProbeResult {
+            metric: Some(RequestMetric {
+                connection_id: id,
+                at_ms,
+                latency_us,
+                http_status,
+                request_bytes: req_bytes,
+                response_bytes: resp_bytes,
+                outcome,
+            }),
+            outcome,
+            latency_ms: latency_us / 1000,
+            detail,
+        }
+    }
+
+    /// Checks a key against a station's health endpoint: `Ok(())` when accepted, otherwise the
+    /// category and a reason.
+    pub async fn check_key(&self, spec: &ConnectionSpec, key: &ApiKey) -> Result<(), (FailureCategory, String)> {
+        let url = format!("{}{}", spec.url.trim_end_matches('/'), STATION_HEALTH_PATH);
+        let mut health = spec.clone();
+        health.kind = ConnectionKind::Http;
+        health.expect_status = 200;
+        let (outcome, _, _, _, detail, _) =
+            self.request(&url, &health, Some(key), Duration::from_millis(spec.timeout_ms as u64)).await;
+        match outcome {
+            Outcome::Ok => Ok(()),
+            Outcome::Failed(c) => Err((c, detail.unwrap_or_default())),
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn request(
+        &self,
+        url: &str,
+        spec: &ConnectionSpec,
+        key: Option<&ApiKey>,
+        deadline: Duration,
+    ) -> (Outcome, Option<u16>, i64, i64, Option<String>, Duration) {
+        let mut req = self.client.get(url).timeout(deadline).header("accept", "application/json");
+        // Request size as sent on the wire, approximately: request line, Host and our headers.
+        let mut req_bytes = (url.len() + 64 + 40 + 30) as i64;
+        if let Some(k) = key {
+            req = req.header("x-api-key", k.expose().as_str());
+            req_bytes += 13 + k.expose().len() as i64;
+        }
+        let started = Instant::now();
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let (c, d) = classify(&e);
+                return (Outcome::Failed(c), None, req_bytes, 0, Some(d), started.elapsed());
+            }
+        };
+        let status = resp.status().as_u16();
+        let head_bytes: i64 = resp.headers().iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as i64).sum::<i64>() + 17;
+        let mut body = Vec::new();
+        let cap = self.config.max_body_bytes;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > cap {
+                        let read = (body.len() + chunk.len()) as i64;
+                        // Dropping the response closes the connection: the rest is never read.
+                        return (
+                            Outcome::Failed(FailureCategory::BodyTooLarge),
+                            Some(status),
+                            req_bytes,
+                            head_bytes + read,
+                            Some(format!("the response body exceeded the {cap}-byte limit")),
+                            started.elapsed(),
+                        );
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let (c, d) = classify(&e);
+                    let c = if c == FailureCategory::Network { FailureCategory::ConnectionDropped } else { c };
+                    return (Outcome::Failed(c), Some(status), req_bytes, head_bytes + body.len() as i64, Some(d), started.elapsed());
+                }
+            }
+        }
+        let latency = started.elapsed();
+        let resp_bytes = head_bytes + body.len() as i64;
+        let verdict = judge(spec, status, &body);
+        let (outcome, detail) = match verdict {
+            Ok(()) => (Outcome::Ok, None),
+            Err((c, d)) => (Outcome::Failed(c), Some(d)),
+        };
+        (outcome, Some(status), req_bytes, resp_bytes, detail, latency)
+    }
+}
+
+/// Decides whether a complete answer is healthy.
+fn judge(spec: &ConnectionSpec, status: u16, body: &[u8]) -> Result<(), (FailureCategory, String)> {
+    let expected = match spec.kind {
+        ConnectionKind::Station => 200,
+        ConnectionKind::Http => spec.expect_status as u16,
+    };
+    if status != expected {
+        let c = match status {
+            401 | 403 => FailureCategory::Unauthorized,
+            500..=599 => FailureCategory::Http5xx,
+            400..=499 => FailureCategory::Http4xx,
+            _ => FailureCategory::InvalidResponse,
+        };
+        return Err((c, format!("HTTP {status}, expected {expected}")));
+    }
+    match spec.kind {
+        ConnectionKind::Station => check_station_points(body),
+        ConnectionKind::Http => {
+            if let Some(kw) = spec.expect_keyword.as_deref()
+                && !String::from_utf8_lossy(body).contains(kw)
+            {
+                return Err((FailureCategory::InvalidResponse, format!("the response does not contain '{kw}'")));
+            }
+            if let Some(field) = spec.expect_json_field.as_deref() {
+                let v: serde_json::Value = serde_json::from_slice(body)
+                    .map_err(|e| (FailureCategory::InvalidResponse, format!("the response is not JSON ({e})")))?;
+                let pointer = if field.starts_with('/') { field.to_owned() } else { format!("/{}", field.replace('.', "/")) };
+                if v.pointer(&pointer).is_none() {
+                    return Err((FailureCategory::InvalidResponse, format!("the JSON response has no field '{field}'")));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The Station API's points document: `{"station": str, "points": [{id, value, unit, quality, timestamp}]}`.
+fn check_station_points(body: &[u8]) -> Result<(), (FailureCategory, String)> {
+    let bad = |why: String| (FailureCategory::InvalidResponse, why);
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| bad(format!("the station sent invalid JSON ({e})")))?;
+    let points = v.get("points").and_then(|p| p.as_array()).ok_or_else(|| bad("the station's answer has no 'points' list".into()))?;
+    for (i, p) in points.iter().enumerate() {
+        let ok = p.get("id").is_some_and(|x| x.is_string())
+            && p.get("value").is_some_and(|x| x.is_number())
+            && p.get("unit").is_some_and(|x| x.is_string())
+            && p.get("quality").is_some_and(|x| x.is_string())
+            && p.get("timestamp").is_some_and(|x| x.is_string());
+        if !ok {
+            return Err(bad(format!("data point {i} lacks id, value, unit, quality or timestamp")));
+        }
+    }
+    Ok(())
+}
+
+/// Classifies a transport error by walking its source chain.
+pub fn classify(e: &reqwest::Error) -> (FailureCategory, String) {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    let mut category = None;
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        if category.is_none() {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind::*;
+                category = match io.kind() {
+                    ConnectionRefused => Some(FailureCategory::ConnectionRefused),
+                    ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof => Some(FailureCategory::ConnectionDropped),
+                    TimedOut => Some(FailureCategory::Timeout),
+                    HostUnreachable | NetworkUnreachable | NetworkDown | AddrNotAvailable => Some(FailureCategory::Network),
+                    _ => None,
+                };
+            } else if s.downcast_ref::<rustls::Error>().is_some() {
+                category = Some(FailureCategory::Tls);
+            }
+        }
+        source = s.source();
+    }
+    let lower = text.to_ascii_lowercase();
+    let category = if e.is_timeout() {
+        FailureCategory::Timeout
+    } else if let Some(c) = category {
+        c
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+        FailureCategory::Dns
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        FailureCategory::Tls
+    } else if lower.contains("connection closed before message completed") || lower.contains("incomplete") || lower.contains("connection reset") {
+        FailureCategory::ConnectionDropped
+    } else if lower.contains("invalid") && (lower.contains("http") || lower.contains("header") || lower.contains("status")) {
+        FailureCategory::InvalidResponse
+    } else {
+        FailureCategory::Network
+    };
+    (category, text.chars().take(300).collect())
+}
