@@ -1,1 +1,288 @@
+//! ZeroClient's application API: the command bodies. The `zc` CLI and the desktop shell both
+//! call these and only adapt input and output; nothing here knows about terminals or windows.
 
+mod platform;
+mod reports;
+
+pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
+pub use reports::*;
+
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use zc_domain::connection::ConnectionPatch;
+use zc_domain::status::{downtime_ms, spans};
+use zc_domain::{ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
+use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunStats};
+use zc_secrets::Keyring;
+use zc_store::{Audit, ConnectionRow, Store};
+
+pub use zc_domain;
+pub use zc_monitor;
+pub use zc_store;
+
+/// One opened data directory, acting as one user on one device.
+pub struct App {
+    store: Store,
+    audit: Audit,
+    install_id: String,
+    data_dir: PathBuf,
+    open_ms: u128,
+}
+
+impl App {
+    /// Opens the data directory (creating it), records this device's metadata and the actor.
+    pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> ZcResult<App> {
+        let started = Instant::now();
+        let store = Store::open(data_dir, clock).await?;
+        let device_id = store.upsert_device(&device_info()).await?;
+        let install_id = store.install_id().await?;
+        let open_ms = started.elapsed().as_millis();
+        Ok(App {
+            store,
+            audit: Audit { actor: format!("local:{}", os_user()), device_id: Some(device_id) },
+            install_id,
+            data_dir: data_dir.to_owned(),
+            open_ms,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+    pub fn audit(&self) -> &Audit {
+        &self.audit
+    }
+
+    fn now(&self) -> i64 {
+        self.store.now()
+    }
+
+    fn keyring(&self) -> ZcResult<Keyring> {
+        Keyring::new()
+    }
+
+    fn account(&self, id: i64) -> String {
+        Keyring::account(&self.install_id, id)
+    }
+
+    // ---- connections ----
+
+    pub async fn add_connection(&self, spec: ConnectionSpec) -> ZcResult<ConnectionRow> {
+        let spec = spec.validate()?;
+        self.store.add_connection(&spec, &self.audit).await
+    }
+
+    pub async fn list_connections(&self) -> ZcResult<Vec<ConnectionRow>> {
+        self.store.list_connections().await
+    }
+
+    pub async fn show_connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        let row = self.store.connection(name).await?;
+        self.store.touch_connection_access(row.id).await?;
+        Ok(row)
+    }
+
+    pub async fn edit_connection(&self, name: &str, patch: ConnectionPatch) -> ZcResult<ConnectionRow> {
+        let row = self.store.connection(name).await?;
+        let spec = patch.apply(row.spec.clone())?;
+        self.store.update_connection(row.id, name, &spec, &self.audit).await
+    }
+
+    /// Removes the connection and its key. The key goes first: if the keyring cannot be reached
+    /// nothing is removed, so no key is ever orphaned.
+    pub async fn remove_connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        let row = self.store.connection(name).await?;
+        if row.spec.kind == ConnectionKind::Station {
+            self.keyring()?.delete(&self.account(row.id)).await?;
+        }
+        self.store.remove_connection(name, &self.audit).await
+    }
+
+    // ---- keys ----
+
+    /// Stores the key in the OS keyring (never anywhere else) and records that it changed.
+    pub async fn set_key(&self, name: &str, key: ApiKey) -> ZcResult<()> {
+        let row = self.store.connection(name).await?;
+        let keyring = self.keyring()?;
+        keyring.set(&self.account(row.id), &key).await?;
+        self.store.record_key_set(row.id, name, &self.audit).await
+    }
+
+    /// Validates the stored key against the backend and records the result.
+    pub async fn check_key(&self, name: &str) -> ZcResult<KeyCheck> {
+        let row = self.store.connection(name).await?;
+        if row.spec.kind != ConnectionKind::Station {
+            return Err(ZcError::invalid(format!("'{name}' is an http connection; only station connections use API keys")));
+        }
+        let key = self.keyring()?.get(&self.account(row.id)).await?.ok_or_else(|| {
+            ZcError::new(ErrorCode::KeyMissing, format!("'{name}' has no key in the keyring; set one with `zc key set {name}`"))
+        })?;
+        let prober = Prober::new(ProberConfig::default());
+        let result = prober.check_key(&row.spec, &key).await;
+        let error = result.as_ref().err().map(|(c, d)| format!("{}: {d}", c.as_str()));
+        self.store.record_key_validation(row.id, name, error.as_deref(), &self.audit).await?;
+        Ok(KeyCheck { connection: name.to_owned(), valid: error.is_none(), checked_at: self.now(), error })
+    }
+
+    // ---- status, history, metrics ----
+
+    pub async fn status(&self) -> ZcResult<Vec<ConnectionRow>> {
+        self.store.list_connections().await
+    }
+
+    pub async fn history(&self, name: &str, since_ms: i64, until_ms: Option<i64>) -> ZcResult<HistoryReport> {
+        let row = self.show_connection(name).await?;
+        let until = until_ms.unwrap_or_else(|| self.now());
+        let rows = self.store.history(row.id, since_ms, until).await?;
+        let (initial, initial_obs) = self.store.status_at(row.id, since_ms).await?;
+        let points: Vec<(i64, Status, bool)> = rows.iter().map(|r| (r.at, r.to_status, r.observer_offline)).collect();
+        let mut sp = spans(initial, &points, since_ms, until);
+        if let Some(first) = sp.first_mut()
+            && first.from_ms == since_ms
+        {
+            first.observer_offline = initial_obs && first.status == Status::Unknown;
+        }
+        let unknown = sp.iter().filter(|s| s.status == Status::Unknown).map(|s| s.to_ms - s.from_ms).sum();
+        Ok(HistoryReport {
+            connection: name.to_owned(),
+            since: since_ms,
+            until,
+            downtime_ms: downtime_ms(&sp),
+            unknown_ms: unknown,
+            transitions: rows,
+            spans: sp,
+        })
+    }
+
+    pub async fn metrics(&self, name: &str, since_ms: i64, limit: i64) -> ZcResult<Vec<zc_domain::probe::RequestMetric>> {
+        let row = self.show_connection(name).await?;
+        self.store.metrics(row.id, since_ms, self.now() + 1, limit).await
+    }
+
+    /// Renders latency with status bands to PNG or SVG and records the export.
+    pub async fn chart(&self, name: &str, since_ms: i64, until_ms: Option<i64>, out: &Path, width: u32, height: u32) -> ZcResult<ChartReport> {
+        zc_chart::Format::from_path(out)?;
+        if !(200..=8000).contains(&width) || !(150..=8000).contains(&height) {
+            return Err(ZcError::invalid("chart size must be 200-8000 x 150-8000 pixels"));
+        }
+        let row = self.show_connection(name).await?;
+        let until = until_ms.unwrap_or_else(|| self.now());
+        if until <= since_ms {
+            return Err(ZcError::invalid("the chart window is empty: --since must be before --until"));
+        }
+        let columns = zc_chart::plot_columns(width);
+        let series = self.store.chart_series(row.id, since_ms, until, columns).await?;
+        let bands = self.history(name, since_ms, Some(until)).await?.spans;
+        let input = zc_domain::chart::ChartInput { title: name.to_owned(), series, bands };
+        let input_for_render = input.clone();
+        let out_buf = out.to_owned();
+        // Rasterising is CPU work: keep it off the async threads.
+        tokio::task::spawn_blocking(move || zc_chart::render(&input_for_render, &out_buf, width, height))
+            .await
+            .map_err(|_| ZcError::internal("the chart renderer stopped"))??;
+        self.store
+            .record_activity(&self.audit, "export.chart", name, json!({"file": out.display().to_string(), "samples": input.series.samples}))
+            .await?;
+        Ok(ChartReport {
+            connection: name.to_owned(),
+            file: out.display().to_string(),
+            samples: input.series.samples,
+            columns_drawn: input.series.buckets.len() as i64,
+        })
+    }
+
+    // ---- activity log ----
+
+    pub async fn log(&self, since_ms: i64, limit: i64) -> ZcResult<Vec<zc_domain::activity::ActivityEntry>> {
+        self.store.activity_since(since_ms, limit).await
+    }
+
+    pub async fn verify_log(&self) -> ZcResult<zc_domain::activity::VerifyReport> {
+        self.store.verify_activity().await
+    }
+
+    /// Records an action that the store did not already record (exports done by the caller).
+    pub async fn record(&self, action: &str, resource: &str, metadata: serde_json::Value) -> ZcResult<()> {
+        self.store.record_activity(&self.audit, action, resource, metadata).await.map(|_| ())
+    }
+
+    // ---- maintenance and health ----
+
+    pub async fn maintenance(&self) -> ZcResult<zc_store::RetentionReport> {
+        let report = self.store.apply_retention().await?;
+        self.store.record_activity(&self.audit, "maintenance.retention", "local", serde_json::to_value(&report).unwrap_or_default()).await?;
+        Ok(report)
+    }
+
+    pub async fn doctor(&self) -> ZcResult<DoctorReport> {
+        let keyring = match Keyring::new() {
+            Ok(k) => k.check_available().await.map(|_| "reachable".to_owned()).map_err(|e| e.message),
+            Err(e) => Err(e.message),
+        };
+        let started = Instant::now();
+        let conns = self.store.list_connections().await?;
+        let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let integrity = self.store.integrity_check().await?;
+        let tables = self.store.table_stats().await?;
+        let db_file_bytes = ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(format!("{}{s}", self.store.path().display())).ok())
+            .map(|m| m.len())
+            .sum();
+        Ok(DoctorReport {
+            data_dir: self.data_dir.display().to_string(),
+            data_dir_writable: true,
+            keyring_ok: keyring.is_ok(),
+            keyring: keyring.unwrap_or_else(|e| e),
+            integrity,
+            connections: conns.len(),
+            open_ms: self.open_ms as f64,
+            cache_load_ms: load_ms,
+            db_file_bytes,
+            free_disk_bytes: free_disk_bytes(&self.data_dir),
+            tables,
+        })
+    }
+
+    // ---- monitor ----
+
+    /// Runs the monitor until `shutdown`, recording its start and stop in the activity log.
+    pub async fn monitor(
+        &self,
+        network: Arc<dyn NetworkObserver>,
+        config: MonitorConfig,
+        on_start: impl FnOnce(&Arc<Monitor>),
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> ZcResult<RunStats> {
+        let conns = self.store.list_connections().await?;
+        // Station connections need the keyring: say so up front instead of marking them all
+        // unauthorized.
+        let keyring = if conns.iter().any(|c| c.spec.kind == ConnectionKind::Station) {
+            let k = self.keyring()?;
+            k.check_available().await?;
+            Some(k)
+        } else {
+            Keyring::new().ok()
+        };
+        let monitor = Monitor::new(self.store.clone(), Prober::new(ProberConfig::default()), network, keyring, config).await?;
+        self.record("monitor.start", "local", json!({"connections": conns.len()})).await?;
+        on_start(&monitor);
+        let stats = monitor.run(shutdown).await?;
+        self.record("monitor.stop", "local", json!({"probes": stats.completed, "missed": stats.missed})).await?;
+        Ok(stats)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyCheck {
+    pub connection: String,
+    pub valid: bool,
+    pub checked_at: i64,
+    pub error: Option<String>,
+}

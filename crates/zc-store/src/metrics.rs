@@ -2,7 +2,7 @@
 
 use crate::Store;
 use crate::error::db_err;
-use serde::Serialize;
+pub use zc_domain::chart::{ChartBucket, ChartSeries};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use std::collections::HashMap;
 use zc_domain::probe::RequestMetric;
@@ -10,26 +10,6 @@ use zc_domain::{Outcome, ZcResult};
 
 /// Rows per INSERT statement: 10 bound values each keeps us far below SQLite's variable limit.
 const ROWS_PER_STATEMENT: usize = 1000;
-
-/// Min/max latency of the requests that fall in one pixel column.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ChartBucket {
-    pub column: i64,
-    pub min_latency_us: i64,
-    pub max_latency_us: i64,
-    pub count: i64,
-    pub failures: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChartSeries {
-    pub from_ms: i64,
-    pub to_ms: i64,
-    pub columns: i64,
-    pub buckets: Vec<ChartBucket>,
-    /// Raw samples behind the buckets (not points drawn).
-    pub samples: i64,
-}
 
 impl Store {
     /// Writes a batch of raw metrics in one transaction with multi-row INSERTs, and updates

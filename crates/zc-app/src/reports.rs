@@ -1,0 +1,40 @@
+//! Serializable results of the application API.
+
+use serde::Serialize;
+use zc_domain::status::StatusSpan;
+use zc_store::{HistoryRow, TableStats};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryReport {
+    pub connection: String,
+    pub since: i64,
+    pub until: i64,
+    /// Time offline or unauthorized. Unknown time (observer offline included) is not downtime.
+    pub downtime_ms: i64,
+    pub unknown_ms: i64,
+    pub transitions: Vec<HistoryRow>,
+    pub spans: Vec<StatusSpan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartReport {
+    pub connection: String,
+    pub file: String,
+    pub samples: i64,
+    pub columns_drawn: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub data_dir: String,
+    pub data_dir_writable: bool,
+    pub keyring_ok: bool,
+    pub keyring: String,
+    pub integrity: String,
+    pub connections: usize,
+    pub open_ms: f64,
+    pub cache_load_ms: f64,
+    pub db_file_bytes: u64,
+    pub free_disk_bytes: Option<u64>,
+    pub tables: Vec<TableStats>,
+}
