@@ -143,7 +143,18 @@ pub fn device_info() -> DeviceInfo {
 
 /// The operating-system user, the actor of local actions until central sign-in exists.
 pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())).unwrap_or_else(|| "unknown".into())
+    if let Some(u) = ["USER", "USERNAME", "LOGNAME"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
+        return u;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: getuid cannot fail.
+        format!("uid{}", unsafe { libc::getuid() })
+    }
+    #[cfg(not(unix))]
+    {
+        "unknown".into()
+    }
 }
 
 /// Bytes free for this user on the disk holding `path`.

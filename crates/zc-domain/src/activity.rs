@@ -41,12 +41,27 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at_ms: i64, actor: &str, device_id:
     hex::encode(h.finalize())
 }
 
-/// Keys whose values are never written to the activity log, whatever their nesting.
-fn is_secret_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
-    ["key", "secret", "token", "password", "passwd", "authorization", "credential"]
-        .iter()
-        .any(|s| k.contains(s))
+/// Whether a JSON field name names a secret: any of its words (split on `_`, `-`, `.` and
+/// camelCase) is one of these. `api_key`, `X-Api-Key` and `apiKey` match; `keyword` does not.
+pub fn is_secret_key(name: &str) -> bool {
+    const WORDS: [&str; 11] =
+        ["key", "apikey", "secret", "token", "password", "passwd", "pwd", "authorization", "credential", "credentials", "bearer"];
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ') || (c.is_ascii_uppercase() && prev_lower) {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        }
+    }
+    words.push(cur);
+    words.iter().any(|w| WORDS.contains(&w.as_str()))
 }
 
 /// Replaces the values of secret-looking keys with `"<redacted>"`.
@@ -132,10 +147,10 @@ mod tests {
 
     #[test]
     fn redacts_nested_secrets() {
-        let mut v = serde_json::json!({"api_key": "s3cret", "site": "n", "nested": {"Password": "p"}, "has_key": true});
+        let mut v = serde_json::json!({"api_key": "s3cret", "site": "n", "nested": {"Password": "p"}, "has_key": true, "expect_keyword": "up", "apiKey": "s3cret"});
         redact(&mut v);
         let s = v.to_string();
         assert!(!s.contains("s3cret") && !s.contains("\"p\""));
-        assert!(s.contains("\"site\":\"n\"") && s.contains("\"has_key\":true"));
+        assert!(s.contains("\"site\":\"n\"") && s.contains("\"has_key\":true") && s.contains("\"up\""));
     }
 }

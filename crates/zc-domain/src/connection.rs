@@ -176,7 +176,24 @@ pub fn validate_metadata(raw: &str) -> ZcResult<String> {
     if !value.is_object() {
         return Err(ZcError::new(ErrorCode::InvalidMetadata, "metadata must be a JSON object, such as '{\"site\":\"north\"}'"));
     }
+    if let Some(field) = secret_field(&value) {
+        // Metadata is stored in SQLite and copied to the activity log: no place for a secret.
+        return Err(ZcError::new(
+            ErrorCode::InvalidMetadata,
+            format!("metadata field '{field}' looks like a secret; metadata is stored in plain text, so keep keys in the keyring with `zc key set`"),
+        ));
+    }
     Ok(value.to_string())
+}
+
+fn secret_field(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if crate::activity::is_secret_key(k) && !v.is_boolean() { Some(k.clone()) } else { secret_field(v) }
+        }),
+        serde_json::Value::Array(items) => items.iter().find_map(secret_field),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +211,8 @@ mod tests {
         assert!(s("north-1", "http://127.0.0.1:80").is_ok());
         let mut spec = ConnectionSpec::new("a", "http://x", ConnectionKind::Http);
         spec.metadata = "{nope".into();
+        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
+        spec.metadata = r#"{"site":"n","auth":{"api_key":"x"}}"#.into();
         assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
         spec.metadata = "[1]".into();
         assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);

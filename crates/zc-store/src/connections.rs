@@ -75,8 +75,13 @@ fn duplicate(name: &str) -> ZcError {
     )
 }
 
+/// The spec as the activity log records it, with metadata as JSON so redaction reaches inside.
 fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
-    serde_json::to_value(spec).unwrap_or_default()
+    let mut v = serde_json::to_value(spec).unwrap_or_default();
+    if let Ok(meta) = serde_json::from_str::<serde_json::Value>(&spec.metadata) {
+        v["metadata"] = meta;
+    }
+    v
 }
 
 impl Store {

@@ -1,0 +1,173 @@
+//! `zc sim` and `zc demo`: simulated stations, and a full monitoring demo with no server.
+
+use crate::output::{Format, Table, emit};
+use crate::{shutdown_signal, ms_arg};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use zc_app::App;
+use zc_app::zc_domain::connection::ConnectionPatch;
+use zc_app::zc_domain::timefmt::rfc3339;
+use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, Status, ZcError, ZcResult};
+use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
+use zc_sim::{Fault, FaultKind, Latency, SimScript, Simulator, StationScript, Window};
+
+#[derive(Args)]
+pub struct SimArgs {
+    /// Number of healthy stations to serve (ignored with --script).
+    #[arg(long, default_value_t = 3)]
+    stations: usize,
+    /// First port; stations take consecutive ports (0: any free ports).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// JSON fault script (see docs/station-api.md).
+    #[arg(long)]
+    script: Option<PathBuf>,
+    /// Stop after this long (default: until Ctrl-C).
+    #[arg(long = "for", value_name = "DURATION")]
+    for_: Option<String>,
+}
+
+fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
+    if let Some(path) = &args.script {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot read the script {}: {e}", path.display())))?;
+        return serde_json::from_str(&text)
+            .map_err(|e| ZcError::invalid(format!("the script {} is not valid ({e}); see docs/station-api.md", path.display())));
+    }
+    if args.stations == 0 || args.stations > 10_000 {
+        return Err(ZcError::invalid("--stations must be between 1 and 10000"));
+    }
+    Ok(SimScript {
+        stations: (1..=args.stations)
+            .map(|i| {
+                let mut s = StationScript::new(&format!("station-{i}"), &format!("sim-key-{i}"));
+                s.port = if args.port == 0 { 0 } else { args.port.saturating_add(i as u16 - 1) };
+                s
+            })
+            .collect(),
+    })
+}
+
+pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
+    let script = load_script(args)?;
+    let sim = Simulator::start(script.stations)
+        .await
+        .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot open the simulator's ports ({e}); choose another --port")))?;
+    let mut t = Table::new(&["name", "url", "key"]);
+    let mut json = Vec::new();
+    for s in &sim.stations {
+        // Simulator keys are test fixtures, printed so they can be piped into `zc key set`.
+        t.row(vec![s.name(), s.url(), s.key()]);
+        json.push(serde_json::json!({"name": s.name(), "url": s.url(), "key": s.key()}));
+    }
+    emit(f, &t, &json);
+    let _ = std::io::stdout().flush();
+    shutdown_signal(ms_arg(&args.for_)?).await;
+    Ok(())
+}
+
+/// The three demo stations: one healthy, one that slows down and throws 5xx bursts, one with
+/// a recurring outage, so every status shows up within a couple of minutes.
+fn demo_stations(key: &str) -> Vec<StationScript> {
+    let w = |start_s: f64, duration_s: f64, every_s: f64| Window { start_s, duration_s: Some(duration_s), every_s: Some(every_s), probability: 1.0 };
+    let mut north = StationScript::new("demo-north", key);
+    north.latency = Latency::Normal { mean_ms: 25.0, stddev_ms: 6.0 };
+    let mut east = StationScript::new("demo-east", key);
+    east.latency = Latency::Spiky { base_ms: 60.0, spike_ms: 400.0, p: 0.1 };
+    east.faults = vec![
+        Fault { kind: FaultKind::Latency { latency: Latency::Fixed { ms: 1300.0 } }, window: w(15.0, 12.0, 90.0) },
+        Fault { kind: FaultKind::Http5xx { status: 503 }, window: w(50.0, 8.0, 90.0) },
+    ];
+    let mut west = StationScript::new("demo-west", key);
+    west.latency = Latency::Uniform { min_ms: 10.0, max_ms: 80.0 };
+    west.faults = vec![Fault { kind: FaultKind::Outage, window: w(30.0, 20.0, 60.0) }];
+    vec![north, east, west]
+}
+
+pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
+    // A fresh random key per run, set in the real keyring exactly as an admin would.
+    let key: String = (0..32).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand_index()])).collect();
+    let sim = Simulator::start(demo_stations(&key))
+        .await
+        .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
+    for st in &sim.stations {
+        let name = st.name();
+        let existing = app.store().connection(&name).await.ok();
+        match existing {
+            Some(_) => {
+                app.edit_connection(&name, ConnectionPatch { url: Some(st.url()), ..Default::default() }).await?;
+            }
+            None => {
+                let mut spec = ConnectionSpec::new(&name, &st.url(), ConnectionKind::Station);
+                spec.interval_ms = 1000;
+                spec.timeout_ms = 2000;
+                spec.confirm = 3;
+                spec.metadata = r#"{"site":"demo","simulated":true}"#.into();
+                app.add_connection(spec).await?;
+            }
+        }
+        app.set_key(&name, Sensitive::new(key.clone())).await?;
+    }
+    println!("ZeroClient demo: 3 simulated stations on loopback, probed every second.");
+    println!("data directory: {}   (Ctrl-C to stop)", app.data_dir().display());
+    let tty = std::io::stdout().is_terminal();
+    let names: Vec<String> = sim.stations.iter().map(|s| s.name()).collect();
+    app.monitor(
+        Arc::new(SystemNetwork),
+        MonitorConfig::default(),
+        move |m| {
+            let mut rx = m.subscribe();
+            tokio::spawn(async move {
+                let mut live: BTreeMap<String, (Status, i64, String)> =
+                    names.iter().map(|n| (n.clone(), (Status::Unknown, 0, "-".to_owned()))).collect();
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                loop {
+                    tokio::select! {
+                        ev = rx.recv() => match ev {
+                            Ok(MonitorEvent::Probed { name, outcome, latency_ms, .. }) => {
+                                if let Some(e) = live.get_mut(&name) { e.1 = latency_ms; e.2 = outcome.as_str().to_owned(); }
+                            }
+                            Ok(MonitorEvent::Transition { name, transition, detail, .. }) => {
+                                if let Some(e) = live.get_mut(&name) { e.0 = transition.to; }
+                                if !tty {
+                                    println!("{}  {name}  {} -> {}{}", rfc3339(transition.at_ms), transition.from.as_str(), transition.to.as_str(),
+                                        detail.map(|d| format!("  ({d})")).unwrap_or_default());
+                                }
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                            Err(_) => break,
+                        },
+                        _ = tick.tick() => {
+                            if tty {
+                                let mut out = String::from("\x1b[H\x1b[2J");
+                                out.push_str(&format!("ZeroClient demo  {}\n\n", rfc3339(zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock))));
+                                out.push_str(&format!("{:<12} {:<13} {:>10}  {}\n", "STATION", "STATUS", "LATENCY", "LAST PROBE"));
+                                for (n, (s, l, o)) in &live {
+                                    out.push_str(&format!("{n:<12} {:<13} {:>8}ms  {o}\n", s.as_str(), l));
+                                }
+                                out.push_str("\nCtrl-C to stop. Afterwards: zc history demo-west, zc metrics demo-east, zc chart demo-west --since 10m --out demo.png\n");
+                                print!("{out}");
+                                let _ = std::io::stdout().flush();
+                            }
+                        }
+                    }
+                }
+            });
+        },
+        shutdown_signal(for_ms),
+    )
+    .await?;
+    for n in sim.stations.iter().map(|s| s.name()) {
+        let row = app.store().connection(&n).await?;
+        println!("{n}: {} since {}", row.status.as_str(), rfc3339(row.status_since));
+    }
+    Ok(())
+}
+
+fn rand_index() -> usize {
+    use rand::Rng;
+    rand::rng().random_range(0..36)
+}
