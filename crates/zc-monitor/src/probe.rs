@@ -119,8 +119,21 @@ impl Prober {
         // Request size as sent on the wire, approximately: request line, Host and our headers.
         let mut req_bytes = (url.len() + 64 + 40 + 30) as i64;
         if let Some(k) = key {
-            req = req.header("x-api-key", k.expose().as_str());
+            // Validated as header-safe ASCII when stored; marked sensitive so HTTP-level
+            // debug logging prints it as "Sensitive".
+            let Ok(mut value) = reqwest::header::HeaderValue::from_str(k.expose()) else {
+                return (
+                    Outcome::Failed(FailureCategory::KeyMissing),
+                    None,
+                    req_bytes,
+                    0,
+                    Some("the stored key cannot be sent in an HTTP header; set it again with `zc key set`".into()),
+                    Duration::ZERO,
+                );
+            };
+            value.set_sensitive(true);
             req_bytes += 13 + k.expose().len() as i64;
+            req = req.header("x-api-key", value);
         }
         let started = Instant::now();
         let mut resp = match req.send().await {

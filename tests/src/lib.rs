@@ -1,0 +1,191 @@
+//! Helpers for the end-to-end tests: run the real `zc` binary against a throwaway data directory.
+//!
+//! The keyring tests need a Secret Service on the session bus; `cargo xtask test` starts a
+//! private D-Bus session with an unlocked gnome-keyring for them.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+/// Where `zc` was built: `ZC_BIN`, or next to this test executable's `deps/` folder.
+pub fn zc_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("ZC_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join(if cfg!(windows) { "zc.exe" } else { "zc" });
+    assert!(bin.exists(), "{} is missing: build it first (`cargo build -p zc-cli`; `cargo xtask test` does this)", bin.display());
+    bin
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    /// Everything zc printed, for the secret scan.
+    pub transcript: std::cell::RefCell<Vec<u8>>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap(), transcript: Default::default() }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.data_dir().join("zeroclient.db")
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(zc_bin());
+        c.env("ZC_DATA_DIR", self.data_dir()).env_remove("ZC_LOG");
+        c
+    }
+
+    fn record(&self, out: &Output) -> Run {
+        let mut t = self.transcript.borrow_mut();
+        t.extend_from_slice(&out.stdout);
+        t.extend_from_slice(&out.stderr);
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `zc ARGS` with `stdin` piped in.
+    pub fn run_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
+        let mut c = self.command();
+        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("spawn zc");
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        self.record(&out)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, b"", &[])
+    }
+
+    /// Runs and requires success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "zc {args:?} failed: {}", r.stderr);
+        r.stdout
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        serde_json::from_str(&self.ok(&a)).expect("valid JSON")
+    }
+
+    /// Starts `zc monitor` in the background with its stdout readable line by line.
+    pub fn spawn_monitor(&self, extra_env: &[(&str, &str)]) -> (Child, BufReader<ChildStdout>) {
+        let mut c = self.command();
+        c.args(["monitor"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in extra_env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("spawn zc monitor");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        (child, out)
+    }
+}
+
+/// Reads lines until one contains `needle`; returns it. Blocks on the monitor's own output, so
+/// the test waits on an event, not on a clock.
+pub fn wait_for_line(out: &mut BufReader<ChildStdout>, needle: &str, transcript: &mut Vec<u8>) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = out.read_line(&mut line).expect("read monitor output");
+        assert!(n > 0, "zc monitor exited before printing '{needle}'");
+        transcript.extend_from_slice(line.as_bytes());
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+/// Sends SIGTERM (a graceful stop) and waits; returns everything left on stdout and stderr.
+pub fn stop(mut child: Child) -> (i32, String) {
+    #[cfg(unix)]
+    // SAFETY: kill with a valid pid of our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    #[cfg(not(unix))]
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A snapshot of every table's content, to prove a failed command changed nothing.
+pub fn snapshot(db: &Path) -> String {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = String::new();
+    for t in tables {
+        // Device rows are refreshed (last_seen) by every run; that is not a change of data.
+        if t == "devices" {
+            continue;
+        }
+        let mut stmt = c.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out.push_str(&format!("[{t}]\n{}\n", rows.join("\n")));
+    }
+    out
+}
+
+/// Every file below `dir` (database, WAL, logs, charts), read raw.
+pub fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.push((p, b));
+            }
+        }
+    }
+    out
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
