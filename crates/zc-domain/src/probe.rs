@@ -68,8 +68,8 @@ impl FailureCategory {
     }
 }
 
-/// Outcome of one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Outcome of one request; serialised as its stable string (`ok`, `timeout`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Ok,
     Failed(FailureCategory),
@@ -88,6 +88,12 @@ impl Outcome {
         } else {
             FailureCategory::parse(s).map(Outcome::Failed)
         }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
