@@ -1,1 +1,182 @@
-fn main() {}
+//! Project automation: `cargo xtask run | test | bench`.
+//!
+//! Installs the Debian/Ubuntu packages each command needs (as root, or through sudo), or prints
+//! the exact command when it cannot. Tests that use the OS keyring run inside a private D-Bus
+//! session with an unlocked gnome-keyring and a throwaway HOME, so they never touch yours.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Needed to build (keyring's Secret Service client links libdbus).
+const BUILD_PKGS: &[&str] = &["pkg-config", "libdbus-1-dev"];
+/// Needed to run the keyring in a headless session, and by the tests' own checks.
+const SESSION_PKGS: &[&str] = &["dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"];
+const TEST_PKGS: &[&str] = &["sqlite3"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = args.split_first().map(|(c, r)| (c.as_str(), r.to_vec())).unwrap_or(("help", vec![]));
+    let result = match cmd {
+        "run" => run(&rest),
+        "test" => test(&rest),
+        "bench" => bench(&rest),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|bench> [args]\n  run    the console on the embedded default (until the desktop shell exists: `zc demo`)\n  test   every test (installs what it needs)\n  bench  the benchmarks, each against its baseline");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn status(mut c: Command, what: &str) -> Result {
+    eprintln!("xtask: {what}");
+    let st = c.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    if st.success() { Ok(()) } else { Err(format!("{what} failed ({st})")) }
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+fn missing(pkgs: &[&str]) -> Vec<String> {
+    pkgs.iter()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+                .unwrap_or(false)
+        })
+        .map(|p| p.to_string())
+        .collect()
+}
+
+/// Installs missing Debian packages, or says exactly how to.
+fn ensure_packages(pkgs: &[&str]) -> Result {
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        eprintln!("xtask: not a Debian/Ubuntu system; make sure these are installed: {}", pkgs.join(" "));
+        return Ok(());
+    }
+    let need = missing(pkgs);
+    if need.is_empty() {
+        return Ok(());
+    }
+    let apt = format!("apt-get update && apt-get install -y {}", need.join(" "));
+    let sudo = if is_root() {
+        None
+    } else if Command::new("sudo").args(["-n", "true"]).status().map(|s| s.success()).unwrap_or(false) {
+        Some("sudo -n")
+    } else {
+        return Err(format!("missing packages: {}. Install them with:\n    sudo sh -c '{apt}'", need.join(" ")));
+    };
+    let mut c = Command::new("sh");
+    let line = match sudo {
+        Some(s) => format!("{s} sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}'", need.join(" ")),
+        None => format!("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}", need.join(" ")),
+    };
+    c.args(["-c", &line]);
+    status(c, &format!("installing {}", need.join(" ")))
+}
+
+fn tool_homes() -> (String, String) {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
+    let rustup_home = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
+    (cargo_home, rustup_home)
+}
+
+/// A command run inside a private D-Bus session with an unlocked gnome-keyring whose files live
+/// in `home` (a throwaway directory), so no real keyring is touched.
+fn in_keyring_session(home: &Path, inner: &str) -> Command {
+    let _ = std::fs::remove_dir_all(home);
+    std::fs::create_dir_all(home).expect("create the session's home");
+    let (cargo_home, rustup_home) = tool_homes();
+    let mut c = Command::new("dbus-run-session");
+    c.current_dir(root())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("share"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("CARGO_HOME", cargo_home)
+        .env("RUSTUP_HOME", rustup_home)
+        .args(["--", "sh", "-c"])
+        .arg(format!(
+            "mkdir -p \"$XDG_RUNTIME_DIR\" && chmod 700 \"$XDG_RUNTIME_DIR\" && printf %s xtask-session | gnome-keyring-daemon --unlock --components=secrets >/dev/null && {inner}"
+        ));
+    c
+}
+
+fn run(args: &[String]) -> Result {
+    ensure_packages(BUILD_PKGS)?;
+    let mut b = cargo();
+    b.args(["build", "--release", "-p", "zc-cli"]);
+    status(b, "building zc")?;
+    let zc = target_dir().join("release").join("zc");
+    let data = std::env::var_os("ZC_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("demo-data"));
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+    eprintln!("xtask: data directory {} (inspect with: {} --data-dir {} history demo-west)", data.display(), zc.display(), data.display());
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        // A desktop session: use its keyring, as the console would.
+        let mut c = Command::new(&zc);
+        c.arg("--data-dir").arg(&data).arg("demo").args(args);
+        return status(c, "starting the demo (zc demo)");
+    }
+    ensure_packages(SESSION_PKGS)?;
+    eprintln!("xtask: no desktop session bus: starting a private D-Bus session and an unlocked gnome-keyring for the demo");
+    let c = in_keyring_session(
+        &target_dir().join("demo-session"),
+        &format!("exec '{}' --data-dir '{}' demo {}", zc.display(), data.display(), quoted.join(" ")),
+    );
+    status(c, "starting the demo (zc demo)")
+}
+
+fn test(args: &[String]) -> Result {
+    let mut all: Vec<&str> = BUILD_PKGS.to_vec();
+    all.extend(SESSION_PKGS);
+    all.extend(TEST_PKGS);
+    ensure_packages(&all)?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    status(fmt, "cargo fmt --check")?;
+    let mut clippy = cargo();
+    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    status(clippy, "cargo clippy -D warnings")?;
+    // The end-to-end tests run the real binary.
+    let mut b = cargo();
+    b.args(["build", "-p", "zc-cli"]);
+    status(b, "building zc")?;
+    let extra: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+    let c = in_keyring_session(
+        &target_dir().join("test-session"),
+        &format!("cargo test --workspace --exclude xtask {}", extra.join(" ")),
+    );
+    status(c, "cargo test (in a private keyring session)")
+}
+
+fn bench(args: &[String]) -> Result {
+    ensure_packages(BUILD_PKGS)?;
+    let mut c = cargo();
+    c.args(["run", "--release", "-p", "zc-bench", "--"]).args(args);
+    status(c, "running the benchmarks (release build)")
+}

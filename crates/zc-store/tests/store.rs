@@ -72,12 +72,17 @@ async fn chart_series_has_at_most_one_bucket_per_column_and_keeps_extremes() {
     let rows: Vec<_> = (0..50_000).map(|i| metric(id, T0 + i * 100, 1000 + (i % 977))).collect();
     s.insert_metrics(&rows).await.unwrap();
     s.insert_metrics(&[metric(id, T0 + 123_456, 9_999_999)]).await.unwrap();
+    let mut failed = metric(id, T0 + 2_000_000, 500);
+    failed.outcome = Outcome::Failed(zc_domain::FailureCategory::Timeout);
+    s.insert_metrics(&[failed.clone(), RequestMetric { at_ms: T0 + 2_000_050, ..failed }]).await.unwrap();
     let series = s.chart_series(id, T0, T0 + 5_000_000, 300).await.unwrap();
     assert!(series.buckets.len() <= 300);
-    assert_eq!(series.samples, 50_001);
+    assert_eq!(series.samples, 50_003);
+    assert_eq!(series.buckets.iter().map(|b| b.failures).sum::<i64>(), 2);
+    assert!(series.buckets.windows(2).all(|w| w[0].column < w[1].column));
     assert_eq!(series.buckets.iter().map(|b| b.max_latency_us).max(), Some(9_999_999), "a spike survives downsampling");
     // Storage stays raw.
-    assert_eq!(s.metrics(id, 0, i64::MAX, 100_000).await.unwrap().len(), 50_001);
+    assert_eq!(s.metrics(id, 0, i64::MAX, 100_000).await.unwrap().len(), 50_003);
 }
 
 #[tokio::test]
