@@ -15,7 +15,11 @@ pub fn zc_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = dir.join(if cfg!(windows) { "zc.exe" } else { "zc" });
-    assert!(bin.exists(), "{} is missing: build it first (`cargo build -p zc-cli`; `cargo xtask test` does this)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (`cargo build -p zc-cli`; `cargo xtask test` does this)",
+        bin.display()
+    );
     bin
 }
 
@@ -39,7 +43,10 @@ impl Default for Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap(), transcript: Default::default() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            transcript: Default::default(),
+        }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -70,7 +77,10 @@ impl Env {
     /// Runs `zc ARGS` with `stdin` piped in.
     pub fn run_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
         let mut c = self.command();
-        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             c.env(k, v);
         }
@@ -100,7 +110,10 @@ impl Env {
     /// Starts `zc monitor` in the background with its stdout readable line by line.
     pub fn spawn_monitor(&self, extra_env: &[(&str, &str)]) -> (Child, BufReader<ChildStdout>) {
         let mut c = self.command();
-        c.args(["monitor"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.args(["monitor"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in extra_env {
             c.env(k, v);
         }
@@ -112,7 +125,11 @@ impl Env {
 
 /// Reads lines until one contains `needle`; returns it. Blocks on the monitor's own output, so
 /// the test waits on an event, not on a clock.
-pub fn wait_for_line(out: &mut BufReader<ChildStdout>, needle: &str, transcript: &mut Vec<u8>) -> String {
+pub fn wait_for_line(
+    out: &mut BufReader<ChildStdout>,
+    needle: &str,
+    transcript: &mut Vec<u8>,
+) -> String {
     let mut line = String::new();
     loop {
         line.clear();
@@ -126,16 +143,24 @@ pub fn wait_for_line(out: &mut BufReader<ChildStdout>, needle: &str, transcript:
 }
 
 /// Sends SIGTERM (a graceful stop) and waits; returns everything left on stdout and stderr.
-pub fn stop(mut child: Child) -> (i32, String) {
+pub fn stop(child: Child) -> (i32, String) {
     #[cfg(unix)]
     // SAFETY: kill with a valid pid of our own child.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
     #[cfg(not(unix))]
-    let _ = child.kill();
+    let child = {
+        let mut child = child;
+        let _ = child.kill();
+        child
+    };
     let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -155,11 +180,16 @@ pub fn snapshot(db: &Path) -> String {
         if t == "devices" {
             continue;
         }
-        let mut stmt = c.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
+        let mut stmt = c
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1"))
+            .unwrap();
         let n = stmt.column_count();
         let rows: Vec<String> = stmt
             .query_map([], |r| {
-                Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
             })
             .unwrap()
             .map(Result::unwrap)

@@ -1,7 +1,7 @@
 //! `zc sim` and `zc demo`: simulated stations, and a full monitoring demo with no server.
 
 use crate::output::{Format, Table, emit};
-use crate::{shutdown_signal, ms_arg};
+use crate::{ms_arg, shutdown_signal};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -10,7 +10,9 @@ use std::sync::Arc;
 use zc_app::App;
 use zc_app::zc_domain::connection::ConnectionPatch;
 use zc_app::zc_domain::timefmt::rfc3339;
-use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, Status, ZcError, ZcResult};
+use zc_app::zc_domain::{
+    ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, Status, ZcError, ZcResult,
+};
 use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
 use zc_sim::{Fault, FaultKind, Latency, SimScript, Simulator, StationScript, Window};
 
@@ -32,10 +34,18 @@ pub struct SimArgs {
 
 fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
     if let Some(path) = &args.script {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot read the script {}: {e}", path.display())))?;
-        return serde_json::from_str(&text)
-            .map_err(|e| ZcError::invalid(format!("the script {} is not valid ({e}); see docs/station-api.md", path.display())));
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ZcError::new(
+                ErrorCode::Io,
+                format!("cannot read the script {}: {e}", path.display()),
+            )
+        })?;
+        return serde_json::from_str(&text).map_err(|e| {
+            ZcError::invalid(format!(
+                "the script {} is not valid ({e}); see docs/station-api.md",
+                path.display()
+            ))
+        });
     }
     if args.stations == 0 || args.stations > 10_000 {
         return Err(ZcError::invalid("--stations must be between 1 and 10000"));
@@ -44,7 +54,11 @@ fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
         stations: (1..=args.stations)
             .map(|i| {
                 let mut s = StationScript::new(&format!("station-{i}"), &format!("sim-key-{i}"));
-                s.port = if args.port == 0 { 0 } else { args.port.saturating_add(i as u16 - 1) };
+                s.port = if args.port == 0 {
+                    0
+                } else {
+                    args.port.saturating_add(i as u16 - 1)
+                };
                 s
             })
             .collect(),
@@ -53,9 +67,12 @@ fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
 
 pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
     let script = load_script(args)?;
-    let sim = Simulator::start(script.stations)
-        .await
-        .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot open the simulator's ports ({e}); choose another --port")))?;
+    let sim = Simulator::start(script.stations).await.map_err(|e| {
+        ZcError::new(
+            ErrorCode::Io,
+            format!("cannot open the simulator's ports ({e}); choose another --port"),
+        )
+    })?;
     let mut t = Table::new(&["name", "url", "key"]);
     let mut json = Vec::new();
     for s in &sim.stations {
@@ -72,33 +89,71 @@ pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
 /// The three demo stations: one healthy, one that slows down and throws 5xx bursts, one with
 /// a recurring outage, so every status shows up within a couple of minutes.
 fn demo_stations(key: &str) -> Vec<StationScript> {
-    let w = |start_s: f64, duration_s: f64, every_s: f64| Window { start_s, duration_s: Some(duration_s), every_s: Some(every_s), probability: 1.0 };
+    let w = |start_s: f64, duration_s: f64, every_s: f64| Window {
+        start_s,
+        duration_s: Some(duration_s),
+        every_s: Some(every_s),
+        probability: 1.0,
+    };
     let mut north = StationScript::new("demo-north", key);
-    north.latency = Latency::Normal { mean_ms: 25.0, stddev_ms: 6.0 };
+    north.latency = Latency::Normal {
+        mean_ms: 25.0,
+        stddev_ms: 6.0,
+    };
     let mut east = StationScript::new("demo-east", key);
-    east.latency = Latency::Spiky { base_ms: 60.0, spike_ms: 400.0, p: 0.1 };
+    east.latency = Latency::Spiky {
+        base_ms: 60.0,
+        spike_ms: 400.0,
+        p: 0.1,
+    };
     east.faults = vec![
-        Fault { kind: FaultKind::Latency { latency: Latency::Fixed { ms: 1300.0 } }, window: w(15.0, 12.0, 90.0) },
-        Fault { kind: FaultKind::Http5xx { status: 503 }, window: w(50.0, 8.0, 90.0) },
+        Fault {
+            kind: FaultKind::Latency {
+                latency: Latency::Fixed { ms: 1300.0 },
+            },
+            window: w(15.0, 12.0, 90.0),
+        },
+        Fault {
+            kind: FaultKind::Http5xx { status: 503 },
+            window: w(50.0, 8.0, 90.0),
+        },
     ];
     let mut west = StationScript::new("demo-west", key);
-    west.latency = Latency::Uniform { min_ms: 10.0, max_ms: 80.0 };
-    west.faults = vec![Fault { kind: FaultKind::Outage, window: w(30.0, 20.0, 60.0) }];
+    west.latency = Latency::Uniform {
+        min_ms: 10.0,
+        max_ms: 80.0,
+    };
+    west.faults = vec![Fault {
+        kind: FaultKind::Outage,
+        window: w(30.0, 20.0, 60.0),
+    }];
     vec![north, east, west]
 }
 
 pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     // A fresh random key per run, set in the real keyring exactly as an admin would.
-    let key: String = (0..32).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand_index()])).collect();
-    let sim = Simulator::start(demo_stations(&key))
-        .await
-        .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
+    let key: String = (0..32)
+        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand_index()]))
+        .collect();
+    let sim = Simulator::start(demo_stations(&key)).await.map_err(|e| {
+        ZcError::new(
+            ErrorCode::Io,
+            format!("cannot start the simulated stations: {e}"),
+        )
+    })?;
     for st in &sim.stations {
         let name = st.name();
         let existing = app.store().connection(&name).await.ok();
         match existing {
             Some(_) => {
-                app.edit_connection(&name, ConnectionPatch { url: Some(st.url()), ..Default::default() }).await?;
+                app.edit_connection(
+                    &name,
+                    ConnectionPatch {
+                        url: Some(st.url()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
             }
             None => {
                 let mut spec = ConnectionSpec::new(&name, &st.url(), ConnectionKind::Station);
@@ -112,7 +167,10 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         app.set_key(&name, Sensitive::new(key.clone())).await?;
     }
     println!("ZeroClient demo: 3 simulated stations on loopback, probed every second.");
-    println!("data directory: {}   (Ctrl-C to stop)", app.data_dir().display());
+    println!(
+        "data directory: {}   (Ctrl-C to stop)",
+        app.data_dir().display()
+    );
     let tty = std::io::stdout().is_terminal();
     let names: Vec<String> = sim.stations.iter().map(|s| s.name()).collect();
     app.monitor(
@@ -162,7 +220,11 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     .await?;
     for n in sim.stations.iter().map(|s| s.name()) {
         let row = app.store().connection(&n).await?;
-        println!("{n}: {} since {}", row.status.as_str(), rfc3339(row.status_since));
+        println!(
+            "{n}: {} since {}",
+            row.status.as_str(),
+            rfc3339(row.status_since)
+        );
     }
     Ok(())
 }

@@ -18,7 +18,10 @@ pub struct Table {
 
 impl Table {
     pub fn new(headers: &[&'static str]) -> Self {
-        Self { headers: headers.to_vec(), rows: Vec::new() }
+        Self {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
     }
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
@@ -37,11 +40,19 @@ fn csv_cell(s: &str) -> String {
 pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
     let mut out = std::io::stdout().lock();
     let _ = match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(json).unwrap_or_default()),
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(json).unwrap_or_default()
+        ),
         Format::Csv => {
             let _ = writeln!(out, "{}", table.headers.join(","));
             for r in &table.rows {
-                let _ = writeln!(out, "{}", r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",")
+                );
             }
             Ok(())
         }
@@ -56,9 +67,20 @@ pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
                     }
                 }
                 let line = |cells: Vec<String>| {
-                    cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+                    cells
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+                        .collect::<Vec<_>>()
+                        .join("  ")
+                        .trim_end()
+                        .to_owned()
                 };
-                let _ = writeln!(out, "{}", line(table.headers.iter().map(|h| h.to_uppercase()).collect()));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    line(table.headers.iter().map(|h| h.to_uppercase()).collect())
+                );
                 for r in &table.rows {
                     let _ = writeln!(out, "{}", line(r.clone()));
                 }
@@ -69,7 +91,8 @@ pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
 }
 
 pub fn time_opt(ms: Option<i64>) -> String {
-    ms.map(zc_app::zc_domain::timefmt::rfc3339).unwrap_or_else(|| "-".into())
+    ms.map(zc_app::zc_domain::timefmt::rfc3339)
+        .unwrap_or_else(|| "-".into())
 }
 
 pub fn duration(ms: i64) -> String {

@@ -23,7 +23,9 @@ impl ConnectionKind {
         match s {
             "http" => Ok(Self::Http),
             "station" => Ok(Self::Station),
-            _ => Err(ZcError::invalid(format!("unknown connection kind '{s}'; use 'http' or 'station'"))),
+            _ => Err(ZcError::invalid(format!(
+                "unknown connection kind '{s}'; use 'http' or 'station'"
+            ))),
         }
     }
 }
@@ -75,19 +77,29 @@ impl ConnectionSpec {
         self.url = validate_url(&self.url)?;
         self.metadata = validate_metadata(&self.metadata)?;
         if !(100..=86_400_000).contains(&self.interval_ms) {
-            return Err(ZcError::invalid("the probe interval must be between 100ms and 1d"));
+            return Err(ZcError::invalid(
+                "the probe interval must be between 100ms and 1d",
+            ));
         }
         if !(50..=120_000).contains(&self.timeout_ms) {
-            return Err(ZcError::invalid("the probe timeout must be between 50ms and 120s"));
+            return Err(ZcError::invalid(
+                "the probe timeout must be between 50ms and 120s",
+            ));
         }
         if !(1..=100).contains(&self.confirm) {
-            return Err(ZcError::invalid("--confirm must be between 1 and 100 probes"));
+            return Err(ZcError::invalid(
+                "--confirm must be between 1 and 100 probes",
+            ));
         }
         if !(1..=600_000).contains(&self.degraded_ms) {
-            return Err(ZcError::invalid("the degraded latency threshold must be between 1ms and 10m"));
+            return Err(ZcError::invalid(
+                "the degraded latency threshold must be between 1ms and 10m",
+            ));
         }
         if !(100..=599).contains(&self.expect_status) {
-            return Err(ZcError::invalid("the expected HTTP status must be between 100 and 599"));
+            return Err(ZcError::invalid(
+                "the expected HTTP status must be between 100 and 599",
+            ));
         }
         Ok(self)
     }
@@ -113,7 +125,18 @@ impl ConnectionPatch {
         macro_rules! set {
             ($($f:ident),*) => { $(if let Some(v) = self.$f { spec.$f = v; })* };
         }
-        set!(name, url, metadata, interval_ms, timeout_ms, confirm, degraded_ms, expect_status, expect_keyword, expect_json_field);
+        set!(
+            name,
+            url,
+            metadata,
+            interval_ms,
+            timeout_ms,
+            confirm,
+            degraded_ms,
+            expect_status,
+            expect_keyword,
+            expect_json_field
+        );
         spec.validate()
     }
 }
@@ -121,8 +144,13 @@ impl ConnectionPatch {
 pub fn validate_name(name: &str) -> ZcResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
@@ -147,11 +175,17 @@ pub fn validate_url(raw: &str) -> ZcResult<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ZcError::new(
             ErrorCode::InvalidUrl,
-            format!("'{shown}' uses the '{}' scheme; only http and https are supported", url.scheme()),
+            format!(
+                "'{shown}' uses the '{}' scheme; only http and https are supported",
+                url.scheme()
+            ),
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(ZcError::new(ErrorCode::InvalidUrl, format!("'{shown}' has no host")));
+        return Err(ZcError::new(
+            ErrorCode::InvalidUrl,
+            format!("'{shown}' has no host"),
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Credentials in a URL would end up in SQLite and logs; keys belong in the keyring.
@@ -164,23 +198,38 @@ pub fn validate_url(raw: &str) -> ZcResult<String> {
 }
 
 pub fn validate_metadata(raw: &str) -> ZcResult<String> {
-    if raw.len() > MAX_METADATA_BYTES {
+    validate_metadata_sized(raw, MAX_METADATA_BYTES, "metadata")
+}
+
+/// A JSON object of at most `max` bytes with no secret-looking field, normalised.
+pub fn validate_metadata_sized(raw: &str, max: usize, what: &str) -> ZcResult<String> {
+    if raw.len() > max {
         return Err(ZcError::new(
             ErrorCode::InvalidMetadata,
-            format!("metadata is {} bytes, more than the {MAX_METADATA_BYTES} allowed", raw.len()),
+            format!("{what} is {} bytes, more than the {max} allowed", raw.len()),
         ));
     }
     let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
-        ZcError::new(ErrorCode::InvalidMetadata, format!("metadata is not valid JSON ({e}); pass an object such as '{{\"site\":\"north\"}}'"))
+        ZcError::new(
+            ErrorCode::InvalidMetadata,
+            format!(
+                "{what} is not valid JSON ({e}); pass an object such as '{{\"site\":\"north\"}}'"
+            ),
+        )
     })?;
     if !value.is_object() {
-        return Err(ZcError::new(ErrorCode::InvalidMetadata, "metadata must be a JSON object, such as '{\"site\":\"north\"}'"));
-    }
-    if let Some(field) = secret_field(&value) {
-        // Metadata is stored in SQLite and copied to the activity log: no place for a secret.
         return Err(ZcError::new(
             ErrorCode::InvalidMetadata,
-            format!("metadata field '{field}' looks like a secret; metadata is stored in plain text, so keep keys in the keyring with `zc key set`"),
+            format!("{what} must be a JSON object, such as '{{\"site\":\"north\"}}'"),
+        ));
+    }
+    if let Some(field) = secret_field(&value) {
+        // It is stored in SQLite and copied to the activity log: no place for a secret.
+        return Err(ZcError::new(
+            ErrorCode::InvalidMetadata,
+            format!(
+                "{what} field '{field}' looks like a secret; it is stored in plain text, so keep keys in the keyring with `zc key set`"
+            ),
         ));
     }
     Ok(value.to_string())
@@ -189,7 +238,11 @@ pub fn validate_metadata(raw: &str) -> ZcResult<String> {
 fn secret_field(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if crate::activity::is_secret_key(k) && !v.is_boolean() { Some(k.clone()) } else { secret_field(v) }
+            if crate::activity::is_secret_key(k) && !v.is_boolean() {
+                Some(k.clone())
+            } else {
+                secret_field(v)
+            }
         }),
         serde_json::Value::Array(items) => items.iter().find_map(secret_field),
         _ => None,
@@ -203,20 +256,41 @@ mod tests {
     #[test]
     fn bad_input_is_refused_with_a_code() {
         let s = |n: &str, u: &str| ConnectionSpec::new(n, u, ConnectionKind::Http).validate();
-        assert_eq!(s("ok", "not a url").unwrap_err().code, ErrorCode::InvalidUrl);
+        assert_eq!(
+            s("ok", "not a url").unwrap_err().code,
+            ErrorCode::InvalidUrl
+        );
         assert_eq!(s("ok", "ftp://x").unwrap_err().code, ErrorCode::InvalidUrl);
-        assert_eq!(s("ok", "http://u:p@x").unwrap_err().code, ErrorCode::InvalidUrl);
-        assert_eq!(s("bad name", "http://x").unwrap_err().code, ErrorCode::InvalidName);
+        assert_eq!(
+            s("ok", "http://u:p@x").unwrap_err().code,
+            ErrorCode::InvalidUrl
+        );
+        assert_eq!(
+            s("bad name", "http://x").unwrap_err().code,
+            ErrorCode::InvalidName
+        );
         assert_eq!(s("", "http://x").unwrap_err().code, ErrorCode::InvalidName);
         assert!(s("north-1", "http://127.0.0.1:80").is_ok());
         let mut spec = ConnectionSpec::new("a", "http://x", ConnectionKind::Http);
         spec.metadata = "{nope".into();
-        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
+        assert_eq!(
+            spec.clone().validate().unwrap_err().code,
+            ErrorCode::InvalidMetadata
+        );
         spec.metadata = r#"{"site":"n","auth":{"api_key":"x"}}"#.into();
-        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
+        assert_eq!(
+            spec.clone().validate().unwrap_err().code,
+            ErrorCode::InvalidMetadata
+        );
         spec.metadata = "[1]".into();
-        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
+        assert_eq!(
+            spec.clone().validate().unwrap_err().code,
+            ErrorCode::InvalidMetadata
+        );
         spec.metadata = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_METADATA_BYTES));
-        assert_eq!(spec.validate().unwrap_err().code, ErrorCode::InvalidMetadata);
+        assert_eq!(
+            spec.validate().unwrap_err().code,
+            ErrorCode::InvalidMetadata
+        );
     }
 }

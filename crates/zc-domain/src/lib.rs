@@ -12,9 +12,10 @@ pub mod probe;
 pub mod secret;
 pub mod status;
 pub mod timefmt;
+pub mod widget;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use connection::{ConnectionKind, ConnectionSpec, ConnectionPatch};
+pub use connection::{ConnectionKind, ConnectionPatch, ConnectionSpec};
 pub use error::{ErrorCode, ZcError, ZcResult};
 pub use probe::{FailureCategory, Outcome};
 pub use secret::{ApiKey, Sensitive};

@@ -63,7 +63,11 @@ impl FailureCategory {
     pub fn is_network_level(self) -> bool {
         matches!(
             self,
-            Self::Timeout | Self::ConnectionRefused | Self::ConnectionDropped | Self::Dns | Self::Network
+            Self::Timeout
+                | Self::ConnectionRefused
+                | Self::ConnectionDropped
+                | Self::Dns
+                | Self::Network
         )
     }
 }

@@ -55,7 +55,10 @@ mod tests {
         assert_eq!(parse_duration_ms("15m").unwrap(), 900_000);
         assert_eq!(parse_duration_ms("500ms").unwrap(), 500);
         assert!(parse_duration_ms("abc").is_err());
-        assert_eq!(parse_since("1h", 10_000_000).unwrap(), 10_000_000 - 3_600_000);
+        assert_eq!(
+            parse_since("1h", 10_000_000).unwrap(),
+            10_000_000 - 3_600_000
+        );
         assert_eq!(parse_since("1970-01-01T00:00:01Z", 0).unwrap(), 1000);
         assert_eq!(rfc3339(1000), "1970-01-01T00:00:01Z");
     }

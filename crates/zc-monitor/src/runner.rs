@@ -40,8 +40,18 @@ impl Default for MonitorConfig {
 /// What the monitor tells its watchers (the CLI's live view, the desktop shell).
 #[derive(Debug, Clone)]
 pub enum MonitorEvent {
-    Probed { connection_id: i64, name: String, outcome: zc_domain::Outcome, latency_ms: i64 },
-    Transition { connection_id: i64, name: String, transition: Transition, detail: Option<String> },
+    Probed {
+        connection_id: i64,
+        name: String,
+        outcome: zc_domain::Outcome,
+        latency_ms: i64,
+    },
+    Transition {
+        connection_id: i64,
+        name: String,
+        transition: Transition,
+        detail: Option<String>,
+    },
 }
 
 /// Schedule keeping, for the benchmark and `zc monitor`'s summary.
@@ -65,6 +75,9 @@ pub struct Monitor {
     config: MonitorConfig,
     trackers: Mutex<HashMap<i64, StatusTracker>>,
     keys: Mutex<HashMap<i64, Option<ApiKey>>>,
+    /// Keyring reads at once: the keyring daemon answers one at a time anyway, and each
+    /// waiting read would hold a blocking-pool thread.
+    keyring_reads: tokio::sync::Semaphore,
     pending: Mutex<Vec<RequestMetric>>,
     pending_full: Notify,
     events: broadcast::Sender<MonitorEvent>,
@@ -93,6 +106,7 @@ impl Monitor {
             config,
             trackers: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
+            keyring_reads: tokio::sync::Semaphore::new(4),
             pending: Mutex::new(Vec::new()),
             pending_full: Notify::new(),
             events,
@@ -119,6 +133,7 @@ impl Monitor {
         if let Some(k) = self.keys.lock().unwrap().get(&conn.id) {
             return k.clone();
         }
+        let _permit = self.keyring_reads.acquire().await.ok();
         let key = match &self.keyring {
             Some(kr) => match kr.get(&Keyring::account(&self.install_id, conn.id)).await {
                 Ok(k) => k,
@@ -135,28 +150,48 @@ impl Monitor {
 
     /// Probes one connection now: measures, updates its status (persisting any confirmed
     /// transition at once) and queues the raw metric for the next batch.
-    pub async fn probe_now(&self, conn: &ConnectionRow) -> ZcResult<(ProbeResult, Option<Transition>)> {
+    pub async fn probe_now(
+        &self,
+        conn: &ConnectionRow,
+    ) -> ZcResult<(ProbeResult, Option<Transition>)> {
         let key = self.key_for(conn).await;
         let at = self.store.now();
-        let result = self.prober.probe(conn.id, &conn.spec, key.as_ref(), at).await;
+        let result = self
+            .prober
+            .probe(conn.id, &conn.spec, key.as_ref(), at)
+            .await;
         let observer_online = match result.outcome {
             zc_domain::Outcome::Failed(c) if c.is_network_level() => self.network.is_online(),
             _ => true,
         };
-        let obs = Observation { outcome: result.outcome, latency_ms: result.latency_ms, observer_online };
-        let rules = Rules { confirm: conn.spec.confirm as u32, degraded_latency_ms: conn.spec.degraded_ms };
+        let obs = Observation {
+            outcome: result.outcome,
+            latency_ms: result.latency_ms,
+            observer_online,
+        };
+        let rules = Rules {
+            confirm: conn.spec.confirm as u32,
+            degraded_latency_ms: conn.spec.degraded_ms,
+        };
         let transition = {
             let mut trackers = self.trackers.lock().unwrap();
-            let t = trackers.entry(conn.id).or_insert_with(|| StatusTracker::new(conn.status));
+            let t = trackers
+                .entry(conn.id)
+                .or_insert_with(|| StatusTracker::new(conn.status));
             t.observe(obs, at, &rules)
         };
         if let Some(t) = &transition {
             let detail = if t.observer_offline {
-                Some("the console had no network of its own; the backend's state is unknown".to_owned())
+                Some(
+                    "the console had no network of its own; the backend's state is unknown"
+                        .to_owned(),
+                )
             } else {
                 result.detail.clone()
             };
-            self.store.apply_transition(conn.id, t, detail.as_deref()).await?;
+            self.store
+                .apply_transition(conn.id, t, detail.as_deref())
+                .await?;
             let _ = self.events.send(MonitorEvent::Transition {
                 connection_id: conn.id,
                 name: conn.spec.name.clone(),
@@ -221,6 +256,9 @@ impl Monitor {
     /// interval so a thousand connections do not fire in the same millisecond.
     async fn schedule(self: Arc<Self>, conn: ConnectionRow, offset: Duration) {
         let interval = Duration::from_millis(conn.spec.interval_ms as u64);
+        // The keyring can be slow (D-Bus, many items): read the key before the schedule starts,
+        // so the first slot is not spent waiting for it.
+        self.key_for(&conn).await;
         let mut next = Instant::now() + offset;
         loop {
             tokio::time::sleep_until(next).await;
@@ -241,7 +279,10 @@ impl Monitor {
     }
 
     /// Runs until `shutdown` resolves; then writes what is pending and returns the stats.
-    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) -> ZcResult<RunStats> {
+    pub async fn run(
+        self: Arc<Self>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> ZcResult<RunStats> {
         let mut tasks: HashMap<i64, (i64, JoinHandle<()>)> = HashMap::new();
         self.reload(&mut tasks).await?;
         let flusher = {
@@ -295,7 +336,10 @@ impl Monitor {
     }
 
     /// Starts tasks for new connections, restarts edited ones, stops removed ones.
-    async fn reload(self: &Arc<Self>, tasks: &mut HashMap<i64, (i64, JoinHandle<()>)>) -> ZcResult<()> {
+    async fn reload(
+        self: &Arc<Self>,
+        tasks: &mut HashMap<i64, (i64, JoinHandle<()>)>,
+    ) -> ZcResult<()> {
         let conns = self.store.list_connections().await?;
         let n = conns.len().max(1) as u64;
         tasks.retain(|id, (_, t)| {
@@ -306,7 +350,10 @@ impl Monitor {
             keep
         });
         for (i, conn) in conns.into_iter().enumerate() {
-            if tasks.get(&conn.id).is_some_and(|(u, _)| *u == conn.updated_at) {
+            if tasks
+                .get(&conn.id)
+                .is_some_and(|(u, _)| *u == conn.updated_at)
+            {
                 continue;
             }
             if let Some((_, t)) = tasks.remove(&conn.id) {
@@ -325,6 +372,11 @@ impl Monitor {
 
     /// Current tracker status of each connection (for live views).
     pub fn statuses(&self) -> HashMap<i64, Status> {
-        self.trackers.lock().unwrap().iter().map(|(k, v)| (*k, v.status)).collect()
+        self.trackers
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (*k, v.status))
+            .collect()
     }
 }

@@ -9,4 +9,4 @@ mod script;
 mod server;
 
 pub use script::{Fault, FaultKind, Latency, SimScript, StationScript, Window};
-pub use server::{Station, Simulator};
+pub use server::{Simulator, Station};

@@ -237,20 +237,28 @@ async fn serve_connection(mut stream: TcpStream, inner: Arc<Inner>) {
         if has(|k| matches!(k, FaultKind::DropConnection)) {
             return;
         }
-        let authorized = !has(|k| matches!(k, FaultKind::WrongKey)) && req.api_key.as_deref() == Some(script.key.as_str());
+        let authorized = !has(|k| matches!(k, FaultKind::WrongKey))
+            && req.api_key.as_deref() == Some(script.key.as_str());
         let path = req.path.split('?').next().unwrap_or("");
         let (status, body) = match path {
-            "/api/v1/health" | "/api/v1/points" if !authorized => {
-                (401, r#"{"error":"unauthorized","message":"missing or wrong X-Api-Key"}"#.to_owned())
-            }
+            "/api/v1/health" | "/api/v1/points" if !authorized => (
+                401,
+                r#"{"error":"unauthorized","message":"missing or wrong X-Api-Key"}"#.to_owned(),
+            ),
             "/api/v1/health" | "/api/v1/points" => {
                 if let Some(s) = active.iter().find_map(|k| match k {
                     FaultKind::Http5xx { status } => Some(*status),
                     _ => None,
                 }) {
-                    (s, r#"{"error":"unavailable","message":"simulated server error"}"#.to_owned())
+                    (
+                        s,
+                        r#"{"error":"unavailable","message":"simulated server error"}"#.to_owned(),
+                    )
                 } else if has(|k| matches!(k, FaultKind::MalformedJson)) {
-                    (200, r#"{"station": "broken", "points": [{"id": "p1", "value": 1.0,"#.to_owned())
+                    (
+                        200,
+                        r#"{"station": "broken", "points": [{"id": "p1", "value": 1.0,"#.to_owned(),
+                    )
                 } else if path == "/api/v1/health" {
                     (200, health_json(&script.name))
                 } else {
@@ -296,7 +304,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn write_response(stream: &mut TcpStream, status: u16, body: &[u8], slow: Option<u64>) -> std::io::Result<()> {
+async fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    body: &[u8],
+    slow: Option<u64>,
+) -> std::io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         reason(status),
@@ -332,7 +345,11 @@ async fn write_endless(stream: &mut TcpStream) -> std::io::Result<()> {
 /// A valid answer grown to `bytes` with a padding field.
 fn pad_json(body: String, bytes: usize) -> String {
     let pad = bytes.saturating_sub(body.len() + 16);
-    format!("{},\"padding\":\"{}\"}}", body.trim_end_matches('}'), "x".repeat(pad))
+    format!(
+        "{},\"padding\":\"{}\"}}",
+        body.trim_end_matches('}'),
+        "x".repeat(pad)
+    )
 }
 
 fn now_rfc3339() -> String {
@@ -346,14 +363,18 @@ fn health_json(name: &str) -> String {
 }
 
 fn points_json(name: &str, n: usize, t: f64) -> String {
-    const KINDS: [(&str, &str, f64, f64); 4] =
-        [("pressure", "bar", 4.0, 0.6), ("temperature", "degC", 61.0, 4.0), ("flow", "m3/h", 120.0, 15.0), ("level", "%", 70.0, 12.0)];
+    const KINDS: [(&str, &str, f64, f64); 4] = [
+        ("pressure", "bar", 4.0, 0.6),
+        ("temperature", "degC", 61.0, 4.0),
+        ("flow", "m3/h", 120.0, 15.0),
+        ("level", "%", 70.0, 12.0),
+    ];
     let ts = now_rfc3339();
     let points: Vec<_> = (0..n)
         .map(|i| {
             let (kind, unit, base, amp) = KINDS[i % KINDS.len()];
             let value = base + amp * (t / 30.0 + i as f64).sin();
-            let quality = if (t as u64 + i as u64) % 97 == 0 { "uncertain" } else { "good" };
+            let quality = if (t as u64 + i as u64).is_multiple_of(97) { "uncertain" } else { "good" };
             serde_json::json!({"id": format!("{name}.{kind}-{}", i / KINDS.len() + 1), "value": (value * 100.0).round() / 100.0,
                 "unit": unit, "quality": quality, "timestamp": ts})
         })

@@ -1,8 +1,8 @@
 //! Backend connections, their status history and access bookkeeping.
 
+use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::{db_err, is_unique_violation};
-use crate::Store;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -71,7 +71,9 @@ fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
 fn duplicate(name: &str) -> ZcError {
     ZcError::new(
         ErrorCode::DuplicateName,
-        format!("a connection named '{name}' already exists; choose another name or edit it with `zc connection edit {name}`"),
+        format!(
+            "a connection named '{name}' already exists; choose another name or edit it with `zc connection edit {name}`"
+        ),
     )
 }
 
@@ -85,7 +87,11 @@ fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
 }
 
 impl Store {
-    pub async fn add_connection(&self, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
+    pub async fn add_connection(
+        &self,
+        spec: &ConnectionSpec,
+        audit: &Audit,
+    ) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let res = sqlx::query(
@@ -114,7 +120,15 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
             Err(e) => return Err(db_err(e)),
         };
-        append(&mut tx, now, audit, "connection.add", &spec.name, json!({"id": id, "spec": spec_json(spec)})).await?;
+        append(
+            &mut tx,
+            now,
+            audit,
+            "connection.add",
+            &spec.name,
+            json!({"id": id, "spec": spec_json(spec)}),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
     }
@@ -148,7 +162,13 @@ impl Store {
     }
 
     /// Replaces a connection's settings. Monitoring state (status, history, metrics) is kept.
-    pub async fn update_connection(&self, id: i64, old_name: &str, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
+    pub async fn update_connection(
+        &self,
+        id: i64,
+        old_name: &str,
+        spec: &ConnectionSpec,
+        audit: &Audit,
+    ) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let res = sqlx::query(
@@ -176,7 +196,15 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
             Err(e) => return Err(db_err(e)),
         }
-        append(&mut tx, now, audit, "connection.edit", old_name, json!({"id": id, "spec": spec_json(spec)})).await?;
+        append(
+            &mut tx,
+            now,
+            audit,
+            "connection.edit",
+            old_name,
+            json!({"id": id, "spec": spec_json(spec)}),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
     }
@@ -191,7 +219,15 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        append(&mut tx, now, audit, "connection.remove", name, json!({"id": row.id})).await?;
+        append(
+            &mut tx,
+            now,
+            audit,
+            "connection.remove",
+            name,
+            json!({"id": row.id}),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(row)
     }
@@ -224,7 +260,13 @@ impl Store {
         tx.commit().await.map_err(db_err)
     }
 
-    pub async fn record_key_validation(&self, id: i64, name: &str, error: Option<&str>, audit: &Audit) -> ZcResult<()> {
+    pub async fn record_key_validation(
+        &self,
+        id: i64,
+        name: &str,
+        error: Option<&str>,
+        audit: &Audit,
+    ) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -240,12 +282,25 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        append(&mut tx, now, audit, "key.validate", name, json!({"id": id, "valid": error.is_none(), "error": error})).await?;
+        append(
+            &mut tx,
+            now,
+            audit,
+            "key.validate",
+            name,
+            json!({"id": id, "valid": error.is_none(), "error": error}),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
     /// Writes a confirmed status change and the connection's new status together.
-    pub async fn apply_transition(&self, id: i64, t: &Transition, detail: Option<&str>) -> ZcResult<()> {
+    pub async fn apply_transition(
+        &self,
+        id: i64,
+        t: &Transition,
+        detail: Option<&str>,
+    ) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -275,7 +330,12 @@ impl Store {
         tx.commit().await.map_err(db_err)
     }
 
-    pub async fn history(&self, id: i64, since_ms: i64, until_ms: i64) -> ZcResult<Vec<HistoryRow>> {
+    pub async fn history(
+        &self,
+        id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> ZcResult<Vec<HistoryRow>> {
         let rows = sqlx::query(
             "SELECT at, from_status, to_status, error_category, error_detail, observer_offline FROM connection_status_history \
              WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at, id",
@@ -310,7 +370,12 @@ impl Store {
         .await
         .map_err(db_err)?;
         Ok(row
-            .map(|r| (Status::parse(r.get::<&str, _>(0)).unwrap_or(Status::Unknown), r.get::<i64, _>(1) != 0))
+            .map(|r| {
+                (
+                    Status::parse(r.get::<&str, _>(0)).unwrap_or(Status::Unknown),
+                    r.get::<i64, _>(1) != 0,
+                )
+            })
             .unwrap_or((Status::Unknown, false)))
     }
 }

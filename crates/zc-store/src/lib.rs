@@ -13,14 +13,18 @@ mod connections;
 mod error;
 mod metrics;
 mod misc;
+mod widgets;
 
 pub use activity::Audit;
 pub use connections::{ConnectionRow, HistoryRow};
 pub use metrics::{ChartBucket, ChartSeries};
 pub use misc::{DeviceInfo, RetentionPolicy, RetentionReport, TableStats};
+pub use widgets::WidgetRow;
 
 use error::db_err;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,7 +66,10 @@ impl Store {
         // Forward compatibility: a database migrated by a newer zc still opens here.
         migrator.set_ignore_missing(true);
         migrator.run(&pool).await.map_err(|e| {
-            ZcError::new(ErrorCode::Database, format!("cannot bring the database schema up to date: {e}"))
+            ZcError::new(
+                ErrorCode::Database,
+                format!("cannot bring the database schema up to date: {e}"),
+            )
         })?;
         let store = Store { pool, clock, path };
         store.seed_defaults().await?;
@@ -91,7 +98,10 @@ impl Store {
     }
 
     async fn begin_write(&self) -> ZcResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)
     }
 
     async fn seed_defaults(&self) -> ZcResult<()> {
@@ -143,7 +153,10 @@ fn prepare_data_dir(dir: &Path) -> ZcResult<()> {
     let fail = |what: &str, e: std::io::Error| {
         ZcError::new(
             ErrorCode::DataDir,
-            format!("the data directory {} {what} ({e}); fix its permissions or choose another with --data-dir / ZC_DATA_DIR", dir.display()),
+            format!(
+                "the data directory {} {what} ({e}); fix its permissions or choose another with --data-dir / ZC_DATA_DIR",
+                dir.display()
+            ),
         )
     };
     std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
