@@ -15,10 +15,14 @@ const TEST_PKGS: &[&str] = &["sqlite3"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = args
+    let (cmd, mut rest) = args
         .split_first()
         .map(|(c, r)| (c.as_str(), r.to_vec()))
         .unwrap_or(("help", vec![]));
+    // `cargo xtask run -- --for 2m` and `cargo xtask run --for 2m` mean the same.
+    if rest.first().is_some_and(|a| a == "--") {
+        rest.remove(0);
+    }
     let result = match cmd {
         "run" => run(&rest),
         "test" => test(&rest),
@@ -243,11 +247,44 @@ fn test(args: &[String]) -> Result {
     b.args(["build", "-p", "zc-cli"]);
     status(b, "building zc")?;
     let extra = shell_words(args);
-    let c = in_keyring_session(
+    let mut c = in_keyring_session(
         &target_dir().join("test-session"),
-        &format!("cargo test --workspace --exclude xtask {}", extra.join(" ")),
+        &format!(
+            "cargo test --workspace --exclude xtask --all-targets {}",
+            extra.join(" ")
+        ),
     );
-    status(c, "cargo test (in a private keyring session)")
+    eprintln!("xtask: cargo test (in a private keyring session)");
+    // Stream the output and add up cargo's per-binary results into one closing line.
+    c.stdout(std::process::Stdio::piped());
+    let mut child = c
+        .spawn()
+        .map_err(|e| format!("cannot start the tests: {e}"))?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    let out = child.stdout.take().expect("piped stdout");
+    for line in
+        std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(std::result::Result::ok)
+    {
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            let num = |word: &str| {
+                rest.split(';').find_map(|part| {
+                    part.trim()
+                        .strip_suffix(word)
+                        .and_then(|n| n.trim().split(' ').next_back()?.parse::<u64>().ok())
+                })
+            };
+            passed += num(" passed").unwrap_or(0);
+            failed += num(" failed").unwrap_or(0);
+        }
+    }
+    let st = child.wait().map_err(|e| e.to_string())?;
+    println!("tests: {passed} passed, {failed} failed");
+    if st.success() && failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("tests failed ({st})"))
+    }
 }
 
 fn bench(args: &[String]) -> Result {

@@ -166,21 +166,25 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         }
         app.set_key(&name, Sensitive::new(key.clone())).await?;
     }
+    let started = zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock);
     println!("ZeroClient demo: 3 simulated stations on loopback, probed every second.");
     println!(
         "data directory: {}   (Ctrl-C to stop)",
         app.data_dir().display()
     );
     let tty = std::io::stdout().is_terminal();
-    let names: Vec<String> = sim.stations.iter().map(|s| s.name()).collect();
+    // Start from the stored statuses: a rerun continues where the last run left off.
+    let mut live: BTreeMap<String, (Status, i64, String)> = BTreeMap::new();
+    for st in &sim.stations {
+        let row = app.store().connection(&st.name()).await?;
+        live.insert(st.name(), (row.status, 0, "-".to_owned()));
+    }
     app.monitor(
         Arc::new(SystemNetwork),
         MonitorConfig::default(),
         move |m| {
             let mut rx = m.subscribe();
             tokio::spawn(async move {
-                let mut live: BTreeMap<String, (Status, i64, String)> =
-                    names.iter().map(|n| (n.clone(), (Status::Unknown, 0, "-".to_owned()))).collect();
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
                 loop {
                     tokio::select! {
@@ -218,14 +222,23 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         shutdown_signal(for_ms),
     )
     .await?;
+    // What happened during this run, per station.
     for n in sim.stations.iter().map(|s| s.name()) {
-        let row = app.store().connection(&n).await?;
+        let h = app.history(&n, started, None).await?;
+        let outages = h
+            .transitions
+            .iter()
+            .filter(|t| t.to_status == Status::Offline)
+            .count();
         println!(
-            "{n}: {} since {}",
-            row.status.as_str(),
-            rfc3339(row.status_since)
+            "{n}: {outages} outage(s), downtime {} during this run",
+            crate::output::duration(h.downtime_ms)
         );
     }
+    println!(
+        "see `zc --data-dir {} history NAME` for every transition",
+        app.data_dir().display()
+    );
     Ok(())
 }
 

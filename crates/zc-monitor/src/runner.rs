@@ -332,7 +332,35 @@ impl Monitor {
         flusher.abort();
         retention.abort();
         self.flush().await?;
+        self.mark_unwatched().await?;
         Ok(self.stats())
+    }
+
+    /// A clean stop: nobody watches the connections any more, so their status becomes
+    /// `unknown` and the time until the next start is never counted as up or down. (After a
+    /// crash nothing can be written; the next start carries on from the stored status.)
+    async fn mark_unwatched(&self) -> ZcResult<()> {
+        let at = self.store.now();
+        for conn in self.store.list_connections().await? {
+            if conn.status == Status::Unknown {
+                continue;
+            }
+            let t = Transition {
+                from: conn.status,
+                to: Status::Unknown,
+                at_ms: at,
+                error_category: None,
+                observer_offline: false,
+            };
+            self.store
+                .apply_transition(conn.id, &t, Some("monitoring stopped"))
+                .await?;
+            self.trackers
+                .lock()
+                .unwrap()
+                .insert(conn.id, StatusTracker::new(Status::Unknown));
+        }
+        Ok(())
     }
 
     /// Starts tasks for new connections, restarts edited ones, stops removed ones.

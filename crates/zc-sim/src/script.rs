@@ -100,8 +100,8 @@ impl Latency {
     }
 }
 
+// No deny_unknown_fields here: serde cannot combine it with `flatten`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Fault {
     #[serde(flatten)]
     pub kind: FaultKind,
