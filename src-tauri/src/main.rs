@@ -7,10 +7,7 @@ use zc_app::App;
 use zc_app::zc_domain::SystemClock;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let result = rt.block_on(async {
         let dir = match std::env::var_os("ZC_DATA_DIR") {
             Some(d) => d.into(),

@@ -43,10 +43,7 @@ impl Default for Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            transcript: Default::default(),
-        }
+        Env { dir: tempfile::tempdir().unwrap(), transcript: Default::default() }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -77,10 +74,7 @@ impl Env {
     /// Runs `zc ARGS` with `stdin` piped in.
     pub fn run_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
         let mut c = self.command();
-        c.args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in env {
             c.env(k, v);
         }
@@ -107,13 +101,29 @@ impl Env {
         serde_json::from_str(&self.ok(&a)).expect("valid JSON")
     }
 
+    /// Adds a `station` connection probed every `interval` and stores its key through stdin.
+    pub fn add_station(&self, name: &str, url: &str, key: &str, interval: &str, confirm: &str) {
+        self.ok(&[
+            "connection",
+            "add",
+            name,
+            "--url",
+            url,
+            "--kind",
+            "station",
+            "--interval",
+            interval,
+            "--confirm",
+            confirm,
+        ]);
+        let r = self.run_with(&["key", "set", name], format!("{key}\n").as_bytes(), &[]);
+        assert_eq!(r.code, 0, "zc key set: {}", r.stderr);
+    }
+
     /// Starts `zc monitor` in the background with its stdout readable line by line.
     pub fn spawn_monitor(&self, extra_env: &[(&str, &str)]) -> (Child, BufReader<ChildStdout>) {
         let mut c = self.command();
-        c.args(["monitor"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        c.args(["monitor"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in extra_env {
             c.env(k, v);
         }
@@ -125,11 +135,7 @@ impl Env {
 
 /// Reads lines until one contains `needle`; returns it. Blocks on the monitor's own output, so
 /// the test waits on an event, not on a clock.
-pub fn wait_for_line(
-    out: &mut BufReader<ChildStdout>,
-    needle: &str,
-    transcript: &mut Vec<u8>,
-) -> String {
+pub fn wait_for_line(out: &mut BufReader<ChildStdout>, needle: &str, transcript: &mut Vec<u8>) -> String {
     let mut line = String::new();
     loop {
         line.clear();
@@ -156,11 +162,7 @@ pub fn stop(child: Child) -> (i32, String) {
         child
     };
     let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -180,17 +182,10 @@ pub fn snapshot(db: &Path) -> String {
         if t == "devices" {
             continue;
         }
-        let mut stmt = c
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1"))
-            .unwrap();
+        let mut stmt = c.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
         let n = stmt.column_count();
         let rows: Vec<String> = stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
+            .query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
             .unwrap()
             .map(Result::unwrap)
             .collect();

@@ -10,146 +10,40 @@ fn assert_refused(env: &Env, args: &[&str], stdin: &[u8], code: &str) {
     assert_eq!(r.code, 1, "zc {args:?} should fail: {}", r.stdout);
     let line = r.stderr.trim_end();
     assert_eq!(line.lines().count(), 1, "one line: {line}");
-    assert!(
-        line.starts_with(&format!("error[{code}]: ")),
-        "zc {args:?}: {line}"
-    );
-    assert_eq!(
-        snapshot(&env.db()),
-        before,
-        "zc {args:?} changed the database"
-    );
+    assert!(line.starts_with(&format!("error[{code}]: ")), "zc {args:?}: {line}");
+    assert_eq!(snapshot(&env.db()), before, "zc {args:?} changed the database");
 }
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
     let env = Env::new();
-    env.ok(&[
-        "connection",
-        "add",
-        "north",
-        "--url",
-        "http://127.0.0.1:9",
-        "--kind",
-        "station",
-    ]);
-    assert_refused(
-        &env,
-        &["connection", "add", "x", "--url", "not a url"],
-        b"",
-        "invalid_url",
-    );
-    assert_refused(
-        &env,
-        &["connection", "add", "x", "--url", "ftp://10.0.0.1"],
-        b"",
-        "invalid_url",
-    );
-    assert_refused(
-        &env,
-        &["connection", "add", "north", "--url", "http://127.0.0.1:10"],
-        b"",
-        "duplicate_name",
-    );
-    assert_refused(
-        &env,
-        &[
-            "connection",
-            "add",
-            "bad name",
-            "--url",
-            "http://127.0.0.1:10",
-        ],
-        b"",
-        "invalid_name",
-    );
-    assert_refused(
-        &env,
-        &[
-            "connection",
-            "add",
-            "x",
-            "--url",
-            "http://h",
-            "--metadata",
-            "{oops",
-        ],
-        b"",
-        "invalid_metadata",
-    );
-    assert_refused(
-        &env,
-        &[
-            "connection",
-            "add",
-            "x",
-            "--url",
-            "http://h",
-            "--metadata",
-            "[1,2]",
-        ],
-        b"",
-        "invalid_metadata",
-    );
+    env.ok(&["connection", "add", "north", "--url", "http://127.0.0.1:9", "--kind", "station"]);
     let big = format!("{{\"blob\":\"{}\"}}", "x".repeat(20_000));
-    assert_refused(
-        &env,
-        &[
-            "connection",
-            "add",
-            "x",
-            "--url",
-            "http://h",
-            "--metadata",
-            &big,
-        ],
-        b"",
-        "invalid_metadata",
-    );
-    assert_refused(
-        &env,
-        &[
-            "connection",
-            "add",
-            "x",
-            "--url",
-            "http://h",
-            "--interval",
-            "soon",
-        ],
-        b"",
-        "invalid_input",
-    );
-    assert_refused(
-        &env,
-        &["connection", "edit", "north", "--url", "nope"],
-        b"",
-        "invalid_url",
-    );
-    assert_refused(&env, &["connection", "show", "south"], b"", "not_found");
-    assert_refused(&env, &["connection", "rm", "south"], b"", "not_found");
-    assert_refused(&env, &["history", "south"], b"", "not_found");
-    assert_refused(&env, &["key", "set", "south"], b"k", "not_found");
-    assert_refused(&env, &["key", "set", "north"], b"", "invalid_key");
-    assert_refused(&env, &["key", "set", "north"], b"  \n", "invalid_key");
-    assert_refused(
-        &env,
-        &["key", "set", "north"],
-        "k".repeat(10_000).as_bytes(),
-        "invalid_key",
-    );
-    assert_refused(
-        &env,
-        &["chart", "north", "--since", "1h", "--out", "/tmp/x.gif"],
-        b"",
-        "invalid_input",
-    );
-    assert_refused(
-        &env,
-        &["history", "north", "--since", "yesterday"],
-        b"",
-        "invalid_input",
-    );
+    let long_key = "k".repeat(10_000);
+    let add = |extra: &[&'static str]| [&["connection", "add", "x", "--url", "http://h"][..], extra].concat();
+    let cases: Vec<(Vec<&str>, &[u8], &str)> = vec![
+        (vec!["connection", "add", "x", "--url", "not a url"], b"", "invalid_url"),
+        (vec!["connection", "add", "x", "--url", "ftp://10.0.0.1"], b"", "invalid_url"),
+        (vec!["connection", "add", "north", "--url", "http://127.0.0.1:10"], b"", "duplicate_name"),
+        (vec!["connection", "add", "bad name", "--url", "http://127.0.0.1:10"], b"", "invalid_name"),
+        (add(&["--metadata", "{oops"]), b"", "invalid_metadata"),
+        (add(&["--metadata", "[1,2]"]), b"", "invalid_metadata"),
+        ([add(&["--metadata"]), vec![big.as_str()]].concat(), b"", "invalid_metadata"),
+        (add(&["--interval", "soon"]), b"", "invalid_input"),
+        (vec!["connection", "edit", "north", "--url", "nope"], b"", "invalid_url"),
+        (vec!["connection", "show", "south"], b"", "not_found"),
+        (vec!["connection", "rm", "south"], b"", "not_found"),
+        (vec!["history", "south"], b"", "not_found"),
+        (vec!["key", "set", "south"], b"k", "not_found"),
+        (vec!["key", "set", "north"], b"", "invalid_key"),
+        (vec!["key", "set", "north"], b"  \n", "invalid_key"),
+        (vec!["key", "set", "north"], long_key.as_bytes(), "invalid_key"),
+        (vec!["chart", "north", "--since", "1h", "--out", "/tmp/x.gif"], b"", "invalid_input"),
+        (vec!["history", "north", "--since", "yesterday"], b"", "invalid_input"),
+    ];
+    for (args, stdin, code) in cases {
+        assert_refused(&env, &args, stdin, code);
+    }
 }
 
 #[test]
@@ -158,18 +52,10 @@ fn an_unusable_data_directory_is_one_clear_line() {
     let file = env.dir.path().join("plain-file");
     std::fs::write(&file, b"x").unwrap();
     for dir in [file.clone(), file.join("below")] {
-        let out = env
-            .command()
-            .args(["status"])
-            .env("ZC_DATA_DIR", &dir)
-            .output()
-            .unwrap();
+        let out = env.command().args(["status"]).env("ZC_DATA_DIR", &dir).output().unwrap();
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            err.starts_with("error[data_dir]: ") && err.contains("--data-dir"),
-            "{err}"
-        );
+        assert!(err.starts_with("error[data_dir]: ") && err.contains("--data-dir"), "{err}");
         assert_eq!(err.trim_end().lines().count(), 1);
     }
 }
@@ -178,11 +64,7 @@ fn an_unusable_data_directory_is_one_clear_line() {
 fn usage_errors_exit_2() {
     let env = Env::new();
     assert_eq!(env.run(&["connection", "frobnicate"]).code, 2);
-    assert_eq!(
-        env.run(&["key", "set", "a", "the-key-as-argument"]).code,
-        2,
-        "keys are never arguments"
-    );
+    assert_eq!(env.run(&["key", "set", "a", "the-key-as-argument"]).code, 2, "keys are never arguments");
 }
 
 fn sqlite3(db: &std::path::Path, sql: &str) {
@@ -202,48 +84,30 @@ fn populated() -> Env {
     env.ok(&["connection", "edit", "b", "--interval", "30s"]);
     env.ok(&["connection", "rm", "c"]);
     let v = env.json(&["log", "verify"]);
-    assert_eq!(
-        v["first_bad_seq"],
-        serde_json::Value::Null,
-        "an untouched log verifies"
-    );
+    assert_eq!(v["first_bad_seq"], serde_json::Value::Null, "an untouched log verifies");
     env
+}
+
+/// Tampers with the log through the sqlite3 tool, then expects `zc log verify` to fail naming it.
+fn assert_verify_catches(sql: &str, expected: &str) {
+    let env = populated();
+    sqlite3(&env.db(), sql);
+    let r = env.run(&["log", "verify"]);
+    assert_eq!(r.code, 1, "{sql}: {}", r.stdout);
+    assert!(r.stderr.starts_with("error[log_tampered]: ") && r.stderr.contains(expected), "{sql}: {}", r.stderr);
 }
 
 #[test]
 fn log_verify_reports_an_edited_entry() {
-    let env = populated();
-    sqlite3(
-        &env.db(),
-        "UPDATE activity_log SET actor = 'mallory' WHERE seq = 2;",
-    );
-    let r = env.run(&["log", "verify"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("error[log_tampered]: activity log broken at entry 2"),
-        "{}",
-        r.stderr
-    );
+    assert_verify_catches("UPDATE activity_log SET actor = 'mallory' WHERE seq = 2;", "activity log broken at entry 2");
 }
 
 #[test]
 fn log_verify_reports_a_deleted_entry() {
-    let env = populated();
-    sqlite3(&env.db(), "DELETE FROM activity_log WHERE seq = 3;");
-    let r = env.run(&["log", "verify"]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("entry 3"), "{}", r.stderr);
+    assert_verify_catches("DELETE FROM activity_log WHERE seq = 3;", "entry 3");
 }
 
 #[test]
 fn log_verify_reports_entries_deleted_from_the_end() {
-    let env = populated();
-    sqlite3(
-        &env.db(),
-        "DELETE FROM activity_log WHERE seq = (SELECT MAX(seq) FROM activity_log);",
-    );
-    let r = env.run(&["log", "verify"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stderr.contains("missing"), "{}", r.stderr);
+    assert_verify_catches("DELETE FROM activity_log WHERE seq = (SELECT MAX(seq) FROM activity_log);", "missing");
 }

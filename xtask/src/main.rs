@@ -15,10 +15,7 @@ const TEST_PKGS: &[&str] = &["sqlite3"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, mut rest) = args
-        .split_first()
-        .map(|(c, r)| (c.as_str(), r.to_vec()))
-        .unwrap_or(("help", vec![]));
+    let (cmd, mut rest) = args.split_first().map(|(c, r)| (c.as_str(), r.to_vec())).unwrap_or(("help", vec![]));
     // `cargo xtask run -- --for 2m` and `cargo xtask run --for 2m` mean the same.
     if rest.first().is_some_and(|a| a == "--") {
         rest.remove(0);
@@ -46,16 +43,11 @@ fn main() -> ExitCode {
 type Result<T = ()> = std::result::Result<T, String>;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
 fn cargo() -> Command {
@@ -66,22 +58,12 @@ fn cargo() -> Command {
 
 fn status(mut c: Command, what: &str) -> Result {
     eprintln!("xtask: {what}");
-    let st = c
-        .status()
-        .map_err(|e| format!("{what}: cannot start: {e}"))?;
-    if st.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({st})"))
-    }
+    let st = c.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    if st.success() { Ok(()) } else { Err(format!("{what} failed ({st})")) }
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
 fn missing(pkgs: &[&str]) -> Vec<String> {
@@ -99,15 +81,8 @@ fn missing(pkgs: &[&str]) -> Vec<String> {
 
 /// Installs missing Debian packages, or says exactly how to.
 fn ensure_packages(pkgs: &[&str]) -> Result {
-    if Command::new("dpkg-query")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!(
-            "xtask: not a Debian/Ubuntu system; make sure these are installed: {}",
-            pkgs.join(" ")
-        );
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        eprintln!("xtask: not a Debian/Ubuntu system; make sure these are installed: {}", pkgs.join(" "));
         return Ok(());
     }
     let need = missing(pkgs);
@@ -117,18 +92,10 @@ fn ensure_packages(pkgs: &[&str]) -> Result {
     let apt = format!("apt-get update && apt-get install -y {}", need.join(" "));
     let sudo = if is_root() {
         None
-    } else if Command::new("sudo")
-        .args(["-n", "true"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-    {
+    } else if Command::new("sudo").args(["-n", "true"]).status().map(|s| s.success()).unwrap_or(false) {
         Some("sudo -n")
     } else {
-        return Err(format!(
-            "missing packages: {}. Install them with:\n    sudo sh -c '{apt}'",
-            need.join(" ")
-        ));
+        return Err(format!("missing packages: {}. Install them with:\n    sudo sh -c '{apt}'", need.join(" ")));
     };
     let mut c = Command::new("sh");
     let line = match sudo {
@@ -136,10 +103,9 @@ fn ensure_packages(pkgs: &[&str]) -> Result {
             "{s} sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}'",
             need.join(" ")
         ),
-        None => format!(
-            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}",
-            need.join(" ")
-        ),
+        None => {
+            format!("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}", need.join(" "))
+        }
     };
     c.args(["-c", &line]);
     status(c, &format!("installing {}", need.join(" ")))
@@ -147,9 +113,7 @@ fn ensure_packages(pkgs: &[&str]) -> Result {
 
 /// Arguments single-quoted for `sh -c`.
 fn shell_words(args: &[String]) -> Vec<String> {
-    args.iter()
-        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
-        .collect()
+    args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect()
 }
 
 fn tool_homes() -> (String, String) {
@@ -192,9 +156,7 @@ fn run(args: &[String]) -> Result {
     b.args(["build", "--release", "-p", "zc-cli"]);
     status(b, "building zc")?;
     let zc = target_dir().join("release").join("zc");
-    let data = std::env::var_os("ZC_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("demo-data"));
+    let data = std::env::var_os("ZC_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("demo-data"));
     let quoted = shell_words(args);
     eprintln!(
         "xtask: data directory {} (inspect with: {} --data-dir {} history demo-west)",
@@ -214,12 +176,7 @@ fn run(args: &[String]) -> Result {
     );
     let c = in_keyring_session(
         &target_dir().join("demo-session"),
-        &format!(
-            "exec '{}' --data-dir '{}' demo {}",
-            zc.display(),
-            data.display(),
-            quoted.join(" ")
-        ),
+        &format!("exec '{}' --data-dir '{}' demo {}", zc.display(), data.display(), quoted.join(" ")),
     );
     status(c, "starting the demo (zc demo)")
 }
@@ -233,14 +190,7 @@ fn test(args: &[String]) -> Result {
     fmt.args(["fmt", "--all", "--", "--check"]);
     status(fmt, "cargo fmt --check")?;
     let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
+    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     status(clippy, "cargo clippy -D warnings")?;
     // The end-to-end tests run the real binary.
     let mut b = cargo();
@@ -249,29 +199,20 @@ fn test(args: &[String]) -> Result {
     let extra = shell_words(args);
     let mut c = in_keyring_session(
         &target_dir().join("test-session"),
-        &format!(
-            "cargo test --workspace --exclude xtask --all-targets {}",
-            extra.join(" ")
-        ),
+        &format!("cargo test --workspace --exclude xtask --all-targets {}", extra.join(" ")),
     );
     eprintln!("xtask: cargo test (in a private keyring session)");
     // Stream the output and add up cargo's per-binary results into one closing line.
     c.stdout(std::process::Stdio::piped());
-    let mut child = c
-        .spawn()
-        .map_err(|e| format!("cannot start the tests: {e}"))?;
+    let mut child = c.spawn().map_err(|e| format!("cannot start the tests: {e}"))?;
     let (mut passed, mut failed) = (0u64, 0u64);
     let out = child.stdout.take().expect("piped stdout");
-    for line in
-        std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(std::result::Result::ok)
-    {
+    for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(std::result::Result::ok) {
         println!("{line}");
         if let Some(rest) = line.strip_prefix("test result: ") {
             let num = |word: &str| {
                 rest.split(';').find_map(|part| {
-                    part.trim()
-                        .strip_suffix(word)
-                        .and_then(|n| n.trim().split(' ').next_back()?.parse::<u64>().ok())
+                    part.trim().strip_suffix(word).and_then(|n| n.trim().split(' ').next_back()?.parse::<u64>().ok())
                 })
             };
             passed += num(" passed").unwrap_or(0);
@@ -280,11 +221,7 @@ fn test(args: &[String]) -> Result {
     }
     let st = child.wait().map_err(|e| e.to_string())?;
     println!("tests: {passed} passed, {failed} failed");
-    if st.success() && failed == 0 {
-        Ok(())
-    } else {
-        Err(format!("tests failed ({st})"))
-    }
+    if st.success() && failed == 0 { Ok(()) } else { Err(format!("tests failed ({st})")) }
 }
 
 fn bench(args: &[String]) -> Result {

@@ -15,9 +15,7 @@ use std::time::Instant;
 use zc_domain::connection::ConnectionPatch;
 use zc_domain::status::{downtime_ms, spans};
 use zc_domain::widget::WidgetSpec;
-use zc_domain::{
-    ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult,
-};
+use zc_domain::{ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
 use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunStats};
 use zc_secrets::Keyring;
 use zc_store::{Audit, ConnectionRow, Store, WidgetRow};
@@ -44,17 +42,12 @@ impl App {
         let device = device_info();
         let device_id = store.upsert_device(&device).await?;
         let user = os_user();
-        let user_id = store
-            .upsert_local_user(&user, &device.timezone, &device.locale)
-            .await?;
+        let user_id = store.upsert_local_user(&user, &device.timezone, &device.locale).await?;
         let install_id = store.install_id().await?;
         let open_ms = started.elapsed().as_millis();
         Ok(App {
             store,
-            audit: Audit {
-                actor: format!("local:{user}"),
-                device_id: Some(device_id),
-            },
+            audit: Audit { actor: format!("local:{user}"), device_id: Some(device_id) },
             user_id,
             install_id,
             data_dir: data_dir.to_owned(),
@@ -101,16 +94,10 @@ impl App {
         Ok(row)
     }
 
-    pub async fn edit_connection(
-        &self,
-        name: &str,
-        patch: ConnectionPatch,
-    ) -> ZcResult<ConnectionRow> {
+    pub async fn edit_connection(&self, name: &str, patch: ConnectionPatch) -> ZcResult<ConnectionRow> {
         let row = self.store.connection(name).await?;
         let spec = patch.apply(row.spec.clone())?;
-        self.store
-            .update_connection(row.id, name, &spec, &self.audit)
-            .await
+        self.store.update_connection(row.id, name, &spec, &self.audit).await
     }
 
     /// Removes the connection and its key. The key goes first: if the keyring cannot be reached
@@ -128,9 +115,7 @@ impl App {
     pub async fn add_widget(&self, connection: &str, spec: WidgetSpec) -> ZcResult<WidgetRow> {
         let spec = spec.validate()?;
         let conn = self.store.connection(connection).await?;
-        self.store
-            .add_widget(conn.id, connection, &spec, Some(self.user_id), &self.audit)
-            .await
+        self.store.add_widget(conn.id, connection, &spec, Some(self.user_id), &self.audit).await
     }
 
     pub async fn list_widgets(&self, connection: Option<&str>) -> ZcResult<Vec<WidgetRow>> {
@@ -145,9 +130,7 @@ impl App {
     pub async fn show_widget(&self, connection: &str, name: &str) -> ZcResult<WidgetRow> {
         let conn = self.store.connection(connection).await?;
         let w = self.store.widget(conn.id, connection, name).await?;
-        self.store
-            .record_widget_access(w.id, Some(self.user_id), self.audit.device_id, "view")
-            .await?;
+        self.store.record_widget_access(w.id, Some(self.user_id), self.audit.device_id, "view").await?;
         Ok(w)
     }
 
@@ -163,9 +146,7 @@ impl App {
         let mut spec = current.spec.clone();
         edit(&mut spec);
         let spec = spec.validate()?;
-        self.store
-            .update_widget(&current, connection, &spec, &self.audit)
-            .await
+        self.store.update_widget(&current, connection, &spec, &self.audit).await
     }
 
     pub async fn remove_widget(&self, connection: &str, name: &str) -> ZcResult<()> {
@@ -192,31 +173,17 @@ impl App {
                 "'{name}' is an http connection; only station connections use API keys"
             )));
         }
-        let key = self
-            .keyring()?
-            .get(&self.account(row.id))
-            .await?
-            .ok_or_else(|| {
-                ZcError::new(
-                    ErrorCode::KeyMissing,
-                    format!("'{name}' has no key in the keyring; set one with `zc key set {name}`"),
-                )
-            })?;
+        let key = self.keyring()?.get(&self.account(row.id)).await?.ok_or_else(|| {
+            ZcError::new(
+                ErrorCode::KeyMissing,
+                format!("'{name}' has no key in the keyring; set one with `zc key set {name}`"),
+            )
+        })?;
         let prober = Prober::new(ProberConfig::default());
         let result = prober.check_key(&row.spec, &key).await;
-        let error = result
-            .as_ref()
-            .err()
-            .map(|(c, d)| format!("{}: {d}", c.as_str()));
-        self.store
-            .record_key_validation(row.id, name, error.as_deref(), &self.audit)
-            .await?;
-        Ok(KeyCheck {
-            connection: name.to_owned(),
-            valid: error.is_none(),
-            checked_at: self.now(),
-            error,
-        })
+        let error = result.as_ref().err().map(|(c, d)| format!("{}: {d}", c.as_str()));
+        self.store.record_key_validation(row.id, name, error.as_deref(), &self.audit).await?;
+        Ok(KeyCheck { connection: name.to_owned(), valid: error.is_none(), checked_at: self.now(), error })
     }
 
     // ---- status, history, metrics ----
@@ -225,31 +192,19 @@ impl App {
         self.store.list_connections().await
     }
 
-    pub async fn history(
-        &self,
-        name: &str,
-        since_ms: i64,
-        until_ms: Option<i64>,
-    ) -> ZcResult<HistoryReport> {
+    pub async fn history(&self, name: &str, since_ms: i64, until_ms: Option<i64>) -> ZcResult<HistoryReport> {
         let row = self.show_connection(name).await?;
         let until = until_ms.unwrap_or_else(|| self.now());
         let rows = self.store.history(row.id, since_ms, until).await?;
         let (initial, initial_obs) = self.store.status_at(row.id, since_ms).await?;
-        let points: Vec<(i64, Status, bool)> = rows
-            .iter()
-            .map(|r| (r.at, r.to_status, r.observer_offline))
-            .collect();
+        let points: Vec<(i64, Status, bool)> = rows.iter().map(|r| (r.at, r.to_status, r.observer_offline)).collect();
         let mut sp = spans(initial, &points, since_ms, until);
         if let Some(first) = sp.first_mut()
             && first.from_ms == since_ms
         {
             first.observer_offline = initial_obs && first.status == Status::Unknown;
         }
-        let unknown = sp
-            .iter()
-            .filter(|s| s.status == Status::Unknown)
-            .map(|s| s.to_ms - s.from_ms)
-            .sum();
+        let unknown = sp.iter().filter(|s| s.status == Status::Unknown).map(|s| s.to_ms - s.from_ms).sum();
         Ok(HistoryReport {
             connection: name.to_owned(),
             since: since_ms,
@@ -268,9 +223,7 @@ impl App {
         limit: i64,
     ) -> ZcResult<Vec<zc_domain::probe::RequestMetric>> {
         let row = self.show_connection(name).await?;
-        self.store
-            .metrics(row.id, since_ms, self.now() + 1, limit)
-            .await
+        self.store.metrics(row.id, since_ms, self.now() + 1, limit).await
     }
 
     /// Renders latency with status bands to PNG or SVG and records the export.
@@ -285,36 +238,23 @@ impl App {
     ) -> ZcResult<ChartReport> {
         zc_chart::Format::from_path(out)?;
         if !(200..=8000).contains(&width) || !(150..=8000).contains(&height) {
-            return Err(ZcError::invalid(
-                "chart size must be 200-8000 x 150-8000 pixels",
-            ));
+            return Err(ZcError::invalid("chart size must be 200-8000 x 150-8000 pixels"));
         }
         let row = self.show_connection(name).await?;
         let until = until_ms.unwrap_or_else(|| self.now());
         if until <= since_ms {
-            return Err(ZcError::invalid(
-                "the chart window is empty: --since must be before --until",
-            ));
+            return Err(ZcError::invalid("the chart window is empty: --since must be before --until"));
         }
         let columns = zc_chart::plot_columns(width);
-        let series = self
-            .store
-            .chart_series(row.id, since_ms, until, columns)
-            .await?;
+        let series = self.store.chart_series(row.id, since_ms, until, columns).await?;
         let bands = self.history(name, since_ms, Some(until)).await?.spans;
-        let input = zc_domain::chart::ChartInput {
-            title: name.to_owned(),
-            series,
-            bands,
-        };
+        let input = zc_domain::chart::ChartInput { title: name.to_owned(), series, bands };
         let input_for_render = input.clone();
         let out_buf = out.to_owned();
         // Rasterising is CPU work: keep it off the async threads.
-        tokio::task::spawn_blocking(move || {
-            zc_chart::render(&input_for_render, &out_buf, width, height)
-        })
-        .await
-        .map_err(|_| ZcError::internal("the chart renderer stopped"))??;
+        tokio::task::spawn_blocking(move || zc_chart::render(&input_for_render, &out_buf, width, height))
+            .await
+            .map_err(|_| ZcError::internal("the chart renderer stopped"))??;
         self.store
             .record_activity(
                 &self.audit,
@@ -333,11 +273,7 @@ impl App {
 
     // ---- activity log ----
 
-    pub async fn log(
-        &self,
-        since_ms: i64,
-        limit: i64,
-    ) -> ZcResult<Vec<zc_domain::activity::ActivityEntry>> {
+    pub async fn log(&self, since_ms: i64, limit: i64) -> ZcResult<Vec<zc_domain::activity::ActivityEntry>> {
         self.store.activity_since(since_ms, limit).await
     }
 
@@ -346,16 +282,8 @@ impl App {
     }
 
     /// Records an action that the store did not already record (exports done by the caller).
-    pub async fn record(
-        &self,
-        action: &str,
-        resource: &str,
-        metadata: serde_json::Value,
-    ) -> ZcResult<()> {
-        self.store
-            .record_activity(&self.audit, action, resource, metadata)
-            .await
-            .map(|_| ())
+    pub async fn record(&self, action: &str, resource: &str, metadata: serde_json::Value) -> ZcResult<()> {
+        self.store.record_activity(&self.audit, action, resource, metadata).await.map(|_| ())
     }
 
     // ---- maintenance and health ----
@@ -375,11 +303,7 @@ impl App {
 
     pub async fn doctor(&self) -> ZcResult<DoctorReport> {
         let keyring = match Keyring::new() {
-            Ok(k) => k
-                .check_available()
-                .await
-                .map(|_| "reachable".to_owned())
-                .map_err(|e| e.message),
+            Ok(k) => k.check_available().await.map(|_| "reachable".to_owned()).map_err(|e| e.message),
             Err(e) => Err(e.message),
         };
         let started = Instant::now();
@@ -427,38 +351,16 @@ impl App {
         } else {
             Keyring::new().ok()
         };
-        let monitor = Monitor::new(
-            self.store.clone(),
-            Prober::new(ProberConfig::default()),
-            network,
-            keyring,
-            config,
-        )
-        .await?;
+        let monitor =
+            Monitor::new(self.store.clone(), Prober::new(ProberConfig::default()), network, keyring, config).await?;
         // A console session begins: the operator is signed in by their OS account until central
         // sign-in exists.
-        self.record(
-            "user.sign_in",
-            &self.audit.actor,
-            json!({"method": "os_account"}),
-        )
-        .await?;
-        self.record(
-            "monitor.start",
-            "local",
-            json!({"connections": conns.len()}),
-        )
-        .await?;
+        self.record("user.sign_in", &self.audit.actor, json!({"method": "os_account"})).await?;
+        self.record("monitor.start", "local", json!({"connections": conns.len()})).await?;
         on_start(&monitor);
         let stats = monitor.run(shutdown).await?;
-        self.record(
-            "monitor.stop",
-            "local",
-            json!({"probes": stats.completed, "missed": stats.missed}),
-        )
-        .await?;
-        self.record("user.sign_out", &self.audit.actor, json!({}))
-            .await?;
+        self.record("monitor.stop", "local", json!({"probes": stats.completed, "missed": stats.missed})).await?;
+        self.record("user.sign_out", &self.audit.actor, json!({})).await?;
         Ok(stats)
     }
 }

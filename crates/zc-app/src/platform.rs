@@ -8,19 +8,13 @@ use zc_store::DeviceInfo;
 /// XDG on Linux (`$XDG_DATA_HOME/zeroclient`), `%LOCALAPPDATA%\ZeroClient` on Windows,
 /// `~/Library/Application Support/ZeroClient` on macOS.
 pub fn default_data_dir() -> ZcResult<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     let dir = if cfg!(windows) {
         env("LOCALAPPDATA").map(|p| p.join("ZeroClient"))
     } else if cfg!(target_os = "macos") {
         env("HOME").map(|h| h.join("Library/Application Support/ZeroClient"))
     } else {
-        env("XDG_DATA_HOME")
-            .or_else(|| env("HOME").map(|h| h.join(".local/share")))
-            .map(|p| p.join("zeroclient"))
+        env("XDG_DATA_HOME").or_else(|| env("HOME").map(|h| h.join(".local/share"))).map(|p| p.join("zeroclient"))
     };
     dir.ok_or_else(|| {
         ZcError::new(
@@ -35,11 +29,7 @@ fn first_line_with(path: &str, prefix: &str) -> Option<String> {
         .ok()?
         .lines()
         .find(|l| l.starts_with(prefix))
-        .map(|l| {
-            l.split_once(['=', ':'])
-                .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-                .unwrap_or_default()
-        })
+        .map(|l| l.split_once(['=', ':']).map(|(_, v)| v.trim().trim_matches('"').to_owned()).unwrap_or_default())
 }
 
 #[cfg(unix)]
@@ -65,9 +55,7 @@ fn os_version() -> String {
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     let kernel = if unsafe { libc::uname(&mut u) } == 0 {
         // SAFETY: uname NUL-terminates release.
-        unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }
-            .to_string_lossy()
-            .into_owned()
+        unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }.to_string_lossy().into_owned()
     } else {
         String::new()
     };
@@ -87,8 +75,7 @@ fn os_version() -> String {
 
 #[cfg(target_os = "linux")]
 fn cpu_and_memory() -> (String, i64) {
-    let cpu = first_line_with("/proc/cpuinfo", "model name")
-        .unwrap_or_else(|| std::env::consts::ARCH.into());
+    let cpu = first_line_with("/proc/cpuinfo", "model name").unwrap_or_else(|| std::env::consts::ARCH.into());
     let mem_kb: i64 = first_line_with("/proc/meminfo", "MemTotal")
         .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
         .unwrap_or(0);
@@ -97,16 +84,11 @@ fn cpu_and_memory() -> (String, i64) {
 #[cfg(windows)]
 fn cpu_and_memory() -> (String, i64) {
     use windows_sys::Win32::System::SystemInformation::{GlobalMemoryStatusEx, MEMORYSTATUSEX};
-    let cpu =
-        std::env::var("PROCESSOR_IDENTIFIER").unwrap_or_else(|_| std::env::consts::ARCH.into());
+    let cpu = std::env::var("PROCESSOR_IDENTIFIER").unwrap_or_else(|_| std::env::consts::ARCH.into());
     // SAFETY: MEMORYSTATUSEX is plain data; dwLength must be set before the call.
     let mut m: MEMORYSTATUSEX = unsafe { std::mem::zeroed() };
     m.dwLength = std::mem::size_of::<MEMORYSTATUSEX>() as u32;
-    let total = if unsafe { GlobalMemoryStatusEx(&mut m) } != 0 {
-        m.ullTotalPhys as i64
-    } else {
-        0
-    };
+    let total = if unsafe { GlobalMemoryStatusEx(&mut m) } != 0 { m.ullTotalPhys as i64 } else { 0 };
     (cpu, total)
 }
 #[cfg(not(any(target_os = "linux", windows)))]
@@ -161,9 +143,7 @@ pub fn device_info() -> DeviceInfo {
         hostname,
         arch: std::env::consts::ARCH.into(),
         cpu,
-        cpu_count: std::thread::available_parallelism()
-            .map(|n| n.get() as i64)
-            .unwrap_or(1),
+        cpu_count: std::thread::available_parallelism().map(|n| n.get() as i64).unwrap_or(1),
         memory_bytes,
         app_version: env!("CARGO_PKG_VERSION").into(),
         locale: locale(),
@@ -173,9 +153,8 @@ pub fn device_info() -> DeviceInfo {
 
 /// The operating-system user, the actor of local actions until central sign-in exists.
 pub fn os_user() -> String {
-    if let Some(u) = ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    if let Some(u) =
+        ["USER", "USERNAME", "LOGNAME"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
     {
         return u;
     }
@@ -197,27 +176,15 @@ pub fn free_disk_bytes(path: &Path) -> Option<u64> {
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
     // SAFETY: statvfs is plain data, filled by the call on a valid C path.
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0)
-        .then(|| s.f_bavail as u64 * s.f_frsize as u64)
+    (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0).then(|| s.f_bavail as u64 * s.f_frsize as u64)
 }
 #[cfg(windows)]
 pub fn free_disk_bytes(path: &Path) -> Option<u64> {
     use std::os::windows::ffi::OsStrExt;
     use windows_sys::Win32::Storage::FileSystem::GetDiskFreeSpaceExW;
-    let wide: Vec<u16> = path
-        .as_os_str()
-        .encode_wide()
-        .chain(std::iter::once(0))
-        .collect();
+    let wide: Vec<u16> = path.as_os_str().encode_wide().chain(std::iter::once(0)).collect();
     let mut free = 0u64;
     // SAFETY: wide is NUL-terminated; the out pointers are valid or null.
-    let ok = unsafe {
-        GetDiskFreeSpaceExW(
-            wide.as_ptr(),
-            &mut free,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-        )
-    };
+    let ok = unsafe { GetDiskFreeSpaceExW(wide.as_ptr(), &mut free, std::ptr::null_mut(), std::ptr::null_mut()) };
     (ok != 0).then_some(free)
 }

@@ -11,10 +11,7 @@ use zc_domain::{ConnectionKind, ConnectionSpec, Outcome, SystemClock};
 use zc_store::{Audit, Store};
 
 fn audit() -> Audit {
-    Audit {
-        actor: "bench".into(),
-        device_id: None,
-    }
+    Audit { actor: "bench".into(), device_id: None }
 }
 
 fn sample(id: i64, i: i64, t0: i64, step_ms: i64) -> RequestMetric {
@@ -28,29 +25,20 @@ fn sample(id: i64, i: i64, t0: i64, step_ms: i64) -> RequestMetric {
         http_status: if failed { None } else { Some(200) },
         request_bytes: 215,
         response_bytes: if failed { 0 } else { 1050 + x % 20 },
-        outcome: if failed {
-            Outcome::Failed(zc_domain::FailureCategory::Timeout)
-        } else {
-            Outcome::Ok
-        },
+        outcome: if failed { Outcome::Failed(zc_domain::FailureCategory::Timeout) } else { Outcome::Ok },
     }
 }
 
 async fn fresh_store(dir: &Path) -> (Store, i64) {
-    let store = Store::open(dir, Arc::new(SystemClock))
-        .await
-        .expect("open store");
-    let spec = ConnectionSpec::new("bench", "http://127.0.0.1:9", ConnectionKind::Http)
-        .validate()
-        .unwrap();
+    let store = Store::open(dir, Arc::new(SystemClock)).await.expect("open store");
+    let spec = ConnectionSpec::new("bench", "http://127.0.0.1:9", ConnectionKind::Http).validate().unwrap();
     let id = store.add_connection(&spec, &audit()).await.unwrap().id;
     (store, id)
 }
 
 fn rusqlite_open(path: &Path) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(path).unwrap();
-    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-        .unwrap();
+    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;").unwrap();
     c
 }
 
@@ -61,9 +49,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 async fn bench_ingest(rows: i64) {
     println!("\n## 1. Metrics ingest ({rows} rows)");
-    let data: Vec<RequestMetric> = (0..rows)
-        .map(|i| sample(1, i, 1_800_000_000_000, 1000))
-        .collect();
+    let data: Vec<RequestMetric> = (0..rows).map(|i| sample(1, i, 1_800_000_000_000, 1000)).collect();
     let mut ours_one = Vec::new();
     let mut ours_batched = Vec::new();
     let mut base = Vec::new();
@@ -127,20 +113,9 @@ async fn bench_ingest(rows: i64) {
     let (o1, ob, b) = (median(ours_one), median(ours_batched), median(base));
     let rate = |s: f64| rows as f64 / s;
     println!("| path | rows/s | vs baseline |\n|---|---:|---:|");
-    println!(
-        "| bare rusqlite, prepared statement, one transaction (baseline) | {:.0} | 1.00x |",
-        rate(b)
-    );
-    println!(
-        "| Store::insert_metrics, one call | {:.0} | {:.2}x |",
-        rate(o1),
-        b / o1
-    );
-    println!(
-        "| Store::insert_metrics, 2,000-row batches (monitor) | {:.0} | {:.2}x |",
-        rate(ob),
-        b / ob
-    );
+    println!("| bare rusqlite, prepared statement, one transaction (baseline) | {:.0} | 1.00x |", rate(b));
+    println!("| Store::insert_metrics, one call | {:.0} | {:.2}x |", rate(o1), b / o1);
+    println!("| Store::insert_metrics, 2,000-row batches (monitor) | {:.0} | {:.2}x |", rate(ob), b / ob);
     println!("target: store path >= 0.80x of the baseline's throughput");
 }
 
@@ -167,17 +142,10 @@ async fn bench_chart_and_storage(rows: i64) {
     let (mut q_parts, mut r_parts) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let t = Instant::now();
-        let series = store
-            .chart_series(id, from, to, zc_chart::plot_columns(1200))
-            .await
-            .unwrap();
+        let series = store.chart_series(id, from, to, zc_chart::plot_columns(1200)).await.unwrap();
         q_parts.push(t.elapsed().as_secs_f64());
         drawn = series.buckets.len();
-        let input = zc_domain::chart::ChartInput {
-            title: "bench".into(),
-            series,
-            bands: vec![],
-        };
+        let input = zc_domain::chart::ChartInput { title: "bench".into(), series, bands: vec![] };
         let tr = Instant::now();
         zc_chart::render(&input, &out, 1200, 500).unwrap();
         r_parts.push(tr.elapsed().as_secs_f64());
@@ -185,7 +153,9 @@ async fn bench_chart_and_storage(rows: i64) {
 
         let c = rusqlite_open(&path);
         let t = Instant::now();
-        let mut st = c.prepare("SELECT at, latency_us FROM request_metrics WHERE connection_id = ? AND at >= ? AND at < ?").unwrap();
+        let mut st = c
+            .prepare("SELECT at, latency_us FROM request_metrics WHERE connection_id = ? AND at >= ? AND at < ?")
+            .unwrap();
         let mut rows_it = st.query(rusqlite::params![id, from, to]).unwrap();
         let (mut n, mut sum) = (0i64, 0i64);
         while let Some(r) = rows_it.next().unwrap() {
@@ -198,24 +168,14 @@ async fn bench_chart_and_storage(rows: i64) {
     }
     let (o, b) = (median(ours), median(base));
     println!("| path | time (median of 5) | vs baseline |\n|---|---:|---:|");
-    println!(
-        "| bare rusqlite scan of the same rows (baseline) | {:.1} ms | 1.00x |",
-        b * 1000.0
-    );
-    println!(
-        "| chart_series (per-pixel min/max in SQLite) + PNG render | {:.1} ms | {:.2}x |",
-        o * 1000.0,
-        o / b
-    );
+    println!("| bare rusqlite scan of the same rows (baseline) | {:.1} ms | 1.00x |", b * 1000.0);
+    println!("| chart_series (per-pixel min/max in SQLite) + PNG render | {:.1} ms | {:.2}x |", o * 1000.0, o / b);
     println!(
         "| of which: query (downsampling) | {:.1} ms | {:.2}x |",
         median(q_parts.clone()) * 1000.0,
         median(q_parts) / b
     );
-    println!(
-        "| of which: PNG render, 1200x500 | {:.1} ms | |",
-        median(r_parts) * 1000.0
-    );
+    println!("| of which: PNG render, 1200x500 | {:.1} ms | |", median(r_parts) * 1000.0);
     println!("points drawn: {drawn} pixel columns for {rows} samples; target: <= 1.50x the scan");
 
     println!("\n## 3. Storage per raw sample");
@@ -247,11 +207,7 @@ fn cpu_seconds() -> f64 {
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u64>().ok())
-        })
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
         .unwrap_or(0)
         * 4096
 }
@@ -266,17 +222,11 @@ async fn bench_monitor(n: usize, secs: u64) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(sim.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(sim.stdout.take().unwrap()), &mut line).unwrap();
     let urls: Vec<String> = serde_json::from_str(&line).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let store = Store::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
     let keyring = match zc_secrets::Keyring::new() {
         Ok(k) if k.check_available().await.is_ok() => k,
         _ => {
@@ -291,16 +241,9 @@ async fn bench_monitor(n: usize, secs: u64) {
         let mut spec = ConnectionSpec::new(&format!("st{i}"), url, ConnectionKind::Station);
         spec.interval_ms = 1000;
         spec.timeout_ms = 900;
-        let id = store
-            .add_connection(&spec.validate().unwrap(), &audit())
-            .await
-            .unwrap()
-            .id;
+        let id = store.add_connection(&spec.validate().unwrap(), &audit()).await.unwrap().id;
         keyring
-            .set(
-                &zc_secrets::Keyring::account(&install, id),
-                &zc_domain::Sensitive::new("bench-key".into()),
-            )
+            .set(&zc_secrets::Keyring::account(&install, id), &zc_domain::Sensitive::new("bench-key".into()))
             .await
             .unwrap();
     }
@@ -325,11 +268,7 @@ async fn bench_monitor(n: usize, secs: u64) {
         })
     };
     let (cpu0, wall0) = (cpu_seconds(), Instant::now());
-    let stats = monitor
-        .clone()
-        .run(tokio::time::sleep(Duration::from_secs(secs)))
-        .await
-        .unwrap();
+    let stats = monitor.clone().run(tokio::time::sleep(Duration::from_secs(secs))).await.unwrap();
     let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
     sampler.abort();
     let _ = sim.kill();
@@ -337,16 +276,11 @@ async fn bench_monitor(n: usize, secs: u64) {
     let mut late = stats.lateness_us.clone();
     late.sort_unstable();
     let pct = |p: f64| {
-        late.get(((late.len() as f64 * p) as usize).min(late.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
+        late.get(((late.len() as f64 * p) as usize).min(late.len().saturating_sub(1))).copied().unwrap_or(0) as f64
             / 1000.0
     };
     let expected = n as u64 * secs;
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_metrics")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_metrics").fetch_one(store.pool()).await.unwrap();
     let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_metrics WHERE outcome = 'ok'")
         .fetch_one(store.pool())
         .await
@@ -368,21 +302,14 @@ async fn bench_monitor(n: usize, secs: u64) {
         late.last().copied().unwrap_or(0) as f64 / 1000.0
     );
     println!("| CPU, share of one core | {:.1} % |", cpu / wall * 100.0);
-    println!(
-        "| memory (peak RSS sampled) | {:.1} MB |",
-        peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
-    );
+    println!("| memory (peak RSS sampled) | {:.1} MB |", peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
     println!("target: none missed");
 }
 
 /// Child-process mode for the monitor benchmark: serve N stations, print their URLs as JSON.
 async fn serve_sim(n: usize) {
-    let scripts = (0..n)
-        .map(|i| zc_sim::StationScript::new(&format!("st{i}"), "bench-key"))
-        .collect();
-    let sim = zc_sim::Simulator::start(scripts)
-        .await
-        .expect("start stations");
+    let scripts = (0..n).map(|i| zc_sim::StationScript::new(&format!("st{i}"), "bench-key")).collect();
+    let sim = zc_sim::Simulator::start(scripts).await.expect("start stations");
     let urls: Vec<String> = sim.stations.iter().map(|s| s.url()).collect();
     println!("{}", serde_json::to_string(&urls).unwrap());
     std::future::pending::<()>().await;
@@ -390,35 +317,19 @@ async fn serve_sim(n: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     if args.first().map(String::as_str) == Some("serve-sim") {
         let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
         rt.block_on(serve_sim(n));
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let which = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(String::as_str)
-        .unwrap_or("all");
+    let which = args.iter().find(|a| !a.starts_with("--")).map(String::as_str).unwrap_or("all");
     if !args.iter().any(|a| a == "--child") {
-        println!(
-            "# ZeroClient benchmarks{}",
-            if quick {
-                " (--quick: reduced sizes)"
-            } else {
-                ""
-            }
-        );
+        println!("# ZeroClient benchmarks{}", if quick { " (--quick: reduced sizes)" } else { "" });
         println!(
             "machine: {} cores; release build; every figure is measured against its baseline in this run",
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         );
     }
     if which == "all" {
@@ -443,11 +354,7 @@ fn main() {
             bench_chart_and_storage(if quick { 100_000 } else { 1_000_000 }).await;
         }
         if matches!(which, "all" | "monitor") {
-            if quick {
-                bench_monitor(100, 10).await
-            } else {
-                bench_monitor(1000, 120).await
-            }
+            if quick { bench_monitor(100, 10).await } else { bench_monitor(1000, 120).await }
         }
     });
 }

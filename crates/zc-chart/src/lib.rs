@@ -28,12 +28,7 @@ pub enum Format {
 impl Format {
     /// From the output file's extension.
     pub fn from_path(path: &Path) -> ZcResult<Format> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("png") => Ok(Format::Png),
             Some("svg") => Ok(Format::Svg),
             _ => Err(ZcError::invalid(format!(
@@ -71,18 +66,11 @@ pub fn band_color(status: Status, observer_offline: bool) -> RGBColor {
 }
 
 fn time_label(ms: i64, span_ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     if span_ms <= 2 * 86_400_000 {
         format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
     } else {
-        format!(
-            "{:02}-{:02} {:02}:{:02}",
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        )
+        format!("{:02}-{:02} {:02}:{:02}", u8::from(t.month()), t.day(), t.hour(), t.minute())
     }
 }
 
@@ -107,10 +95,7 @@ pub fn render(input: &ChartInput, path: &Path, width: u32, height: u32) -> ZcRes
     Ok(())
 }
 
-fn draw<DB: DrawingBackend>(
-    input: &ChartInput,
-    root: DrawingArea<DB, plotters::coord::Shift>,
-) -> ZcResult<()>
+fn draw<DB: DrawingBackend>(input: &ChartInput, root: DrawingArea<DB, plotters::coord::Shift>) -> ZcResult<()>
 where
     DB::ErrorType: 'static,
 {
@@ -119,13 +104,7 @@ where
     let (from, to) = (s.from_ms, s.to_ms.max(s.from_ms + 1));
     let span = to - from;
     // The y axis comes from the full data (every sample is inside some bucket's min/max).
-    let max_ms = s
-        .buckets
-        .iter()
-        .map(|b| b.max_latency_us)
-        .max()
-        .unwrap_or(1000) as f64
-        / 1000.0;
+    let max_ms = s.buckets.iter().map(|b| b.max_latency_us).max().unwrap_or(1000) as f64 / 1000.0;
     let y_top = (max_ms * 1.1).max(1.0);
     let caption = format!("{} ({} samples)", input.title, s.samples);
     let mut chart = ChartBuilder::on(&root)
@@ -160,9 +139,9 @@ where
             )))
             .map_err(draw_err)?;
         if legend_done.insert(label.clone()) {
-            series.label(label).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.mix(0.5).filled())
-            });
+            series
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.mix(0.5).filled()));
         }
     }
 
@@ -172,15 +151,9 @@ where
     chart
         .draw_series(s.buckets.iter().map(|b| {
             let x = x_of(b.column);
-            let (lo, hi) = (
-                b.min_latency_us as f64 / 1000.0,
-                b.max_latency_us as f64 / 1000.0,
-            );
+            let (lo, hi) = (b.min_latency_us as f64 / 1000.0, b.max_latency_us as f64 / 1000.0);
             // A min/max segment per pixel column: spikes stay visible however many samples share it.
-            PathElement::new(
-                vec![(x, lo), (x, hi.max(lo + y_top / 400.0))],
-                line.stroke_width(1),
-            )
+            PathElement::new(vec![(x, lo), (x, hi.max(lo + y_top / 400.0))], line.stroke_width(1))
         }))
         .map_err(draw_err)?
         .label("latency (min/max per pixel)")
@@ -188,12 +161,7 @@ where
     // The trend through the column midpoints.
     chart
         .draw_series(LineSeries::new(
-            s.buckets.iter().map(|b| {
-                (
-                    x_of(b.column),
-                    (b.min_latency_us + b.max_latency_us) as f64 / 2000.0,
-                )
-            }),
+            s.buckets.iter().map(|b| (x_of(b.column), (b.min_latency_us + b.max_latency_us) as f64 / 2000.0)),
             line.mix(0.6),
         ))
         .map_err(draw_err)?;
@@ -201,10 +169,7 @@ where
     chart
         .draw_series(s.buckets.iter().filter(|b| b.failures > 0).map(|b| {
             Rectangle::new(
-                [
-                    (x_of(b.column) - col_ms as i64 / 2, 0.0),
-                    (x_of(b.column) + col_ms as i64 / 2 + 1, y_top / 60.0),
-                ],
+                [(x_of(b.column) - col_ms as i64 / 2, 0.0), (x_of(b.column) + col_ms as i64 / 2 + 1, y_top / 60.0)],
                 fail.filled(),
             )
         }))
@@ -220,7 +185,10 @@ where
         .draw()
         .map_err(draw_err)?;
     root.present().map_err(|e| {
-        ZcError::new(ErrorCode::Io, format!("cannot write the chart: {e}; check that the output directory exists and is writable"))
+        ZcError::new(
+            ErrorCode::Io,
+            format!("cannot write the chart: {e}; check that the output directory exists and is writable"),
+        )
     })?;
     Ok(())
 }
@@ -244,32 +212,11 @@ mod tests {
             .collect();
         ChartInput {
             title: "north-1".into(),
-            series: ChartSeries {
-                from_ms: 0,
-                to_ms: 3_600_000,
-                columns,
-                buckets,
-                samples: 3 * columns,
-            },
+            series: ChartSeries { from_ms: 0, to_ms: 3_600_000, columns, buckets, samples: 3 * columns },
             bands: vec![
-                StatusSpan {
-                    status: Status::Online,
-                    from_ms: 0,
-                    to_ms: 1_000_000,
-                    observer_offline: false,
-                },
-                StatusSpan {
-                    status: Status::Offline,
-                    from_ms: 1_000_000,
-                    to_ms: 2_000_000,
-                    observer_offline: false,
-                },
-                StatusSpan {
-                    status: Status::Unknown,
-                    from_ms: 2_000_000,
-                    to_ms: 3_600_000,
-                    observer_offline: true,
-                },
+                StatusSpan { status: Status::Online, from_ms: 0, to_ms: 1_000_000, observer_offline: false },
+                StatusSpan { status: Status::Offline, from_ms: 1_000_000, to_ms: 2_000_000, observer_offline: false },
+                StatusSpan { status: Status::Unknown, from_ms: 2_000_000, to_ms: 3_600_000, observer_offline: true },
             ],
         }
     }
@@ -287,9 +234,7 @@ mod tests {
         let svg = dir.path().join("c.svg");
         render(&input(), &svg, 800, 400).unwrap();
         let text = std::fs::read_to_string(&svg).unwrap();
-        assert!(
-            text.contains("<svg") && text.contains("observer offline") && text.contains("north-1")
-        );
+        assert!(text.contains("<svg") && text.contains("observer offline") && text.contains("north-1"));
     }
 
     #[test]

@@ -10,9 +10,7 @@ use std::sync::Arc;
 use zc_app::App;
 use zc_app::zc_domain::connection::ConnectionPatch;
 use zc_app::zc_domain::timefmt::rfc3339;
-use zc_app::zc_domain::{
-    ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, Status, ZcError, ZcResult,
-};
+use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, Status, ZcError, ZcResult};
 use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
 use zc_sim::{Fault, FaultKind, Latency, SimScript, Simulator, StationScript, Window};
 
@@ -34,17 +32,10 @@ pub struct SimArgs {
 
 fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
     if let Some(path) = &args.script {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ZcError::new(
-                ErrorCode::Io,
-                format!("cannot read the script {}: {e}", path.display()),
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot read the script {}: {e}", path.display())))?;
         return serde_json::from_str(&text).map_err(|e| {
-            ZcError::invalid(format!(
-                "the script {} is not valid ({e}); see docs/station-api.md",
-                path.display()
-            ))
+            ZcError::invalid(format!("the script {} is not valid ({e}); see docs/station-api.md", path.display()))
         });
     }
     if args.stations == 0 || args.stations > 10_000 {
@@ -54,11 +45,7 @@ fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
         stations: (1..=args.stations)
             .map(|i| {
                 let mut s = StationScript::new(&format!("station-{i}"), &format!("sim-key-{i}"));
-                s.port = if args.port == 0 {
-                    0
-                } else {
-                    args.port.saturating_add(i as u16 - 1)
-                };
+                s.port = if args.port == 0 { 0 } else { args.port.saturating_add(i as u16 - 1) };
                 s
             })
             .collect(),
@@ -68,10 +55,7 @@ fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
 pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
     let script = load_script(args)?;
     let sim = Simulator::start(script.stations).await.map_err(|e| {
-        ZcError::new(
-            ErrorCode::Io,
-            format!("cannot open the simulator's ports ({e}); choose another --port"),
-        )
+        ZcError::new(ErrorCode::Io, format!("cannot open the simulator's ports ({e}); choose another --port"))
     })?;
     let mut t = Table::new(&["name", "url", "key"]);
     let mut json = Vec::new();
@@ -96,64 +80,31 @@ fn demo_stations(key: &str) -> Vec<StationScript> {
         probability: 1.0,
     };
     let mut north = StationScript::new("demo-north", key);
-    north.latency = Latency::Normal {
-        mean_ms: 25.0,
-        stddev_ms: 6.0,
-    };
+    north.latency = Latency::Normal { mean_ms: 25.0, stddev_ms: 6.0 };
     let mut east = StationScript::new("demo-east", key);
-    east.latency = Latency::Spiky {
-        base_ms: 60.0,
-        spike_ms: 400.0,
-        p: 0.1,
-    };
+    east.latency = Latency::Spiky { base_ms: 60.0, spike_ms: 400.0, p: 0.1 };
     east.faults = vec![
-        Fault {
-            kind: FaultKind::Latency {
-                latency: Latency::Fixed { ms: 1300.0 },
-            },
-            window: w(15.0, 12.0, 90.0),
-        },
-        Fault {
-            kind: FaultKind::Http5xx { status: 503 },
-            window: w(50.0, 8.0, 90.0),
-        },
+        Fault { kind: FaultKind::Latency { latency: Latency::Fixed { ms: 1300.0 } }, window: w(15.0, 12.0, 90.0) },
+        Fault { kind: FaultKind::Http5xx { status: 503 }, window: w(50.0, 8.0, 90.0) },
     ];
     let mut west = StationScript::new("demo-west", key);
-    west.latency = Latency::Uniform {
-        min_ms: 10.0,
-        max_ms: 80.0,
-    };
-    west.faults = vec![Fault {
-        kind: FaultKind::Outage,
-        window: w(30.0, 20.0, 60.0),
-    }];
+    west.latency = Latency::Uniform { min_ms: 10.0, max_ms: 80.0 };
+    west.faults = vec![Fault { kind: FaultKind::Outage, window: w(30.0, 20.0, 60.0) }];
     vec![north, east, west]
 }
 
 pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     // A fresh random key per run, set in the real keyring exactly as an admin would.
-    let key: String = (0..32)
-        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand_index()]))
-        .collect();
-    let sim = Simulator::start(demo_stations(&key)).await.map_err(|e| {
-        ZcError::new(
-            ErrorCode::Io,
-            format!("cannot start the simulated stations: {e}"),
-        )
-    })?;
+    let key: String = (0..32).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand_index()])).collect();
+    let sim = Simulator::start(demo_stations(&key))
+        .await
+        .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
     for st in &sim.stations {
         let name = st.name();
         let existing = app.store().connection(&name).await.ok();
         match existing {
             Some(_) => {
-                app.edit_connection(
-                    &name,
-                    ConnectionPatch {
-                        url: Some(st.url()),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+                app.edit_connection(&name, ConnectionPatch { url: Some(st.url()), ..Default::default() }).await?;
             }
             None => {
                 let mut spec = ConnectionSpec::new(&name, &st.url(), ConnectionKind::Station);
@@ -168,10 +119,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     }
     let started = zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock);
     println!("ZeroClient demo: 3 simulated stations on loopback, probed every second.");
-    println!(
-        "data directory: {}   (Ctrl-C to stop)",
-        app.data_dir().display()
-    );
+    println!("data directory: {}   (Ctrl-C to stop)", app.data_dir().display());
     let tty = std::io::stdout().is_terminal();
     // Start from the stored statuses: a rerun continues where the last run left off.
     let mut live: BTreeMap<String, (Status, i64, String)> = BTreeMap::new();
@@ -225,20 +173,10 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     // What happened during this run, per station.
     for n in sim.stations.iter().map(|s| s.name()) {
         let h = app.history(&n, started, None).await?;
-        let outages = h
-            .transitions
-            .iter()
-            .filter(|t| t.to_status == Status::Offline)
-            .count();
-        println!(
-            "{n}: {outages} outage(s), downtime {} during this run",
-            crate::output::duration(h.downtime_ms)
-        );
+        let outages = h.transitions.iter().filter(|t| t.to_status == Status::Offline).count();
+        println!("{n}: {outages} outage(s), downtime {} during this run", crate::output::duration(h.downtime_ms));
     }
-    println!(
-        "see `zc --data-dir {} history NAME` for every transition",
-        app.data_dir().display()
-    );
+    println!("see `zc --data-dir {} history NAME` for every transition", app.data_dir().display());
     Ok(())
 }
 

@@ -20,11 +20,7 @@ use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, SystemClock, ZcError, Zc
 use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
 
 #[derive(Parser)]
-#[command(
-    name = "zc",
-    version,
-    about = "ZeroClient: monitor backend connections, offline-first."
-)]
+#[command(name = "zc", version, about = "ZeroClient: monitor backend connections, offline-first.")]
 struct Cli {
     /// Data directory (default: the platform's application-data directory).
     #[arg(long, global = true, env = "ZC_DATA_DIR")]
@@ -230,10 +226,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = rt.block_on(run(cli));
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     if let Err(e) = result {
@@ -255,18 +248,11 @@ fn init_logging(dir: &std::path::Path) {
     if std::fs::create_dir_all(&logs).is_err() {
         return;
     }
-    if let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(logs.join("zc.log"))
-    {
+    if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(logs.join("zc.log")) {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_env("ZC_LOG")
-                    .unwrap_or_else(|_| "info".into()),
-            )
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZC_LOG").unwrap_or_else(|_| "info".into()))
             .try_init();
     }
 }
@@ -314,16 +300,7 @@ async fn shutdown_signal(for_ms: Option<i64>) {
 }
 
 fn connection_table(rows: &[zc_app::zc_store::ConnectionRow]) -> Table {
-    let mut t = Table::new(&[
-        "name",
-        "kind",
-        "url",
-        "status",
-        "since",
-        "last_contact",
-        "key",
-        "interval",
-    ]);
+    let mut t = Table::new(&["name", "kind", "url", "status", "since", "last_contact", "key", "interval"]);
     for r in rows {
         let key = match (r.spec.kind, r.key_validated) {
             (ConnectionKind::Http, _) => "-".into(),
@@ -346,15 +323,7 @@ fn connection_table(rows: &[zc_app::zc_store::ConnectionRow]) -> Table {
 }
 
 fn widget_table(rows: &[zc_app::zc_store::WidgetRow]) -> Table {
-    let mut t = Table::new(&[
-        "connection_id",
-        "name",
-        "kind",
-        "active",
-        "version",
-        "url",
-        "config",
-    ]);
+    let mut t = Table::new(&["connection_id", "name", "kind", "active", "version", "url", "config"]);
     for w in rows {
         t.row(vec![
             w.connection_id.to_string(),
@@ -372,14 +341,7 @@ fn widget_table(rows: &[zc_app::zc_store::WidgetRow]) -> Table {
 async fn widget(app: &App, cmd: &WidgetCmd, f: Format) -> ZcResult<()> {
     use zc_app::zc_domain::widget::WidgetSpec;
     let row = match cmd {
-        WidgetCmd::Add {
-            connection,
-            name,
-            kind,
-            url,
-            config,
-            inactive,
-        } => {
+        WidgetCmd::Add { connection, name, kind, url, config, inactive } => {
             let spec = WidgetSpec {
                 name: name.clone(),
                 kind: kind.clone(),
@@ -395,14 +357,7 @@ async fn widget(app: &App, cmd: &WidgetCmd, f: Format) -> ZcResult<()> {
             return Ok(());
         }
         WidgetCmd::Show { connection, name } => app.show_widget(connection, name).await?,
-        WidgetCmd::Edit {
-            connection,
-            name,
-            rename,
-            url,
-            config,
-            active,
-        } => {
+        WidgetCmd::Edit { connection, name, rename, url, config, active } => {
             app.edit_widget(connection, name, |s| {
                 if let Some(v) = rename {
                     s.name = v.clone();
@@ -463,20 +418,14 @@ fn apply_spec_args(spec: &mut ConnectionSpec, a: &SpecArgs) -> ZcResult<()> {
 fn read_key(name: &str) -> ZcResult<zc_app::zc_domain::ApiKey> {
     let raw = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("API key for {name}: ")).map_err(|e| {
-            ZcError::invalid(format!(
-                "cannot read the key from the terminal ({e}); pipe it on stdin instead"
-            ))
+            ZcError::invalid(format!("cannot read the key from the terminal ({e}); pipe it on stdin instead"))
         })?
     } else {
         let mut s = String::new();
         std::io::stdin()
             .take(zc_app::zc_domain::secret::MAX_KEY_BYTES as u64 + 2)
             .read_to_string(&mut s)
-            .map_err(|e| {
-                ZcError::invalid(format!(
-                    "cannot read the key from stdin ({e}); pipe plain text"
-                ))
-            })?;
+            .map_err(|e| ZcError::invalid(format!("cannot read the key from stdin ({e}); pipe plain text")))?;
         s
     };
     parse_api_key(raw)
@@ -495,12 +444,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
     let app = open(&cli).await?;
     match &cli.command {
         Command::Connection(cmd) => match cmd {
-            ConnectionCmd::Add {
-                name,
-                url,
-                kind,
-                spec,
-            } => {
+            ConnectionCmd::Add { name, url, kind, spec } => {
                 let mut s = ConnectionSpec::new(name, url, ConnectionKind::parse(kind)?);
                 apply_spec_args(&mut s, spec)?;
                 let row = app.add_connection(s).await?;
@@ -517,25 +461,15 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 if let Some(obj) = v.as_object() {
                     for (k, val) in obj {
                         let shown = match (k.as_str(), val.as_i64()) {
-                            (k, Some(ms)) if k.ends_with("_at") || k == "status_since" => {
-                                rfc3339(ms)
-                            }
-                            _ => val
-                                .as_str()
-                                .map(str::to_owned)
-                                .unwrap_or_else(|| val.to_string()),
+                            (k, Some(ms)) if k.ends_with("_at") || k == "status_since" => rfc3339(ms),
+                            _ => val.as_str().map(str::to_owned).unwrap_or_else(|| val.to_string()),
                         };
                         t.row(vec![k.clone(), shown]);
                     }
                 }
                 emit(f, &t, &r);
             }
-            ConnectionCmd::Edit {
-                name,
-                rename,
-                url,
-                spec,
-            } => {
+            ConnectionCmd::Edit { name, rename, url, spec } => {
                 let current = app.store().connection(name).await?;
                 let mut s = current.spec.clone();
                 apply_spec_args(&mut s, spec)?;
@@ -574,19 +508,12 @@ async fn run(cli: Cli) -> ZcResult<()> {
         Command::Key(KeyCmd::Check { name }) => {
             let c = app.check_key(name).await?;
             let mut t = Table::new(&["connection", "valid", "error"]);
-            t.row(vec![
-                c.connection.clone(),
-                c.valid.to_string(),
-                c.error.clone().unwrap_or_default(),
-            ]);
+            t.row(vec![c.connection.clone(), c.valid.to_string(), c.error.clone().unwrap_or_default()]);
             emit(f, &t, &c);
             if !c.valid {
                 return Err(ZcError::new(
                     zc_app::zc_domain::ErrorCode::InvalidKey,
-                    format!(
-                        "the backend refused the key for '{name}': {}",
-                        c.error.unwrap_or_default()
-                    ),
+                    format!("the backend refused the key for '{name}': {}", c.error.unwrap_or_default()),
                 ));
             }
         }
@@ -601,12 +528,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
                         let mut rx = m.subscribe();
                         tokio::spawn(async move {
                             while let Ok(ev) = rx.recv().await {
-                                if let MonitorEvent::Transition {
-                                    name,
-                                    transition: t,
-                                    detail,
-                                    ..
-                                } = ev
+                                if let MonitorEvent::Transition { name, transition: t, detail, .. } = ev
                                     && print
                                 {
                                     println!(
@@ -628,11 +550,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 .await?;
             let mut t = Table::new(&["probes", "missed"]);
             t.row(vec![stats.completed.to_string(), stats.missed.to_string()]);
-            emit(
-                f,
-                &t,
-                &json!({"probes": stats.completed, "missed": stats.missed}),
-            );
+            emit(f, &t, &json!({"probes": stats.completed, "missed": stats.missed}));
         }
         Command::Status => {
             let rows = app.status().await?;
@@ -669,24 +587,13 @@ async fn run(cli: Cli) -> ZcResult<()> {
             }
         }
         Command::Metrics { name, since, limit } => {
-            let rows = app
-                .metrics(name, parse_since(since, now())?, *limit)
-                .await?;
-            let mut t = Table::new(&[
-                "at",
-                "latency_ms",
-                "http_status",
-                "request_bytes",
-                "response_bytes",
-                "outcome",
-            ]);
+            let rows = app.metrics(name, parse_since(since, now())?, *limit).await?;
+            let mut t = Table::new(&["at", "latency_ms", "http_status", "request_bytes", "response_bytes", "outcome"]);
             for m in &rows {
                 t.row(vec![
                     rfc3339(m.at_ms),
                     format!("{:.3}", m.latency_us as f64 / 1000.0),
-                    m.http_status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into()),
+                    m.http_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                     m.request_bytes.to_string(),
                     m.response_bytes.to_string(),
                     m.outcome.as_str().into(),
@@ -694,37 +601,18 @@ async fn run(cli: Cli) -> ZcResult<()> {
             }
             emit(f, &t, &rows);
         }
-        Command::Chart {
-            name,
-            since,
-            until,
-            out,
-            width,
-            height,
-        } => {
+        Command::Chart { name, since, until, out, width, height } => {
             let n = now();
             let until = until.as_deref().map(|u| parse_since(u, n)).transpose()?;
-            let r = app
-                .chart(name, parse_since(since, n)?, until, out, *width, *height)
-                .await?;
+            let r = app.chart(name, parse_since(since, n)?, until, out, *width, *height).await?;
             let mut t = Table::new(&["file", "samples", "columns_drawn"]);
-            t.row(vec![
-                r.file.clone(),
-                r.samples.to_string(),
-                r.columns_drawn.to_string(),
-            ]);
+            t.row(vec![r.file.clone(), r.samples.to_string(), r.columns_drawn.to_string()]);
             emit(f, &t, &r);
         }
-        Command::Log {
-            verify: Some(LogCmd::Verify),
-            ..
-        } => {
+        Command::Log { verify: Some(LogCmd::Verify), .. } => {
             let r = app.verify_log().await?;
             let mut t = Table::new(&["entries_checked", "result"]);
-            t.row(vec![
-                r.entries_checked.to_string(),
-                r.problem.clone().unwrap_or_else(|| "ok".into()),
-            ]);
+            t.row(vec![r.entries_checked.to_string(), r.problem.clone().unwrap_or_else(|| "ok".into())]);
             emit(f, &t, &r);
             if let (Some(seq), Some(p)) = (r.first_bad_seq, r.problem) {
                 return Err(ZcError::new(
@@ -733,15 +621,9 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 ));
             }
         }
-        Command::Log {
-            verify: None,
-            since,
-            limit,
-        } => {
+        Command::Log { verify: None, since, limit } => {
             let entries = app.log(parse_since(since, now())?, *limit).await?;
-            let mut t = Table::new(&[
-                "seq", "at", "actor", "device", "action", "resource", "metadata",
-            ]);
+            let mut t = Table::new(&["seq", "at", "actor", "device", "action", "resource", "metadata"]);
             for e in &entries {
                 t.row(vec![
                     e.seq.to_string(),
@@ -764,58 +646,32 @@ async fn run(cli: Cli) -> ZcResult<()> {
         Command::Doctor => {
             let d = app.doctor().await?;
             let mut t = Table::new(&["check", "result"]);
-            t.row(vec![
-                "data directory".into(),
-                format!("{} (writable)", d.data_dir),
-            ]);
+            t.row(vec!["data directory".into(), format!("{} (writable)", d.data_dir)]);
             t.row(vec!["keyring".into(), d.keyring.clone()]);
             t.row(vec!["database integrity".into(), d.integrity.clone()]);
             t.row(vec!["database files".into(), bytes(d.db_file_bytes as i64)]);
-            t.row(vec![
-                "open + migrate".into(),
-                format!("{:.1} ms", d.open_ms),
-            ]);
-            t.row(vec![
-                "cache load".into(),
-                format!("{:.1} ms ({} connections)", d.cache_load_ms, d.connections),
-            ]);
+            t.row(vec!["open + migrate".into(), format!("{:.1} ms", d.open_ms)]);
+            t.row(vec!["cache load".into(), format!("{:.1} ms ({} connections)", d.cache_load_ms, d.connections)]);
             t.row(vec![
                 "disk free".into(),
-                d.free_disk_bytes
-                    .map(|b| bytes(b as i64))
-                    .unwrap_or_else(|| "unknown".into()),
+                d.free_disk_bytes.map(|b| bytes(b as i64)).unwrap_or_else(|| "unknown".into()),
             ]);
             for s in &d.tables {
-                t.row(vec![
-                    format!("table {}", s.table),
-                    format!("{} rows, {}", s.rows, bytes(s.bytes)),
-                ]);
+                t.row(vec![format!("table {}", s.table), format!("{} rows, {}", s.rows, bytes(s.bytes))]);
             }
             emit(f, &t, &d);
             if !d.keyring_ok || d.integrity != "ok" {
-                return Err(ZcError::new(
-                    zc_app::zc_domain::ErrorCode::Internal,
-                    "doctor found problems (see above)",
-                ));
+                return Err(ZcError::new(zc_app::zc_domain::ErrorCode::Internal, "doctor found problems (see above)"));
             }
         }
         Command::Maintenance => {
             let r = app.maintenance().await?;
             let mut t = Table::new(&["data", "deleted"]);
-            t.row(vec![
-                "request_metrics".into(),
-                r.request_metrics_deleted.to_string(),
-            ]);
-            t.row(vec![
-                "status_history".into(),
-                r.status_history_deleted.to_string(),
-            ]);
+            t.row(vec!["request_metrics".into(), r.request_metrics_deleted.to_string()]);
+            t.row(vec!["status_history".into(), r.status_history_deleted.to_string()]);
             t.row(vec![
                 "activity_log".into(),
-                format!(
-                    "{} ({} kept: not yet pushed)",
-                    r.activity_log_deleted, r.activity_log_kept_unpushed
-                ),
+                format!("{} ({} kept: not yet pushed)", r.activity_log_deleted, r.activity_log_kept_unpushed),
             ]);
             emit(f, &t, &r);
         }

@@ -18,10 +18,7 @@ pub struct Table {
 
 impl Table {
     pub fn new(headers: &[&'static str]) -> Self {
-        Self {
-            headers: headers.to_vec(),
-            rows: Vec::new(),
-        }
+        Self { headers: headers.to_vec(), rows: Vec::new() }
     }
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
@@ -29,30 +26,18 @@ impl Table {
 }
 
 fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
 /// Prints `table` for people or CSV, or `json` for `--format json`.
 pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
     let mut out = std::io::stdout().lock();
     let _ = match format {
-        Format::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(json).unwrap_or_default()
-        ),
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(json).unwrap_or_default()),
         Format::Csv => {
             let _ = writeln!(out, "{}", table.headers.join(","));
             for r in &table.rows {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",")
-                );
+                let _ = writeln!(out, "{}", r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
             }
             Ok(())
         }
@@ -76,11 +61,7 @@ pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
                         .trim_end()
                         .to_owned()
                 };
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    line(table.headers.iter().map(|h| h.to_uppercase()).collect())
-                );
+                let _ = writeln!(out, "{}", line(table.headers.iter().map(|h| h.to_uppercase()).collect()));
                 for r in &table.rows {
                     let _ = writeln!(out, "{}", line(r.clone()));
                 }
@@ -91,8 +72,7 @@ pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
 }
 
 pub fn time_opt(ms: Option<i64>) -> String {
-    ms.map(zc_app::zc_domain::timefmt::rfc3339)
-        .unwrap_or_else(|| "-".into())
+    ms.map(zc_app::zc_domain::timefmt::rfc3339).unwrap_or_else(|| "-".into())
 }
 
 pub fn duration(ms: i64) -> String {

@@ -144,30 +144,15 @@ pub fn verify_chain(
             return bad(
                 prev_seq + 1,
                 n,
-                format!(
-                    "entry {} is missing (deleted); the next entry is {}",
-                    prev_seq + 1,
-                    e.seq
-                ),
+                format!("entry {} is missing (deleted); the next entry is {}", prev_seq + 1, e.seq),
             );
         }
         if e.prev_hash != prev_hash {
-            return bad(
-                e.seq,
-                n,
-                format!("entry {} does not chain to entry {}", e.seq, prev_seq),
-            );
+            return bad(e.seq, n, format!("entry {} does not chain to entry {}", e.seq, prev_seq));
         }
         let expect = entry_hash(&e.prev_hash, &e.content());
         if expect != e.hash {
-            return bad(
-                e.seq,
-                n,
-                format!(
-                    "entry {} was modified: its content does not match its hash",
-                    e.seq
-                ),
-            );
+            return bad(e.seq, n, format!("entry {} was modified: its content does not match its hash", e.seq));
         }
         prev_seq = e.seq;
         prev_hash = e.hash.clone();
@@ -178,17 +163,10 @@ pub fn verify_chain(
         return bad(
             prev_seq + 1,
             entries.len() as i64,
-            format!(
-                "entries {} to {head} are missing (deleted from the end)",
-                prev_seq + 1
-            ),
+            format!("entries {} to {head} are missing (deleted from the end)", prev_seq + 1),
         );
     }
-    VerifyReport {
-        entries_checked: entries.len() as i64,
-        first_bad_seq: None,
-        problem: None,
-    }
+    VerifyReport { entries_checked: entries.len() as i64, first_bad_seq: None, problem: None }
 }
 
 #[cfg(test)]
@@ -229,26 +207,14 @@ mod tests {
     #[test]
     fn detects_edit_delete_and_truncation() {
         let mut c = chain(5);
-        assert_eq!(
-            verify_chain(0, GENESIS_HASH, Some(5), &c).first_bad_seq,
-            None
-        );
+        assert_eq!(verify_chain(0, GENESIS_HASH, Some(5), &c).first_bad_seq, None);
         c[2].actor = "mallory".into();
-        assert_eq!(
-            verify_chain(0, GENESIS_HASH, Some(5), &c).first_bad_seq,
-            Some(3)
-        );
+        assert_eq!(verify_chain(0, GENESIS_HASH, Some(5), &c).first_bad_seq, Some(3));
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(
-            verify_chain(0, GENESIS_HASH, Some(5), &c).first_bad_seq,
-            Some(2)
-        );
+        assert_eq!(verify_chain(0, GENESIS_HASH, Some(5), &c).first_bad_seq, Some(2));
         let c = chain(5);
-        assert_eq!(
-            verify_chain(0, GENESIS_HASH, Some(5), &c[..4]).first_bad_seq,
-            Some(5)
-        );
+        assert_eq!(verify_chain(0, GENESIS_HASH, Some(5), &c[..4]).first_bad_seq, Some(5));
     }
 
     #[test]
@@ -257,8 +223,6 @@ mod tests {
         redact(&mut v);
         let s = v.to_string();
         assert!(!s.contains("s3cret") && !s.contains("\"p\""));
-        assert!(
-            s.contains("\"site\":\"n\"") && s.contains("\"has_key\":true") && s.contains("\"up\"")
-        );
+        assert!(s.contains("\"site\":\"n\"") && s.contains("\"has_key\":true") && s.contains("\"up\""));
     }
 }

@@ -23,9 +23,7 @@ impl ConnectionKind {
         match s {
             "http" => Ok(Self::Http),
             "station" => Ok(Self::Station),
-            _ => Err(ZcError::invalid(format!(
-                "unknown connection kind '{s}'; use 'http' or 'station'"
-            ))),
+            _ => Err(ZcError::invalid(format!("unknown connection kind '{s}'; use 'http' or 'station'"))),
         }
     }
 }
@@ -77,29 +75,19 @@ impl ConnectionSpec {
         self.url = validate_url(&self.url)?;
         self.metadata = validate_metadata(&self.metadata)?;
         if !(100..=86_400_000).contains(&self.interval_ms) {
-            return Err(ZcError::invalid(
-                "the probe interval must be between 100ms and 1d",
-            ));
+            return Err(ZcError::invalid("the probe interval must be between 100ms and 1d"));
         }
         if !(50..=120_000).contains(&self.timeout_ms) {
-            return Err(ZcError::invalid(
-                "the probe timeout must be between 50ms and 120s",
-            ));
+            return Err(ZcError::invalid("the probe timeout must be between 50ms and 120s"));
         }
         if !(1..=100).contains(&self.confirm) {
-            return Err(ZcError::invalid(
-                "--confirm must be between 1 and 100 probes",
-            ));
+            return Err(ZcError::invalid("--confirm must be between 1 and 100 probes"));
         }
         if !(1..=600_000).contains(&self.degraded_ms) {
-            return Err(ZcError::invalid(
-                "the degraded latency threshold must be between 1ms and 10m",
-            ));
+            return Err(ZcError::invalid("the degraded latency threshold must be between 1ms and 10m"));
         }
         if !(100..=599).contains(&self.expect_status) {
-            return Err(ZcError::invalid(
-                "the expected HTTP status must be between 100 and 599",
-            ));
+            return Err(ZcError::invalid("the expected HTTP status must be between 100 and 599"));
         }
         Ok(self)
     }
@@ -144,13 +132,8 @@ impl ConnectionPatch {
 pub fn validate_name(name: &str) -> ZcResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
@@ -175,17 +158,11 @@ pub fn validate_url(raw: &str) -> ZcResult<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ZcError::new(
             ErrorCode::InvalidUrl,
-            format!(
-                "'{shown}' uses the '{}' scheme; only http and https are supported",
-                url.scheme()
-            ),
+            format!("'{shown}' uses the '{}' scheme; only http and https are supported", url.scheme()),
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(ZcError::new(
-            ErrorCode::InvalidUrl,
-            format!("'{shown}' has no host"),
-        ));
+        return Err(ZcError::new(ErrorCode::InvalidUrl, format!("'{shown}' has no host")));
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Credentials in a URL would end up in SQLite and logs; keys belong in the keyring.
@@ -212,9 +189,7 @@ pub fn validate_metadata_sized(raw: &str, max: usize, what: &str) -> ZcResult<St
     let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
         ZcError::new(
             ErrorCode::InvalidMetadata,
-            format!(
-                "{what} is not valid JSON ({e}); pass an object such as '{{\"site\":\"north\"}}'"
-            ),
+            format!("{what} is not valid JSON ({e}); pass an object such as '{{\"site\":\"north\"}}'"),
         )
     })?;
     if !value.is_object() {
@@ -238,11 +213,7 @@ pub fn validate_metadata_sized(raw: &str, max: usize, what: &str) -> ZcResult<St
 fn secret_field(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if crate::activity::is_secret_key(k) && !v.is_boolean() {
-                Some(k.clone())
-            } else {
-                secret_field(v)
-            }
+            if crate::activity::is_secret_key(k) && !v.is_boolean() { Some(k.clone()) } else { secret_field(v) }
         }),
         serde_json::Value::Array(items) => items.iter().find_map(secret_field),
         _ => None,
@@ -256,41 +227,20 @@ mod tests {
     #[test]
     fn bad_input_is_refused_with_a_code() {
         let s = |n: &str, u: &str| ConnectionSpec::new(n, u, ConnectionKind::Http).validate();
-        assert_eq!(
-            s("ok", "not a url").unwrap_err().code,
-            ErrorCode::InvalidUrl
-        );
+        assert_eq!(s("ok", "not a url").unwrap_err().code, ErrorCode::InvalidUrl);
         assert_eq!(s("ok", "ftp://x").unwrap_err().code, ErrorCode::InvalidUrl);
-        assert_eq!(
-            s("ok", "http://u:p@x").unwrap_err().code,
-            ErrorCode::InvalidUrl
-        );
-        assert_eq!(
-            s("bad name", "http://x").unwrap_err().code,
-            ErrorCode::InvalidName
-        );
+        assert_eq!(s("ok", "http://u:p@x").unwrap_err().code, ErrorCode::InvalidUrl);
+        assert_eq!(s("bad name", "http://x").unwrap_err().code, ErrorCode::InvalidName);
         assert_eq!(s("", "http://x").unwrap_err().code, ErrorCode::InvalidName);
         assert!(s("north-1", "http://127.0.0.1:80").is_ok());
         let mut spec = ConnectionSpec::new("a", "http://x", ConnectionKind::Http);
         spec.metadata = "{nope".into();
-        assert_eq!(
-            spec.clone().validate().unwrap_err().code,
-            ErrorCode::InvalidMetadata
-        );
+        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
         spec.metadata = r#"{"site":"n","auth":{"api_key":"x"}}"#.into();
-        assert_eq!(
-            spec.clone().validate().unwrap_err().code,
-            ErrorCode::InvalidMetadata
-        );
+        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
         spec.metadata = "[1]".into();
-        assert_eq!(
-            spec.clone().validate().unwrap_err().code,
-            ErrorCode::InvalidMetadata
-        );
+        assert_eq!(spec.clone().validate().unwrap_err().code, ErrorCode::InvalidMetadata);
         spec.metadata = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_METADATA_BYTES));
-        assert_eq!(
-            spec.validate().unwrap_err().code,
-            ErrorCode::InvalidMetadata
-        );
+        assert_eq!(spec.validate().unwrap_err().code, ErrorCode::InvalidMetadata);
     }
 }

@@ -61,14 +61,7 @@ impl FailureCategory {
     /// Failures that say the path to the backend is broken (as opposed to the backend
     /// answering badly). Only these can be explained by the console itself being offline.
     pub fn is_network_level(self) -> bool {
-        matches!(
-            self,
-            Self::Timeout
-                | Self::ConnectionRefused
-                | Self::ConnectionDropped
-                | Self::Dns
-                | Self::Network
-        )
+        matches!(self, Self::Timeout | Self::ConnectionRefused | Self::ConnectionDropped | Self::Dns | Self::Network)
     }
 }
 
@@ -87,11 +80,7 @@ impl Outcome {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        if s == "ok" {
-            Some(Outcome::Ok)
-        } else {
-            FailureCategory::parse(s).map(Outcome::Failed)
-        }
+        if s == "ok" { Some(Outcome::Ok) } else { FailureCategory::parse(s).map(Outcome::Failed) }
     }
 }
 

@@ -79,13 +79,7 @@ mod tests {
     #[test]
     fn keys_are_validated() {
         assert_eq!(parse_api_key("abc\n".into()).unwrap().expose(), "abc");
-        assert_eq!(
-            parse_api_key("  \n".into()).unwrap_err().code,
-            ErrorCode::InvalidKey
-        );
-        assert_eq!(
-            parse_api_key("a\tb".into()).unwrap_err().code,
-            ErrorCode::InvalidKey
-        );
+        assert_eq!(parse_api_key("  \n".into()).unwrap_err().code, ErrorCode::InvalidKey);
+        assert_eq!(parse_api_key("a\tb".into()).unwrap_err().code, ErrorCode::InvalidKey);
     }
 }

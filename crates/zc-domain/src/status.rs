@@ -18,13 +18,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Unknown,
-        Status::Online,
-        Status::Degraded,
-        Status::Offline,
-        Status::Unauthorized,
-    ];
+    pub const ALL: [Status; 5] =
+        [Status::Unknown, Status::Online, Status::Degraded, Status::Offline, Status::Unauthorized];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Unknown => "unknown",
@@ -69,13 +64,9 @@ pub struct Transition {
 /// What a single observation points to, before confirmation.
 fn target(obs: &Observation, rules: &Rules) -> (Status, Option<FailureCategory>, bool) {
     match obs.outcome {
-        Outcome::Ok if obs.latency_ms > rules.degraded_latency_ms => {
-            (Status::Degraded, None, false)
-        }
+        Outcome::Ok if obs.latency_ms > rules.degraded_latency_ms => (Status::Degraded, None, false),
         Outcome::Ok => (Status::Online, None, false),
-        Outcome::Failed(c) if !obs.observer_online && c.is_network_level() => {
-            (Status::Unknown, Some(c), true)
-        }
+        Outcome::Failed(c) if !obs.observer_online && c.is_network_level() => (Status::Unknown, Some(c), true),
         Outcome::Failed(c @ (FailureCategory::Unauthorized | FailureCategory::KeyMissing)) => {
             (Status::Unauthorized, Some(c), false)
         }
@@ -92,10 +83,7 @@ pub struct StatusTracker {
 
 impl StatusTracker {
     pub fn new(status: Status) -> Self {
-        Self {
-            status,
-            candidate: None,
-        }
+        Self { status, candidate: None }
     }
 
     /// Feeds one probe result; returns the transition when a change is confirmed.
@@ -105,8 +93,7 @@ impl StatusTracker {
             self.candidate = None;
             return None;
         }
-        let needed = if observer_offline || (self.status == Status::Unknown && to == Status::Online)
-        {
+        let needed = if observer_offline || (self.status == Status::Unknown && to == Status::Online) {
             // Leaving "we don't know" for "it answers" needs no vote, and losing our own network
             // is a fact about us, not a claim about the backend.
             1
@@ -118,13 +105,7 @@ impl StatusTracker {
             _ => 1,
         };
         if count >= needed {
-            let t = Transition {
-                from: self.status,
-                to,
-                at_ms,
-                error_category: category,
-                observer_offline,
-            };
+            let t = Transition { from: self.status, to, at_ms, error_category: category, observer_offline };
             self.status = to;
             self.candidate = None;
             Some(t)
@@ -146,12 +127,7 @@ pub struct StatusSpan {
 
 /// Turns transitions (oldest first) into spans covering `[from_ms, to_ms)`. `initial` is the
 /// status in force at `from_ms` (the last transition before the window).
-pub fn spans(
-    initial: Status,
-    transitions: &[(i64, Status, bool)],
-    from_ms: i64,
-    to_ms: i64,
-) -> Vec<StatusSpan> {
+pub fn spans(initial: Status, transitions: &[(i64, Status, bool)], from_ms: i64, to_ms: i64) -> Vec<StatusSpan> {
     let mut out = Vec::new();
     let (mut cur, mut cur_obs, mut start) = (initial, false, from_ms);
     for &(at, status, obs_off) in transitions {
@@ -164,24 +140,14 @@ pub fn spans(
             break;
         }
         if at > start {
-            out.push(StatusSpan {
-                status: cur,
-                from_ms: start,
-                to_ms: at,
-                observer_offline: cur_obs,
-            });
+            out.push(StatusSpan { status: cur, from_ms: start, to_ms: at, observer_offline: cur_obs });
         }
         cur = status;
         cur_obs = obs_off;
         start = at;
     }
     if to_ms > start {
-        out.push(StatusSpan {
-            status: cur,
-            from_ms: start,
-            to_ms,
-            observer_offline: cur_obs,
-        });
+        out.push(StatusSpan { status: cur, from_ms: start, to_ms, observer_offline: cur_obs });
     }
     out
 }
@@ -200,24 +166,13 @@ pub fn downtime_ms(spans: &[StatusSpan]) -> i64 {
 mod tests {
     use super::*;
 
-    const RULES: Rules = Rules {
-        confirm: 3,
-        degraded_latency_ms: 1000,
-    };
+    const RULES: Rules = Rules { confirm: 3, degraded_latency_ms: 1000 };
 
     fn ok(ms: i64) -> Observation {
-        Observation {
-            outcome: Outcome::Ok,
-            latency_ms: ms,
-            observer_online: true,
-        }
+        Observation { outcome: Outcome::Ok, latency_ms: ms, observer_online: true }
     }
     fn fail(c: FailureCategory) -> Observation {
-        Observation {
-            outcome: Outcome::Failed(c),
-            latency_ms: 5,
-            observer_online: true,
-        }
+        Observation { outcome: Outcome::Failed(c), latency_ms: 5, observer_online: true }
     }
 
     #[test]
@@ -231,21 +186,10 @@ mod tests {
     #[test]
     fn offline_needs_confirm_consecutive_failures() {
         let mut t = StatusTracker::new(Status::Online);
-        assert!(
-            t.observe(fail(FailureCategory::ConnectionRefused), 1, &RULES)
-                .is_none()
-        );
-        assert!(
-            t.observe(fail(FailureCategory::Timeout), 2, &RULES)
-                .is_none()
-        );
-        let tr = t
-            .observe(fail(FailureCategory::ConnectionRefused), 3, &RULES)
-            .unwrap();
-        assert_eq!(
-            (tr.from, tr.to, tr.at_ms),
-            (Status::Online, Status::Offline, 3)
-        );
+        assert!(t.observe(fail(FailureCategory::ConnectionRefused), 1, &RULES).is_none());
+        assert!(t.observe(fail(FailureCategory::Timeout), 2, &RULES).is_none());
+        let tr = t.observe(fail(FailureCategory::ConnectionRefused), 3, &RULES).unwrap();
+        assert_eq!((tr.from, tr.to, tr.at_ms), (Status::Online, Status::Offline, 3));
         assert_eq!(tr.error_category, Some(FailureCategory::ConnectionRefused));
         // Recovery also needs confirmation.
         assert!(t.observe(ok(5), 4, &RULES).is_none());
@@ -267,17 +211,9 @@ mod tests {
         }
         assert_eq!(t.observe(ok(5000), 3, &RULES).unwrap().to, Status::Degraded);
         for i in 0..2 {
-            assert!(
-                t.observe(fail(FailureCategory::Unauthorized), i, &RULES)
-                    .is_none()
-            );
+            assert!(t.observe(fail(FailureCategory::Unauthorized), i, &RULES).is_none());
         }
-        assert_eq!(
-            t.observe(fail(FailureCategory::Unauthorized), 9, &RULES)
-                .unwrap()
-                .to,
-            Status::Unauthorized
-        );
+        assert_eq!(t.observe(fail(FailureCategory::Unauthorized), 9, &RULES).unwrap().to, Status::Unauthorized);
     }
 
     #[test]
@@ -288,20 +224,10 @@ mod tests {
         let tr = t.observe(obs, 10, &RULES).unwrap();
         assert_eq!(tr.to, Status::Unknown);
         assert!(tr.observer_offline);
-        let s = spans(
-            Status::Online,
-            &[(10, Status::Unknown, true), (30, Status::Online, false)],
-            0,
-            40,
-        );
+        let s = spans(Status::Online, &[(10, Status::Unknown, true), (30, Status::Online, false)], 0, 40);
         assert_eq!(s.len(), 3);
         assert_eq!(downtime_ms(&s), 0);
-        let s = spans(
-            Status::Online,
-            &[(10, Status::Offline, false), (30, Status::Online, false)],
-            0,
-            40,
-        );
+        let s = spans(Status::Online, &[(10, Status::Offline, false), (30, Status::Online, false)], 0, 40);
         assert_eq!(downtime_ms(&s), 20);
     }
 

@@ -29,9 +29,7 @@ pub fn parse_duration_ms(s: &str) -> ZcResult<i64> {
 }
 
 fn bad_duration(s: &str) -> ZcError {
-    ZcError::invalid(format!(
-        "'{s}' is not a duration; use a number with ms, s, m, h or d (e.g. 90s, 15m, 2h, 7d)"
-    ))
+    ZcError::invalid(format!("'{s}' is not a duration; use a number with ms, s, m, h or d (e.g. 90s, 15m, 2h, 7d)"))
 }
 
 /// Parses `--since`: either a duration back from `now_ms` (`2h`) or an RFC 3339 time.
@@ -40,9 +38,7 @@ pub fn parse_since(s: &str, now_ms: i64) -> ZcResult<i64> {
         return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
     }
     parse_duration_ms(s).map(|d| now_ms - d).map_err(|_| {
-        ZcError::invalid(format!(
-            "'{s}' is neither a duration (2h, 7d) nor an RFC 3339 time (2026-11-23T08:00:00Z)"
-        ))
+        ZcError::invalid(format!("'{s}' is neither a duration (2h, 7d) nor an RFC 3339 time (2026-11-23T08:00:00Z)"))
     })
 }
 
@@ -55,10 +51,7 @@ mod tests {
         assert_eq!(parse_duration_ms("15m").unwrap(), 900_000);
         assert_eq!(parse_duration_ms("500ms").unwrap(), 500);
         assert!(parse_duration_ms("abc").is_err());
-        assert_eq!(
-            parse_since("1h", 10_000_000).unwrap(),
-            10_000_000 - 3_600_000
-        );
+        assert_eq!(parse_since("1h", 10_000_000).unwrap(), 10_000_000 - 3_600_000);
         assert_eq!(parse_since("1970-01-01T00:00:01Z", 0).unwrap(), 1000);
         assert_eq!(rfc3339(1000), "1970-01-01T00:00:01Z");
     }

@@ -20,18 +20,11 @@ pub struct WidgetSpec {
 
 impl WidgetSpec {
     pub fn validate(mut self) -> ZcResult<Self> {
-        validate_name(&self.name).map_err(|e| {
-            ZcError::new(
-                ErrorCode::InvalidName,
-                e.message.replace("connection name", "widget name"),
-            )
-        })?;
+        validate_name(&self.name)
+            .map_err(|e| ZcError::new(ErrorCode::InvalidName, e.message.replace("connection name", "widget name")))?;
         if self.kind.is_empty()
             || self.kind.len() > 32
-            || !self
-                .kind
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !self.kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return Err(ZcError::invalid(
                 "the widget kind must be 1-32 letters, digits, '-' or '_' (e.g. gauge, trend, table)",

@@ -38,9 +38,7 @@ fn has_route_off_host() -> bool {
 fn has_route_off_host() -> bool {
     // Connecting a UDP socket only asks the OS for a route; no packet is sent. It fails with
     // "network unreachable" when the machine has no route off itself. 192.0.2.1 is TEST-NET-1.
-    std::net::UdpSocket::bind(("0.0.0.0", 0))
-        .and_then(|s| s.connect(("192.0.2.1", 9)))
-        .is_ok()
+    std::net::UdpSocket::bind(("0.0.0.0", 0)).and_then(|s| s.connect(("192.0.2.1", 9))).is_ok()
 }
 
 /// An observer whose answer is set by hand: used by tests to take the console "off the

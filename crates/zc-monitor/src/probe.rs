@@ -14,10 +14,7 @@ pub struct ProberConfig {
 
 impl Default for ProberConfig {
     fn default() -> Self {
-        Self {
-            max_body_bytes: 1024 * 1024,
-            connect_timeout: Duration::from_secs(5),
-        }
+        Self { max_body_bytes: 1024 * 1024, connect_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -68,33 +65,18 @@ impl Prober {
     }
 
     /// Probes a connection. `at_ms` is the clock's time when the probe starts.
-    pub async fn probe(
-        &self,
-        id: i64,
-        spec: &ConnectionSpec,
-        key: Option<&ApiKey>,
-        at_ms: i64,
-    ) -> ProbeResult {
+    pub async fn probe(&self, id: i64, spec: &ConnectionSpec, key: Option<&ApiKey>, at_ms: i64) -> ProbeResult {
         if spec.kind == ConnectionKind::Station && key.is_none() {
             return ProbeResult {
                 metric: None,
                 outcome: Outcome::Failed(FailureCategory::KeyMissing),
                 latency_ms: 0,
-                detail: Some(format!(
-                    "no API key in the keyring; set one with `zc key set {}`",
-                    spec.name
-                )),
+                detail: Some(format!("no API key in the keyring; set one with `zc key set {}`", spec.name)),
             };
         }
         let url = Self::probe_url(spec);
-        let (outcome, http_status, req_bytes, resp_bytes, detail, latency) = self
-            .request(
-                &url,
-                spec,
-                key,
-                Duration::from_millis(spec.timeout_ms as u64),
-            )
-            .await;
+        let (outcome, http_status, req_bytes, resp_bytes, detail, latency) =
+            self.request(&url, spec, key, Duration::from_millis(spec.timeout_ms as u64)).await;
         let latency_us = latency.as_micros() as i64;
         ProbeResult {
             metric: Some(RequestMetric {
@@ -114,23 +96,13 @@ impl Prober {
 
     /// Checks a key against a station's health endpoint: `Ok(())` when accepted, otherwise the
     /// category and a reason.
-    pub async fn check_key(
-        &self,
-        spec: &ConnectionSpec,
-        key: &ApiKey,
-    ) -> Result<(), (FailureCategory, String)> {
+    pub async fn check_key(&self, spec: &ConnectionSpec, key: &ApiKey) -> Result<(), (FailureCategory, String)> {
         let url = format!("{}{}", spec.url.trim_end_matches('/'), STATION_HEALTH_PATH);
         let mut health = spec.clone();
         health.kind = ConnectionKind::Http;
         health.expect_status = 200;
-        let (outcome, _, _, _, detail, _) = self
-            .request(
-                &url,
-                &health,
-                Some(key),
-                Duration::from_millis(spec.timeout_ms as u64),
-            )
-            .await;
+        let (outcome, _, _, _, detail, _) =
+            self.request(&url, &health, Some(key), Duration::from_millis(spec.timeout_ms as u64)).await;
         match outcome {
             Outcome::Ok => Ok(()),
             Outcome::Failed(c) => Err((c, detail.unwrap_or_default())),
@@ -145,11 +117,7 @@ impl Prober {
         key: Option<&ApiKey>,
         deadline: Duration,
     ) -> (Outcome, Option<u16>, i64, i64, Option<String>, Duration) {
-        let mut req = self
-            .client
-            .get(url)
-            .timeout(deadline)
-            .header("accept", "application/json");
+        let mut req = self.client.get(url).timeout(deadline).header("accept", "application/json");
         // Request size as sent on the wire, approximately: request line, Host and our headers.
         let mut req_bytes = (url.len() + 64 + 40 + 30) as i64;
         if let Some(k) = key {
@@ -174,23 +142,12 @@ impl Prober {
             Ok(r) => r,
             Err(e) => {
                 let (c, d) = classify(&e);
-                return (
-                    Outcome::Failed(c),
-                    None,
-                    req_bytes,
-                    0,
-                    Some(d),
-                    started.elapsed(),
-                );
+                return (Outcome::Failed(c), None, req_bytes, 0, Some(d), started.elapsed());
             }
         };
         let status = resp.status().as_u16();
-        let head_bytes: i64 = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().len() + v.len() + 4) as i64)
-            .sum::<i64>()
-            + 17;
+        let head_bytes: i64 =
+            resp.headers().iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as i64).sum::<i64>() + 17;
         let mut body = Vec::new();
         let cap = self.config.max_body_bytes;
         loop {
@@ -213,11 +170,7 @@ impl Prober {
                 Ok(None) => break,
                 Err(e) => {
                     let (c, d) = classify(&e);
-                    let c = if c == FailureCategory::Network {
-                        FailureCategory::ConnectionDropped
-                    } else {
-                        c
-                    };
+                    let c = if c == FailureCategory::Network { FailureCategory::ConnectionDropped } else { c };
                     return (
                         Outcome::Failed(c),
                         Some(status),
@@ -236,14 +189,7 @@ impl Prober {
             Ok(()) => (Outcome::Ok, None),
             Err((c, d)) => (Outcome::Failed(c), Some(d)),
         };
-        (
-            outcome,
-            Some(status),
-            req_bytes,
-            resp_bytes,
-            detail,
-            latency,
-        )
+        (outcome, Some(status), req_bytes, resp_bytes, detail, latency)
     }
 }
 
@@ -268,23 +214,13 @@ fn judge(spec: &ConnectionSpec, status: u16, body: &[u8]) -> Result<(), (Failure
             if let Some(kw) = spec.expect_keyword.as_deref()
                 && !String::from_utf8_lossy(body).contains(kw)
             {
-                return Err((
-                    FailureCategory::InvalidResponse,
-                    format!("the response does not contain '{kw}'"),
-                ));
+                return Err((FailureCategory::InvalidResponse, format!("the response does not contain '{kw}'")));
             }
             if let Some(field) = spec.expect_json_field.as_deref() {
-                let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-                    (
-                        FailureCategory::InvalidResponse,
-                        format!("the response is not JSON ({e})"),
-                    )
-                })?;
-                let pointer = if field.starts_with('/') {
-                    field.to_owned()
-                } else {
-                    format!("/{}", field.replace('.', "/"))
-                };
+                let v: serde_json::Value = serde_json::from_slice(body)
+                    .map_err(|e| (FailureCategory::InvalidResponse, format!("the response is not JSON ({e})")))?;
+                let pointer =
+                    if field.starts_with('/') { field.to_owned() } else { format!("/{}", field.replace('.', "/")) };
                 if v.pointer(&pointer).is_none() {
                     return Err((
                         FailureCategory::InvalidResponse,
@@ -300,8 +236,8 @@ fn judge(spec: &ConnectionSpec, status: u16, body: &[u8]) -> Result<(), (Failure
 /// The Station API's points document: `{"station": str, "points": [{id, value, unit, quality, timestamp}]}`.
 fn check_station_points(body: &[u8]) -> Result<(), (FailureCategory, String)> {
     let bad = |why: String| (FailureCategory::InvalidResponse, why);
-    let v: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| bad(format!("the station sent invalid JSON ({e})")))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| bad(format!("the station sent invalid JSON ({e})")))?;
     let points = v
         .get("points")
         .and_then(|p| p.as_array())
@@ -313,9 +249,7 @@ fn check_station_points(body: &[u8]) -> Result<(), (FailureCategory, String)> {
             && p.get("quality").is_some_and(|x| x.is_string())
             && p.get("timestamp").is_some_and(|x| x.is_string());
         if !ok {
-            return Err(bad(format!(
-                "data point {i} lacks id, value, unit, quality or timestamp"
-            )));
+            return Err(bad(format!("data point {i} lacks id, value, unit, quality or timestamp")));
         }
     }
     Ok(())
@@ -359,8 +293,7 @@ pub fn classify(e: &reqwest::Error) -> (FailureCategory, String) {
         || lower.contains("name or service not known")
     {
         FailureCategory::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         FailureCategory::Tls
     } else if lower.contains("connection closed before message completed")
         || lower.contains("incomplete")

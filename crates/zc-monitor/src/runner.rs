@@ -40,18 +40,8 @@ impl Default for MonitorConfig {
 /// What the monitor tells its watchers (the CLI's live view, the desktop shell).
 #[derive(Debug, Clone)]
 pub enum MonitorEvent {
-    Probed {
-        connection_id: i64,
-        name: String,
-        outcome: zc_domain::Outcome,
-        latency_ms: i64,
-    },
-    Transition {
-        connection_id: i64,
-        name: String,
-        transition: Transition,
-        detail: Option<String>,
-    },
+    Probed { connection_id: i64, name: String, outcome: zc_domain::Outcome, latency_ms: i64 },
+    Transition { connection_id: i64, name: String, transition: Transition, detail: Option<String> },
 }
 
 /// Schedule keeping, for the benchmark and `zc monitor`'s summary.
@@ -150,48 +140,28 @@ impl Monitor {
 
     /// Probes one connection now: measures, updates its status (persisting any confirmed
     /// transition at once) and queues the raw metric for the next batch.
-    pub async fn probe_now(
-        &self,
-        conn: &ConnectionRow,
-    ) -> ZcResult<(ProbeResult, Option<Transition>)> {
+    pub async fn probe_now(&self, conn: &ConnectionRow) -> ZcResult<(ProbeResult, Option<Transition>)> {
         let key = self.key_for(conn).await;
         let at = self.store.now();
-        let result = self
-            .prober
-            .probe(conn.id, &conn.spec, key.as_ref(), at)
-            .await;
+        let result = self.prober.probe(conn.id, &conn.spec, key.as_ref(), at).await;
         let observer_online = match result.outcome {
             zc_domain::Outcome::Failed(c) if c.is_network_level() => self.network.is_online(),
             _ => true,
         };
-        let obs = Observation {
-            outcome: result.outcome,
-            latency_ms: result.latency_ms,
-            observer_online,
-        };
-        let rules = Rules {
-            confirm: conn.spec.confirm as u32,
-            degraded_latency_ms: conn.spec.degraded_ms,
-        };
+        let obs = Observation { outcome: result.outcome, latency_ms: result.latency_ms, observer_online };
+        let rules = Rules { confirm: conn.spec.confirm as u32, degraded_latency_ms: conn.spec.degraded_ms };
         let transition = {
             let mut trackers = self.trackers.lock().unwrap();
-            let t = trackers
-                .entry(conn.id)
-                .or_insert_with(|| StatusTracker::new(conn.status));
+            let t = trackers.entry(conn.id).or_insert_with(|| StatusTracker::new(conn.status));
             t.observe(obs, at, &rules)
         };
         if let Some(t) = &transition {
             let detail = if t.observer_offline {
-                Some(
-                    "the console had no network of its own; the backend's state is unknown"
-                        .to_owned(),
-                )
+                Some("the console had no network of its own; the backend's state is unknown".to_owned())
             } else {
                 result.detail.clone()
             };
-            self.store
-                .apply_transition(conn.id, t, detail.as_deref())
-                .await?;
+            self.store.apply_transition(conn.id, t, detail.as_deref()).await?;
             let _ = self.events.send(MonitorEvent::Transition {
                 connection_id: conn.id,
                 name: conn.spec.name.clone(),
@@ -279,10 +249,7 @@ impl Monitor {
     }
 
     /// Runs until `shutdown` resolves; then writes what is pending and returns the stats.
-    pub async fn run(
-        self: Arc<Self>,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) -> ZcResult<RunStats> {
+    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) -> ZcResult<RunStats> {
         let mut tasks: HashMap<i64, (i64, JoinHandle<()>)> = HashMap::new();
         self.reload(&mut tasks).await?;
         let flusher = {
@@ -352,22 +319,14 @@ impl Monitor {
                 error_category: None,
                 observer_offline: false,
             };
-            self.store
-                .apply_transition(conn.id, &t, Some("monitoring stopped"))
-                .await?;
-            self.trackers
-                .lock()
-                .unwrap()
-                .insert(conn.id, StatusTracker::new(Status::Unknown));
+            self.store.apply_transition(conn.id, &t, Some("monitoring stopped")).await?;
+            self.trackers.lock().unwrap().insert(conn.id, StatusTracker::new(Status::Unknown));
         }
         Ok(())
     }
 
     /// Starts tasks for new connections, restarts edited ones, stops removed ones.
-    async fn reload(
-        self: &Arc<Self>,
-        tasks: &mut HashMap<i64, (i64, JoinHandle<()>)>,
-    ) -> ZcResult<()> {
+    async fn reload(self: &Arc<Self>, tasks: &mut HashMap<i64, (i64, JoinHandle<()>)>) -> ZcResult<()> {
         let conns = self.store.list_connections().await?;
         let n = conns.len().max(1) as u64;
         tasks.retain(|id, (_, t)| {
@@ -378,10 +337,7 @@ impl Monitor {
             keep
         });
         for (i, conn) in conns.into_iter().enumerate() {
-            if tasks
-                .get(&conn.id)
-                .is_some_and(|(u, _)| *u == conn.updated_at)
-            {
+            if tasks.get(&conn.id).is_some_and(|(u, _)| *u == conn.updated_at) {
                 continue;
             }
             if let Some((_, t)) = tasks.remove(&conn.id) {
@@ -400,11 +356,6 @@ impl Monitor {
 
     /// Current tracker status of each connection (for live views).
     pub fn statuses(&self) -> HashMap<i64, Status> {
-        self.trackers
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (*k, v.status))
-            .collect()
+        self.trackers.lock().unwrap().iter().map(|(k, v)| (*k, v.status)).collect()
     }
 }

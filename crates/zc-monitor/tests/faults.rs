@@ -14,32 +14,18 @@ fn spec(url: &str, timeout_ms: i64) -> ConnectionSpec {
     s
 }
 
-async fn outcome_with(
-    faults: Vec<Fault>,
-    latency: Latency,
-    timeout_ms: i64,
-) -> (Outcome, Option<i64>) {
+async fn outcome_with(faults: Vec<Fault>, latency: Latency, timeout_ms: i64) -> (Outcome, Option<i64>) {
     let mut script = StationScript::new("s", KEY);
     script.faults = faults;
     script.latency = latency;
     let sim = Simulator::start(vec![script]).await.unwrap();
     let prober = Prober::new(ProberConfig::default());
-    let r = prober
-        .probe(
-            1,
-            &spec(&sim.stations[0].url(), timeout_ms),
-            Some(&Sensitive::new(KEY.into())),
-            0,
-        )
-        .await;
+    let r = prober.probe(1, &spec(&sim.stations[0].url(), timeout_ms), Some(&Sensitive::new(KEY.into())), 0).await;
     (r.outcome, r.metric.map(|m| m.response_bytes))
 }
 
 async fn category(kind: FaultKind) -> FailureCategory {
-    match outcome_with(vec![Fault::always(kind)], Latency::default(), 1500)
-        .await
-        .0
-    {
+    match outcome_with(vec![Fault::always(kind)], Latency::default(), 1500).await.0 {
         Outcome::Failed(c) => c,
         Outcome::Ok => panic!("expected a failure"),
     }
@@ -47,64 +33,29 @@ async fn category(kind: FaultKind) -> FailureCategory {
 
 #[tokio::test]
 async fn healthy_station_is_ok() {
-    assert_eq!(
-        outcome_with(vec![], Latency::default(), 2000).await.0,
-        Outcome::Ok
-    );
+    assert_eq!(outcome_with(vec![], Latency::default(), 2000).await.0, Outcome::Ok);
 }
 
 #[tokio::test]
 async fn each_fault_gets_its_category() {
-    assert_eq!(
-        category(FaultKind::Http5xx { status: 503 }).await,
-        FailureCategory::Http5xx
-    );
-    assert_eq!(
-        category(FaultKind::WrongKey).await,
-        FailureCategory::Unauthorized
-    );
-    assert_eq!(
-        category(FaultKind::MalformedJson).await,
-        FailureCategory::InvalidResponse
-    );
-    assert_eq!(
-        category(FaultKind::DropConnection).await,
-        FailureCategory::ConnectionDropped
-    );
-    assert_eq!(
-        category(FaultKind::OversizedBody {
-            bytes: 3 * 1024 * 1024
-        })
-        .await,
-        FailureCategory::BodyTooLarge
-    );
-    assert_eq!(
-        category(FaultKind::SlowBody { bytes_per_sec: 20 }).await,
-        FailureCategory::Timeout
-    );
-    assert_eq!(
-        category(FaultKind::Latency {
-            latency: Latency::Fixed { ms: 5000.0 }
-        })
-        .await,
-        FailureCategory::Timeout
-    );
+    assert_eq!(category(FaultKind::Http5xx { status: 503 }).await, FailureCategory::Http5xx);
+    assert_eq!(category(FaultKind::WrongKey).await, FailureCategory::Unauthorized);
+    assert_eq!(category(FaultKind::MalformedJson).await, FailureCategory::InvalidResponse);
+    assert_eq!(category(FaultKind::DropConnection).await, FailureCategory::ConnectionDropped);
+    assert_eq!(category(FaultKind::OversizedBody { bytes: 3 * 1024 * 1024 }).await, FailureCategory::BodyTooLarge);
+    assert_eq!(category(FaultKind::SlowBody { bytes_per_sec: 20 }).await, FailureCategory::Timeout);
+    assert_eq!(category(FaultKind::Latency { latency: Latency::Fixed { ms: 5000.0 } }).await, FailureCategory::Timeout);
 }
 
 #[tokio::test]
 async fn outage_is_connection_refused_and_comes_back() {
-    let sim = Simulator::start(vec![StationScript::new("s", KEY)])
-        .await
-        .unwrap();
+    let sim = Simulator::start(vec![StationScript::new("s", KEY)]).await.unwrap();
     let st = &sim.stations[0];
     let prober = Prober::new(ProberConfig::default());
     let key = Sensitive::new(KEY.to_string());
     st.stop().await;
     let r = prober.probe(1, &spec(&st.url(), 1000), Some(&key), 0).await;
-    assert_eq!(
-        r.outcome,
-        Outcome::Failed(FailureCategory::ConnectionRefused)
-    );
+    assert_eq!(r.outcome, Outcome::Failed(FailureCategory::ConnectionRefused));
     st.restart().await.unwrap();
     let r = prober.probe(1, &spec(&st.url(), 1000), Some(&key), 0).await;
     assert_eq!(r.outcome, Outcome::Ok);
@@ -114,34 +65,19 @@ async fn outage_is_connection_refused_and_comes_back() {
 async fn dns_and_missing_key_are_classified() {
     let prober = Prober::new(ProberConfig::default());
     // .invalid never resolves (RFC 2606), so no query leaves the machine's resolver.
-    let r = prober
-        .probe(
-            1,
-            &spec("http://station.invalid", 2000),
-            Some(&Sensitive::new("k".into())),
-            0,
-        )
-        .await;
+    let r = prober.probe(1, &spec("http://station.invalid", 2000), Some(&Sensitive::new("k".into())), 0).await;
     assert_eq!(r.outcome, Outcome::Failed(FailureCategory::Dns));
-    let r = prober
-        .probe(1, &spec("http://127.0.0.1:9", 1000), None, 0)
-        .await;
+    let r = prober.probe(1, &spec("http://127.0.0.1:9", 1000), None, 0).await;
     assert_eq!(r.outcome, Outcome::Failed(FailureCategory::KeyMissing));
     assert!(r.metric.is_none(), "no request was sent, so no metrics row");
 }
 
 #[tokio::test]
 async fn plain_http_checks_status_keyword_and_json_field() {
-    let sim = Simulator::start(vec![StationScript::new("s", KEY)])
-        .await
-        .unwrap();
+    let sim = Simulator::start(vec![StationScript::new("s", KEY)]).await.unwrap();
     let prober = Prober::new(ProberConfig::default());
     // The health endpoint without a key answers 401.
-    let mut s = ConnectionSpec::new(
-        "h",
-        &format!("{}/api/v1/health", sim.stations[0].url()),
-        ConnectionKind::Http,
-    );
+    let mut s = ConnectionSpec::new("h", &format!("{}/api/v1/health", sim.stations[0].url()), ConnectionKind::Http);
     let r = prober.probe(1, &s, None, 0).await;
     assert_eq!(r.outcome, Outcome::Failed(FailureCategory::Unauthorized));
     s.expect_status = 401;
@@ -149,30 +85,19 @@ async fn plain_http_checks_status_keyword_and_json_field() {
     s.expect_keyword = Some("unauthorized".into());
     assert_eq!(prober.probe(1, &s, None, 0).await.outcome, Outcome::Ok);
     s.expect_json_field = Some("nope".into());
-    assert_eq!(
-        prober.probe(1, &s, None, 0).await.outcome,
-        Outcome::Failed(FailureCategory::InvalidResponse)
-    );
+    assert_eq!(prober.probe(1, &s, None, 0).await.outcome, Outcome::Failed(FailureCategory::InvalidResponse));
     s.expect_json_field = Some("error".into());
     assert_eq!(prober.probe(1, &s, None, 0).await.outcome, Outcome::Ok);
     s.url = format!("{}/nowhere", sim.stations[0].url());
     s.expect_status = 200;
     s.expect_json_field = None;
     s.expect_keyword = None;
-    assert_eq!(
-        prober.probe(1, &s, None, 0).await.outcome,
-        Outcome::Failed(FailureCategory::Http4xx)
-    );
+    assert_eq!(prober.probe(1, &s, None, 0).await.outcome, Outcome::Failed(FailureCategory::Http4xx));
 }
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
+    statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4096
 }
 
 #[tokio::test]
@@ -181,10 +106,7 @@ async fn endless_body_is_cut_at_the_cap_and_memory_stays_bounded() {
     script.faults = vec![Fault::always(FaultKind::EndlessBody)];
     let sim = Simulator::start(vec![script]).await.unwrap();
     let cap = 256 * 1024;
-    let prober = Prober::new(ProberConfig {
-        max_body_bytes: cap,
-        ..Default::default()
-    });
+    let prober = Prober::new(ProberConfig { max_body_bytes: cap, ..Default::default() });
     let key = Sensitive::new(KEY.to_string());
     let spec = spec(&sim.stations[0].url(), 10_000);
     let before = rss_bytes();
@@ -206,9 +128,7 @@ async fn faults_together_do_not_stall_probes_beyond_their_deadline() {
         FaultKind::SlowBody { bytes_per_sec: 10 },
         FaultKind::EndlessBody,
         FaultKind::DropConnection,
-        FaultKind::Latency {
-            latency: Latency::Fixed { ms: 60_000.0 },
-        },
+        FaultKind::Latency { latency: Latency::Fixed { ms: 60_000.0 } },
         FaultKind::MalformedJson,
     ];
     let scripts: Vec<_> = kinds

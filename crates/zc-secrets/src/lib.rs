@@ -44,17 +44,10 @@ impl Keyring {
     pub fn new() -> ZcResult<Self> {
         let builder = platform_builder();
         // Belt and braces: refuse any store that does not outlive the process.
-        if matches!(
-            builder.persistence(),
-            CredentialPersistence::EntryOnly | CredentialPersistence::ProcessOnly
-        ) {
-            return Err(unavailable(
-                "this build's keyring store does not persist keys",
-            ));
+        if matches!(builder.persistence(), CredentialPersistence::EntryOnly | CredentialPersistence::ProcessOnly) {
+            return Err(unavailable("this build's keyring store does not persist keys"));
         }
-        Ok(Self {
-            builder: Arc::from(builder),
-        })
+        Ok(Self { builder: Arc::from(builder) })
     }
 
     pub fn account(install_id: &str, connection_id: i64) -> String {
@@ -62,10 +55,7 @@ impl Keyring {
     }
 
     fn entry(&self, account: &str) -> ZcResult<keyring::Entry> {
-        self.builder
-            .build(None, SERVICE, account)
-            .map(keyring::Entry::new_with_credential)
-            .map_err(map_err)
+        self.builder.build(None, SERVICE, account).map(keyring::Entry::new_with_credential).map_err(map_err)
     }
 
     async fn blocking<T: Send + 'static>(
@@ -90,12 +80,7 @@ impl Keyring {
     pub async fn set(&self, account: &str, key: &ApiKey) -> ZcResult<()> {
         let account = account.to_owned();
         let key = key.clone();
-        self.blocking(move |k| {
-            k.entry(&account)?
-                .set_password(key.expose())
-                .map_err(map_err)
-        })
-        .await
+        self.blocking(move |k| k.entry(&account)?.set_password(key.expose()).map_err(map_err)).await
     }
 
     pub async fn get(&self, account: &str) -> ZcResult<Option<ApiKey>> {
@@ -119,10 +104,7 @@ impl Keyring {
 }
 
 fn unavailable(why: &str) -> ZcError {
-    ZcError::new(
-        ErrorCode::KeyringUnavailable,
-        format!("no OS keyring is available ({why}); {FIX}"),
-    )
+    ZcError::new(ErrorCode::KeyringUnavailable, format!("no OS keyring is available ({why}); {FIX}"))
 }
 
 /// Keyring errors never carry the secret (BadEncoding's bytes are dropped here).
@@ -135,9 +117,6 @@ fn map_err(e: keyring::Error) -> ZcError {
             ErrorCode::KeyringUnavailable,
             "the keyring holds a key that is not valid UTF-8; set it again with `zc key set`",
         ),
-        other => ZcError::new(
-            ErrorCode::KeyringUnavailable,
-            format!("keyring error: {other}"),
-        ),
+        other => ZcError::new(ErrorCode::KeyringUnavailable, format!("keyring error: {other}")),
     }
 }

@@ -31,14 +31,7 @@ fn default_points() -> usize {
 
 impl StationScript {
     pub fn new(name: &str, key: &str) -> Self {
-        Self {
-            name: name.into(),
-            key: key.into(),
-            port: 0,
-            latency: Latency::default(),
-            points: 8,
-            faults: vec![],
-        }
+        Self { name: name.into(), key: key.into(), port: 0, latency: Latency::default(), points: 8, faults: vec![] }
     }
 }
 
@@ -75,20 +68,13 @@ impl Latency {
     pub fn sample_ms(&self, rng: &mut impl rand::Rng) -> f64 {
         let v = match *self {
             Latency::Fixed { ms } => ms,
-            Latency::Uniform { min_ms, max_ms } => {
-                min_ms + rng.random::<f64>() * (max_ms - min_ms).max(0.0)
-            }
+            Latency::Uniform { min_ms, max_ms } => min_ms + rng.random::<f64>() * (max_ms - min_ms).max(0.0),
             Latency::Normal { mean_ms, stddev_ms } => {
                 // Box-Muller: enough for a simulator, no extra dependency.
                 let (u1, u2) = (rng.random::<f64>().max(1e-12), rng.random::<f64>());
-                mean_ms
-                    + stddev_ms * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+                mean_ms + stddev_ms * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
             }
-            Latency::Spiky {
-                base_ms,
-                spike_ms,
-                p,
-            } => {
+            Latency::Spiky { base_ms, spike_ms, p } => {
                 if rng.random::<f64>() < p {
                     spike_ms
                 } else {
@@ -111,10 +97,7 @@ pub struct Fault {
 
 impl Fault {
     pub fn always(kind: FaultKind) -> Self {
-        Self {
-            kind,
-            window: Window::default(),
-        }
+        Self { kind, window: Window::default() }
     }
 }
 
@@ -169,12 +152,7 @@ fn one() -> f64 {
 
 impl Default for Window {
     fn default() -> Self {
-        Self {
-            start_s: 0.0,
-            duration_s: None,
-            every_s: None,
-            probability: 1.0,
-        }
+        Self { start_s: 0.0, duration_s: None, every_s: None, probability: 1.0 }
     }
 }
 
@@ -197,12 +175,7 @@ mod tests {
 
     #[test]
     fn windows_repeat() {
-        let w = Window {
-            start_s: 10.0,
-            duration_s: Some(5.0),
-            every_s: Some(60.0),
-            probability: 1.0,
-        };
+        let w = Window { start_s: 10.0, duration_s: Some(5.0), every_s: Some(60.0), probability: 1.0 };
         assert!(!w.active_at(9.0));
         assert!(w.active_at(12.0));
         assert!(!w.active_at(16.0));
@@ -217,9 +190,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.stations[0].faults.len(), 2);
-        assert!(
-            serde_json::from_str::<SimScript>(r#"{"stations":[{"name":"n","key":"k","bogus":1}]}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<SimScript>(r#"{"stations":[{"name":"n","key":"k","bogus":1}]}"#).is_err());
     }
 }

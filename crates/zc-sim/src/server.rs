@@ -237,28 +237,21 @@ async fn serve_connection(mut stream: TcpStream, inner: Arc<Inner>) {
         if has(|k| matches!(k, FaultKind::DropConnection)) {
             return;
         }
-        let authorized = !has(|k| matches!(k, FaultKind::WrongKey))
-            && req.api_key.as_deref() == Some(script.key.as_str());
+        let authorized =
+            !has(|k| matches!(k, FaultKind::WrongKey)) && req.api_key.as_deref() == Some(script.key.as_str());
         let path = req.path.split('?').next().unwrap_or("");
         let (status, body) = match path {
-            "/api/v1/health" | "/api/v1/points" if !authorized => (
-                401,
-                r#"{"error":"unauthorized","message":"missing or wrong X-Api-Key"}"#.to_owned(),
-            ),
+            "/api/v1/health" | "/api/v1/points" if !authorized => {
+                (401, r#"{"error":"unauthorized","message":"missing or wrong X-Api-Key"}"#.to_owned())
+            }
             "/api/v1/health" | "/api/v1/points" => {
                 if let Some(s) = active.iter().find_map(|k| match k {
                     FaultKind::Http5xx { status } => Some(*status),
                     _ => None,
                 }) {
-                    (
-                        s,
-                        r#"{"error":"unavailable","message":"simulated server error"}"#.to_owned(),
-                    )
+                    (s, r#"{"error":"unavailable","message":"simulated server error"}"#.to_owned())
                 } else if has(|k| matches!(k, FaultKind::MalformedJson)) {
-                    (
-                        200,
-                        r#"{"station": "broken", "points": [{"id": "p1", "value": 1.0,"#.to_owned(),
-                    )
+                    (200, r#"{"station": "broken", "points": [{"id": "p1", "value": 1.0,"#.to_owned())
                 } else if path == "/api/v1/health" {
                     (200, health_json(&script.name))
                 } else {
@@ -304,12 +297,7 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn write_response(
-    stream: &mut TcpStream,
-    status: u16,
-    body: &[u8],
-    slow: Option<u64>,
-) -> std::io::Result<()> {
+async fn write_response(stream: &mut TcpStream, status: u16, body: &[u8], slow: Option<u64>) -> std::io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         reason(status),
@@ -345,17 +333,11 @@ async fn write_endless(stream: &mut TcpStream) -> std::io::Result<()> {
 /// A valid answer grown to `bytes` with a padding field.
 fn pad_json(body: String, bytes: usize) -> String {
     let pad = bytes.saturating_sub(body.len() + 16);
-    format!(
-        "{},\"padding\":\"{}\"}}",
-        body.trim_end_matches('}'),
-        "x".repeat(pad)
-    )
+    format!("{},\"padding\":\"{}\"}}", body.trim_end_matches('}'), "x".repeat(pad))
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 fn health_json(name: &str) -> String {

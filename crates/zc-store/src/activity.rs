@@ -4,9 +4,7 @@ use crate::Store;
 use crate::error::db_err;
 use sqlx::{Row, SqliteConnection};
 use zc_domain::ZcResult;
-use zc_domain::activity::{
-    ActivityEntry, EntryContent, VerifyReport, entry_hash, redact, verify_chain,
-};
+use zc_domain::activity::{ActivityEntry, EntryContent, VerifyReport, entry_hash, redact, verify_chain};
 
 /// Who is acting, from which device. Passed to every audited store call.
 #[derive(Debug, Clone)]
@@ -89,8 +87,7 @@ fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> ActivityEntry {
     }
 }
 
-const ENTRY_COLUMNS: &str =
-    "seq, at, actor, device_id, action, resource, metadata, prev_hash, hash";
+const ENTRY_COLUMNS: &str = "seq, at, actor, device_id, action, resource, metadata, prev_hash, hash";
 
 impl Store {
     /// Records an action that changes nothing else (monitor start, export, sign-in …).
@@ -107,9 +104,28 @@ impl Store {
         Ok(seq)
     }
 
+    /// Deletes one row by id and records the action, in one transaction.
+    pub(crate) async fn delete_audited(
+        &self,
+        table: &'static str,
+        id: i64,
+        audit: &Audit,
+        action: &str,
+        resource: &str,
+        metadata: serde_json::Value,
+    ) -> ZcResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = ?")))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        append(&mut tx, self.now(), audit, action, resource, metadata).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
     pub async fn activity_since(&self, since_ms: i64, limit: i64) -> ZcResult<Vec<ActivityEntry>> {
-        let sql =
-            format!("SELECT {ENTRY_COLUMNS} FROM activity_log WHERE at >= ? ORDER BY seq LIMIT ?");
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM activity_log WHERE at >= ? ORDER BY seq LIMIT ?");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(since_ms)
             .bind(limit)
@@ -122,23 +138,13 @@ impl Store {
     /// Checks the whole chain from its anchor to its recorded head.
     pub async fn verify_activity(&self) -> ZcResult<VerifyReport> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        let chain = sqlx::query(
-            "SELECT anchor_seq, anchor_hash, head_seq FROM activity_log_chain WHERE id = 1",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        let sql = format!("SELECT {ENTRY_COLUMNS} FROM activity_log ORDER BY seq");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut *conn)
+        let chain = sqlx::query("SELECT anchor_seq, anchor_hash, head_seq FROM activity_log_chain WHERE id = 1")
+            .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM activity_log ORDER BY seq");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await.map_err(db_err)?;
         let entries: Vec<ActivityEntry> = rows.iter().map(entry_from_row).collect();
-        Ok(verify_chain(
-            chain.get(0),
-            chain.get::<String, _>(1).as_str(),
-            Some(chain.get(2)),
-            &entries,
-        ))
+        Ok(verify_chain(chain.get(0), chain.get::<String, _>(1).as_str(), Some(chain.get(2)), &entries))
     }
 }

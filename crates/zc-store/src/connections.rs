@@ -86,22 +86,12 @@ fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
     v
 }
 
-impl Store {
-    pub async fn add_connection(
-        &self,
-        spec: &ConnectionSpec,
-        audit: &Audit,
-    ) -> ZcResult<ConnectionRow> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let res = sqlx::query(
-            "INSERT INTO backend_connections (name, url, kind, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
-             degraded_latency_ms, expect_status, expect_keyword, expect_json_field, status, status_since, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
-        )
-        .bind(&spec.name)
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds the settings an admin edits, in the column order both INSERT and UPDATE use.
+fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ConnectionSpec) -> SqliteQuery<'q> {
+    q.bind(&spec.name)
         .bind(&spec.url)
-        .bind(spec.kind.as_str())
         .bind(&spec.metadata)
         .bind(spec.interval_ms)
         .bind(spec.timeout_ms)
@@ -110,6 +100,21 @@ impl Store {
         .bind(spec.expect_status)
         .bind(&spec.expect_keyword)
         .bind(&spec.expect_json_field)
+}
+
+impl Store {
+    pub async fn add_connection(&self, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let res = bind_spec(
+            sqlx::query(
+                "INSERT INTO backend_connections (name, url, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
+                 degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, status, status_since, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
+            ),
+            spec,
+        )
+        .bind(spec.kind.as_str())
         .bind(now)
         .bind(now)
         .bind(now)
@@ -120,15 +125,7 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
             Err(e) => return Err(db_err(e)),
         };
-        append(
-            &mut tx,
-            now,
-            audit,
-            "connection.add",
-            &spec.name,
-            json!({"id": id, "spec": spec_json(spec)}),
-        )
-        .await?;
+        append(&mut tx, now, audit, "connection.add", &spec.name, json!({"id": id, "spec": spec_json(spec)})).await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
     }
@@ -171,21 +168,14 @@ impl Store {
     ) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let res = sqlx::query(
-            "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
-             confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, updated_at = ? \
-             WHERE id = ?",
+        let res = bind_spec(
+            sqlx::query(
+                "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
+                 confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, updated_at = ? \
+                 WHERE id = ?",
+            ),
+            spec,
         )
-        .bind(&spec.name)
-        .bind(&spec.url)
-        .bind(&spec.metadata)
-        .bind(spec.interval_ms)
-        .bind(spec.timeout_ms)
-        .bind(spec.confirm)
-        .bind(spec.degraded_ms)
-        .bind(spec.expect_status)
-        .bind(&spec.expect_keyword)
-        .bind(&spec.expect_json_field)
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
@@ -196,15 +186,7 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
             Err(e) => return Err(db_err(e)),
         }
-        append(
-            &mut tx,
-            now,
-            audit,
-            "connection.edit",
-            old_name,
-            json!({"id": id, "spec": spec_json(spec)}),
-        )
-        .await?;
+        append(&mut tx, now, audit, "connection.edit", old_name, json!({"id": id, "spec": spec_json(spec)})).await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
     }
@@ -212,23 +194,8 @@ impl Store {
     /// Deletes a connection with its history, metrics and widgets (cascade).
     pub async fn remove_connection(&self, name: &str, audit: &Audit) -> ZcResult<ConnectionRow> {
         let row = self.connection(name).await?;
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM backend_connections WHERE id = ?")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        append(
-            &mut tx,
-            now,
-            audit,
-            "connection.remove",
-            name,
-            json!({"id": row.id}),
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)?;
+        self.delete_audited("backend_connections", row.id, audit, "connection.remove", name, json!({"id": row.id}))
+            .await?;
         Ok(row)
     }
 
@@ -260,13 +227,7 @@ impl Store {
         tx.commit().await.map_err(db_err)
     }
 
-    pub async fn record_key_validation(
-        &self,
-        id: i64,
-        name: &str,
-        error: Option<&str>,
-        audit: &Audit,
-    ) -> ZcResult<()> {
+    pub async fn record_key_validation(&self, id: i64, name: &str, error: Option<&str>, audit: &Audit) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -282,25 +243,13 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        append(
-            &mut tx,
-            now,
-            audit,
-            "key.validate",
-            name,
-            json!({"id": id, "valid": error.is_none(), "error": error}),
-        )
-        .await?;
+        append(&mut tx, now, audit, "key.validate", name, json!({"id": id, "valid": error.is_none(), "error": error}))
+            .await?;
         tx.commit().await.map_err(db_err)
     }
 
     /// Writes a confirmed status change and the connection's new status together.
-    pub async fn apply_transition(
-        &self,
-        id: i64,
-        t: &Transition,
-        detail: Option<&str>,
-    ) -> ZcResult<()> {
+    pub async fn apply_transition(&self, id: i64, t: &Transition, detail: Option<&str>) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -330,12 +279,7 @@ impl Store {
         tx.commit().await.map_err(db_err)
     }
 
-    pub async fn history(
-        &self,
-        id: i64,
-        since_ms: i64,
-        until_ms: i64,
-    ) -> ZcResult<Vec<HistoryRow>> {
+    pub async fn history(&self, id: i64, since_ms: i64, until_ms: i64) -> ZcResult<Vec<HistoryRow>> {
         let rows = sqlx::query(
             "SELECT at, from_status, to_status, error_category, error_detail, observer_offline FROM connection_status_history \
              WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at, id",
@@ -370,12 +314,7 @@ impl Store {
         .await
         .map_err(db_err)?;
         Ok(row
-            .map(|r| {
-                (
-                    Status::parse(r.get::<&str, _>(0)).unwrap_or(Status::Unknown),
-                    r.get::<i64, _>(1) != 0,
-                )
-            })
+            .map(|r| (Status::parse(r.get::<&str, _>(0)).unwrap_or(Status::Unknown), r.get::<i64, _>(1) != 0))
             .unwrap_or((Status::Unknown, false)))
     }
 }

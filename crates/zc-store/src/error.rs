@@ -23,10 +23,7 @@ pub(crate) fn db_err(e: sqlx::Error) -> ZcError {
                 ErrorCode::Database,
                 "the database file is damaged or not a ZeroClient database; run `zc doctor` and restore it from a backup",
             ),
-            _ => ZcError::new(
-                ErrorCode::Database,
-                format!("database error: {}", db.message()),
-            ),
+            _ => ZcError::new(ErrorCode::Database, format!("database error: {}", db.message())),
         };
     }
     ZcError::new(ErrorCode::Database, format!("database error: {e}"))

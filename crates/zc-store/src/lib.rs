@@ -22,9 +22,7 @@ pub use misc::{DeviceInfo, RetentionPolicy, RetentionReport, TableStats};
 pub use widgets::WidgetRow;
 
 use error::db_err;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,24 +50,20 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                ZcError::new(
-                    ErrorCode::DataDir,
-                    format!("cannot open the database {}: {e}; check the permissions of the data directory or pass --data-dir", path.display()),
-                )
-            })?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(|e| {
+            ZcError::new(
+                ErrorCode::DataDir,
+                format!(
+                    "cannot open the database {}: {e}; check the permissions of the data directory or pass --data-dir",
+                    path.display()
+                ),
+            )
+        })?;
         let mut migrator = sqlx::migrate!("./migrations");
         // Forward compatibility: a database migrated by a newer zc still opens here.
         migrator.set_ignore_missing(true);
         migrator.run(&pool).await.map_err(|e| {
-            ZcError::new(
-                ErrorCode::Database,
-                format!("cannot bring the database schema up to date: {e}"),
-            )
+            ZcError::new(ErrorCode::Database, format!("cannot bring the database schema up to date: {e}"))
         })?;
         let store = Store { pool, clock, path };
         store.seed_defaults().await?;
@@ -98,10 +92,7 @@ impl Store {
     }
 
     async fn begin_write(&self) -> ZcResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_err)
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
     }
 
     async fn seed_defaults(&self) -> ZcResult<()> {

@@ -43,9 +43,7 @@ impl Store {
         // (requests, last request, last answer) per connection.
         let mut per_conn: HashMap<i64, (i64, i64, Option<i64>)> = HashMap::new();
         for m in batch {
-            let e = per_conn
-                .entry(m.connection_id)
-                .or_insert((0, i64::MIN, None));
+            let e = per_conn.entry(m.connection_id).or_insert((0, i64::MIN, None));
             e.0 += 1;
             e.1 = e.1.max(m.at_ms);
             if m.http_status.is_some() {
@@ -70,13 +68,7 @@ impl Store {
     }
 
     /// Raw rows, oldest first.
-    pub async fn metrics(
-        &self,
-        id: i64,
-        since_ms: i64,
-        until_ms: i64,
-        limit: i64,
-    ) -> ZcResult<Vec<RequestMetric>> {
+    pub async fn metrics(&self, id: i64, since_ms: i64, until_ms: i64, limit: i64) -> ZcResult<Vec<RequestMetric>> {
         let rows = sqlx::query(
             "SELECT at, latency_us, http_status, request_bytes, response_bytes, outcome FROM request_metrics \
              WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?",
@@ -109,13 +101,7 @@ impl Store {
     /// Each column is one index range scan, all in a single statement. A `GROUP BY` over the
     /// computed column number would make SQLite sort every row (it cannot see the number grows
     /// with time), and one statement per column would pay sqlx's round trip a thousand times.
-    pub async fn chart_series(
-        &self,
-        id: i64,
-        from_ms: i64,
-        to_ms: i64,
-        columns: i64,
-    ) -> ZcResult<ChartSeries> {
+    pub async fn chart_series(&self, id: i64, from_ms: i64, to_ms: i64, columns: i64) -> ZcResult<ChartSeries> {
         let span = (to_ms - from_ms).max(1);
         let cols = columns.max(1);
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
@@ -138,19 +124,9 @@ impl Store {
             .iter()
             .filter_map(|r| {
                 let packed: Option<String> = r.get(1);
-                let mut it = packed?
-                    .split(' ')
-                    .map(|v| v.parse::<i64>().unwrap_or(0))
-                    .collect::<Vec<_>>()
-                    .into_iter();
+                let mut it = packed?.split(' ').map(|v| v.parse::<i64>().unwrap_or(0)).collect::<Vec<_>>().into_iter();
                 let (min, max, count) = (it.next()?, it.next()?, it.next()?);
-                Some(ChartBucket {
-                    column: r.get(0),
-                    min_latency_us: min,
-                    max_latency_us: max,
-                    count,
-                    failures: 0,
-                })
+                Some(ChartBucket { column: r.get(0), min_latency_us: min, max_latency_us: max, count, failures: 0 })
             })
             .collect();
         let span = span as i128;
@@ -176,13 +152,7 @@ impl Store {
             }
         }
         let samples = buckets.iter().map(|b| b.count).sum();
-        Ok(ChartSeries {
-            from_ms,
-            to_ms,
-            columns: cols,
-            buckets,
-            samples,
-        })
+        Ok(ChartSeries { from_ms, to_ms, columns: cols, buckets, samples })
     }
 
     /// Time of the oldest and newest sample of a connection, for default chart windows.

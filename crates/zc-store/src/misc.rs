@@ -12,11 +12,8 @@ const DAY: i64 = 86_400_000;
 
 /// Defaults: raw metrics 30 days (about 60 MB per station at 10 s probes), status history
 /// 1 year, activity log 2 years — and never before it has been pushed to the central store.
-pub(crate) const DEFAULT_RETENTION: [(&str, i64); 3] = [
-    ("request_metrics", 30 * DAY),
-    ("status_history", 365 * DAY),
-    ("activity_log", 730 * DAY),
-];
+pub(crate) const DEFAULT_RETENTION: [(&str, i64); 3] =
+    [("request_metrics", 30 * DAY), ("status_history", 365 * DAY), ("activity_log", 730 * DAY)];
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DeviceInfo {
@@ -108,12 +105,7 @@ impl Store {
 
     /// Ensures the local user exists with a profile; returns its id. Central sign-in (a later
     /// issue) will add remote identities to the same table.
-    pub async fn upsert_local_user(
-        &self,
-        username: &str,
-        timezone: &str,
-        language: &str,
-    ) -> ZcResult<i64> {
+    pub async fn upsert_local_user(&self, username: &str, timezone: &str, language: &str) -> ZcResult<i64> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -143,11 +135,8 @@ impl Store {
     }
 
     pub async fn device(&self, id: i64) -> ZcResult<DeviceInfo> {
-        let r = sqlx::query("SELECT * FROM devices WHERE id = ?")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let r =
+            sqlx::query("SELECT * FROM devices WHERE id = ?").bind(id).fetch_one(&self.pool).await.map_err(db_err)?;
         Ok(DeviceInfo {
             fingerprint: r.get("fingerprint"),
             os: r.get("os"),
@@ -164,55 +153,33 @@ impl Store {
     }
 
     pub async fn retention_policies(&self) -> ZcResult<Vec<RetentionPolicy>> {
-        let rows =
-            sqlx::query("SELECT data_kind, max_age_ms FROM retention_policies ORDER BY data_kind")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| RetentionPolicy {
-                data_kind: r.get(0),
-                max_age_ms: r.get(1),
-            })
-            .collect())
+        let rows = sqlx::query("SELECT data_kind, max_age_ms FROM retention_policies ORDER BY data_kind")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(|r| RetentionPolicy { data_kind: r.get(0), max_age_ms: r.get(1) }).collect())
     }
 
-    pub async fn set_retention(
-        &self,
-        data_kind: &str,
-        max_age_ms: i64,
-        audit: &Audit,
-    ) -> ZcResult<()> {
+    pub async fn set_retention(&self, data_kind: &str, max_age_ms: i64, audit: &Audit) -> ZcResult<()> {
         if max_age_ms < DAY {
             return Err(ZcError::invalid("a retention period must be at least 1d"));
         }
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE retention_policies SET max_age_ms = ?, updated_at = ? WHERE data_kind = ?",
-        )
-        .bind(max_age_ms)
-        .bind(now)
-        .bind(data_kind)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+        let n = sqlx::query("UPDATE retention_policies SET max_age_ms = ?, updated_at = ? WHERE data_kind = ?")
+            .bind(max_age_ms)
+            .bind(now)
+            .bind(data_kind)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
         if n == 0 {
             return Err(ZcError::invalid(format!(
                 "unknown data kind '{data_kind}'; use request_metrics, status_history or activity_log"
             )));
         }
-        append(
-            &mut tx,
-            now,
-            audit,
-            "retention.set",
-            data_kind,
-            json!({"max_age_ms": max_age_ms}),
-        )
-        .await?;
+        append(&mut tx, now, audit, "retention.set", data_kind, json!({"max_age_ms": max_age_ms})).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -222,22 +189,19 @@ impl Store {
     pub async fn apply_retention(&self) -> ZcResult<RetentionReport> {
         let now = self.now();
         let policies = self.retention_policies().await?;
-        let age = |k: &str| {
-            policies
-                .iter()
-                .find(|p| p.data_kind == k)
-                .map(|p| p.max_age_ms)
-        };
+        let age = |k: &str| policies.iter().find(|p| p.data_kind == k).map(|p| p.max_age_ms);
         let mut report = RetentionReport::default();
         if let Some(a) = age("request_metrics") {
             // In slices, so the monitor's batches are never blocked for long.
             loop {
-                let n = sqlx::query("DELETE FROM request_metrics WHERE id IN (SELECT id FROM request_metrics WHERE at < ? LIMIT 50000)")
-                    .bind(now - a)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
+                let n = sqlx::query(
+                    "DELETE FROM request_metrics WHERE id IN (SELECT id FROM request_metrics WHERE at < ? LIMIT 50000)",
+                )
+                .bind(now - a)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
                 report.request_metrics_deleted += n;
                 if n == 0 {
                     break;
@@ -245,13 +209,12 @@ impl Store {
             }
         }
         if let Some(a) = age("status_history") {
-            report.status_history_deleted =
-                sqlx::query("DELETE FROM connection_status_history WHERE at < ?")
-                    .bind(now - a)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
+            report.status_history_deleted = sqlx::query("DELETE FROM connection_status_history WHERE at < ?")
+                .bind(now - a)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
         }
         if let Some(a) = age("activity_log") {
             let cutoff = now - a;
@@ -268,28 +231,28 @@ impl Store {
             .map_err(db_err)?
             .map(|r| (r.get(0), r.get(1)));
             if let Some((seq, hash)) = last {
-                report.activity_log_deleted =
-                    sqlx::query("DELETE FROM activity_log WHERE seq <= ?")
-                        .bind(seq)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?
-                        .rows_affected();
-                sqlx::query("UPDATE activity_log_chain SET anchor_seq = ?, anchor_hash = ?, updated_at = ? WHERE id = 1")
+                report.activity_log_deleted = sqlx::query("DELETE FROM activity_log WHERE seq <= ?")
                     .bind(seq)
-                    .bind(hash)
-                    .bind(now)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err)?
+                    .rows_affected();
+                sqlx::query(
+                    "UPDATE activity_log_chain SET anchor_seq = ?, anchor_hash = ?, updated_at = ? WHERE id = 1",
+                )
+                .bind(seq)
+                .bind(hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             }
-            report.activity_log_kept_unpushed = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM activity_log WHERE at < ? AND pushed_at IS NULL",
-            )
-            .bind(cutoff)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            report.activity_log_kept_unpushed =
+                sqlx::query_scalar("SELECT COUNT(*) FROM activity_log WHERE at < ? AND pushed_at IS NULL")
+                    .bind(cutoff)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
         }
         Ok(report)
@@ -310,10 +273,8 @@ impl Store {
 
     /// `PRAGMA integrity_check`: `ok` or the first problems found.
     pub async fn integrity_check(&self) -> ZcResult<String> {
-        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let rows: Vec<String> =
+            sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(db_err)?;
         Ok(rows.join("; "))
     }
 
@@ -321,11 +282,10 @@ impl Store {
     pub async fn table_stats(&self) -> ZcResult<Vec<TableStats>> {
         let mut out = Vec::new();
         for t in TABLES {
-            let rows: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\"")))
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\"")))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)?;
             let bytes: i64 = sqlx::query_scalar(
                 "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ?1 OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1)",
             )
@@ -333,21 +293,14 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .unwrap_or(-1);
-            out.push(TableStats {
-                table: t.to_owned(),
-                rows,
-                bytes,
-            });
+            out.push(TableStats { table: t.to_owned(), rows, bytes });
         }
         Ok(out)
     }
 
     /// Copies WAL content into the main file (used before measuring file sizes).
     pub async fn checkpoint(&self) -> ZcResult<()> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 }

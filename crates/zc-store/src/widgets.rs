@@ -100,12 +100,7 @@ impl Store {
         Ok(row_to_widget(&r))
     }
 
-    pub async fn widget(
-        &self,
-        connection_id: i64,
-        connection: &str,
-        name: &str,
-    ) -> ZcResult<WidgetRow> {
+    pub async fn widget(&self, connection_id: i64, connection: &str, name: &str) -> ZcResult<WidgetRow> {
         sqlx::query("SELECT * FROM widget_configs WHERE connection_id = ? AND name = ?")
             .bind(connection_id)
             .bind(name)
@@ -119,11 +114,13 @@ impl Store {
     }
 
     pub async fn list_widgets(&self, connection_id: Option<i64>) -> ZcResult<Vec<WidgetRow>> {
-        let rows = sqlx::query("SELECT * FROM widget_configs WHERE ?1 IS NULL OR connection_id = ?1 ORDER BY connection_id, name")
-            .bind(connection_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let rows = sqlx::query(
+            "SELECT * FROM widget_configs WHERE ?1 IS NULL OR connection_id = ?1 ORDER BY connection_id, name",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
         Ok(rows.iter().map(row_to_widget).collect())
     }
 
@@ -166,10 +163,7 @@ impl Store {
             Err(e) if is_unique_violation(&e) => {
                 return Err(ZcError::new(
                     ErrorCode::DuplicateName,
-                    format!(
-                        "connection '{connection}' already has a widget named '{}'",
-                        spec.name
-                    ),
+                    format!("connection '{connection}' already has a widget named '{}'", spec.name),
                 ));
             }
             Err(e) => return Err(db_err(e)),
@@ -187,29 +181,10 @@ impl Store {
         self.widget_by_id(w.id).await
     }
 
-    pub async fn remove_widget(
-        &self,
-        w: &WidgetRow,
-        connection: &str,
-        audit: &Audit,
-    ) -> ZcResult<()> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM widget_configs WHERE id = ?")
-            .bind(w.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        append(
-            &mut tx,
-            now,
-            audit,
-            "widget.remove",
-            &format!("{connection}/{}", w.spec.name),
-            json!({"id": w.id, "version": w.version}),
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)
+    pub async fn remove_widget(&self, w: &WidgetRow, connection: &str, audit: &Audit) -> ZcResult<()> {
+        let resource = format!("{connection}/{}", w.spec.name);
+        let meta = json!({"id": w.id, "version": w.version});
+        self.delete_audited("widget_configs", w.id, audit, "widget.remove", &resource, meta).await
     }
 
     /// A person opened a widget; kept apart from connection access.

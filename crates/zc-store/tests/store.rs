@@ -7,21 +7,14 @@ const DAY: i64 = 86_400_000;
 const T0: i64 = 1_800_000_000_000;
 
 fn audit() -> Audit {
-    Audit {
-        actor: "test".into(),
-        device_id: None,
-    }
+    Audit { actor: "test".into(), device_id: None }
 }
 
 async fn store() -> (tempfile::TempDir, ManualClock, Store, i64) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let store = Store::open(dir.path(), Arc::new(clock.clone()))
-        .await
-        .unwrap();
-    let spec = ConnectionSpec::new("c", "http://127.0.0.1:1", ConnectionKind::Http)
-        .validate()
-        .unwrap();
+    let store = Store::open(dir.path(), Arc::new(clock.clone())).await.unwrap();
+    let spec = ConnectionSpec::new("c", "http://127.0.0.1:1", ConnectionKind::Http).validate().unwrap();
     let id = store.add_connection(&spec, &audit()).await.unwrap().id;
     (dir, clock, store, id)
 }
@@ -41,15 +34,9 @@ fn metric(id: i64, at: i64, latency_us: i64) -> RequestMetric {
 #[tokio::test]
 async fn wal_and_foreign_keys_are_on() {
     let (_d, _c, s, _) = store().await;
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(s.pool())
-        .await
-        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(s.pool())
-        .await
-        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
     assert_eq!(fk, 1);
 }
 
@@ -57,47 +44,24 @@ async fn wal_and_foreign_keys_are_on() {
 async fn duplicate_names_leave_the_database_unchanged() {
     let (_d, _c, s, _) = store().await;
     let before = s.activity_since(0, 100).await.unwrap().len();
-    let spec = ConnectionSpec::new("c", "http://127.0.0.1:2", ConnectionKind::Http)
-        .validate()
-        .unwrap();
-    assert_eq!(
-        s.add_connection(&spec, &audit()).await.unwrap_err().code,
-        ErrorCode::DuplicateName
-    );
+    let spec = ConnectionSpec::new("c", "http://127.0.0.1:2", ConnectionKind::Http).validate().unwrap();
+    assert_eq!(s.add_connection(&spec, &audit()).await.unwrap_err().code, ErrorCode::DuplicateName);
     assert_eq!(s.list_connections().await.unwrap().len(), 1);
-    assert_eq!(
-        s.activity_since(0, 100).await.unwrap().len(),
-        before,
-        "no audit row for a change that did not happen"
-    );
+    assert_eq!(s.activity_since(0, 100).await.unwrap().len(), before, "no audit row for a change that did not happen");
 }
 
 #[tokio::test]
 async fn retention_deletes_old_rows_and_keeps_unpushed_activity() {
     let (_d, clock, s, id) = store().await;
-    s.insert_metrics(&[metric(id, T0, 1000), metric(id, T0 + 40 * DAY, 1000)])
-        .await
-        .unwrap();
+    s.insert_metrics(&[metric(id, T0, 1000), metric(id, T0 + 40 * DAY, 1000)]).await.unwrap();
     for i in 0..3 {
-        s.record_activity(
-            &audit(),
-            "test.action",
-            &format!("r{i}"),
-            serde_json::json!({}),
-        )
-        .await
-        .unwrap();
+        s.record_activity(&audit(), "test.action", &format!("r{i}"), serde_json::json!({})).await.unwrap();
     }
     clock.set_ms(T0 + 1000 * DAY);
-    s.insert_metrics(&[metric(id, T0 + 999 * DAY, 1000)])
-        .await
-        .unwrap();
+    s.insert_metrics(&[metric(id, T0 + 999 * DAY, 1000)]).await.unwrap();
     let r = s.apply_retention().await.unwrap();
     assert_eq!(r.request_metrics_deleted, 2);
-    assert_eq!(
-        r.activity_log_deleted, 0,
-        "nothing was pushed to the central store yet"
-    );
+    assert_eq!(r.activity_log_deleted, 0, "nothing was pushed to the central store yet");
     assert_eq!(r.activity_log_kept_unpushed, 4);
 
     // Once pushed, old entries go, and the chain still verifies from its new anchor.
@@ -106,48 +70,27 @@ async fn retention_deletes_old_rows_and_keeps_unpushed_activity() {
     assert_eq!(r.activity_log_deleted, 3);
     let v = s.verify_activity().await.unwrap();
     assert_eq!(v.first_bad_seq, None, "{:?}", v.problem);
-    s.record_activity(&audit(), "test.after", "r", serde_json::json!({}))
-        .await
-        .unwrap();
+    s.record_activity(&audit(), "test.after", "r", serde_json::json!({})).await.unwrap();
     assert_eq!(s.verify_activity().await.unwrap().first_bad_seq, None);
 }
 
 #[tokio::test]
 async fn chart_series_has_at_most_one_bucket_per_column_and_keeps_extremes() {
     let (_d, _c, s, id) = store().await;
-    let rows: Vec<_> = (0..50_000)
-        .map(|i| metric(id, T0 + i * 100, 1000 + (i % 977)))
-        .collect();
+    let rows: Vec<_> = (0..50_000).map(|i| metric(id, T0 + i * 100, 1000 + (i % 977))).collect();
     s.insert_metrics(&rows).await.unwrap();
-    s.insert_metrics(&[metric(id, T0 + 123_456, 9_999_999)])
-        .await
-        .unwrap();
+    s.insert_metrics(&[metric(id, T0 + 123_456, 9_999_999)]).await.unwrap();
     let mut failed = metric(id, T0 + 2_000_000, 500);
     failed.outcome = Outcome::Failed(zc_domain::FailureCategory::Timeout);
-    s.insert_metrics(&[
-        failed.clone(),
-        RequestMetric {
-            at_ms: T0 + 2_000_050,
-            ..failed
-        },
-    ])
-    .await
-    .unwrap();
+    s.insert_metrics(&[failed.clone(), RequestMetric { at_ms: T0 + 2_000_050, ..failed }]).await.unwrap();
     let series = s.chart_series(id, T0, T0 + 5_000_000, 300).await.unwrap();
     assert!(series.buckets.len() <= 300);
     assert_eq!(series.samples, 50_003);
     assert_eq!(series.buckets.iter().map(|b| b.failures).sum::<i64>(), 2);
     assert!(series.buckets.windows(2).all(|w| w[0].column < w[1].column));
-    assert_eq!(
-        series.buckets.iter().map(|b| b.max_latency_us).max(),
-        Some(9_999_999),
-        "a spike survives downsampling"
-    );
+    assert_eq!(series.buckets.iter().map(|b| b.max_latency_us).max(), Some(9_999_999), "a spike survives downsampling");
     // Storage stays raw.
-    assert_eq!(
-        s.metrics(id, 0, i64::MAX, 100_000).await.unwrap().len(),
-        50_003
-    );
+    assert_eq!(s.metrics(id, 0, i64::MAX, 100_000).await.unwrap().len(), 50_003);
 }
 
 #[tokio::test]
