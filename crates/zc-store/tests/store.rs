@@ -89,6 +89,13 @@ async fn chart_series_has_at_most_one_bucket_per_column_and_keeps_extremes() {
     assert_eq!(series.buckets.iter().map(|b| b.failures).sum::<i64>(), 2);
     assert!(series.buckets.windows(2).all(|w| w[0].column < w[1].column));
     assert_eq!(series.buckets.iter().map(|b| b.max_latency_us).max(), Some(9_999_999), "a spike survives downsampling");
+    // Every row carries the batch's write time, bound once per statement.
+    let (distinct, stamp): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(DISTINCT created_at), MAX(updated_at) FROM request_metrics")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+    assert_eq!((distinct, stamp), (1, T0));
     // Storage stays raw.
     assert_eq!(s.metrics(id, 0, i64::MAX, 100_000).await.unwrap().len(), 50_003);
 }
