@@ -145,7 +145,16 @@ fn in_keyring_session(home: &Path, inner: &str) -> Command {
         .env("RUSTUP_HOME", rustup_home)
         .args(["--", "sh", "-c"])
         .arg(format!(
-            "printf %s xtask-session | gnome-keyring-daemon --unlock --components=secrets >/dev/null && {inner}"
+            // The daemon runs in the foreground as a child of this shell, so it lives exactly as
+            // long as the session (a daemonised one outlives it), and the command starts only
+            // once the daemon owns the Secret Service name on the bus.
+            "printf %s xtask-session | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+             i=0
+             until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+                   org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; do
+               i=$((i+1)); [ $i -gt 300 ] && {{ echo 'xtask: gnome-keyring-daemon did not start' >&2; exit 1; }}; sleep 0.1
+             done
+             {inner}"
         ));
     c
 }
