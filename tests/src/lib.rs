@@ -25,6 +25,7 @@ pub fn zc_bin() -> PathBuf {
 
 pub struct Env {
     pub dir: tempfile::TempDir,
+    data: PathBuf,
     /// Everything zc printed, for the secret scan.
     pub transcript: std::cell::RefCell<Vec<u8>>,
 }
@@ -43,11 +44,18 @@ impl Default for Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap(), transcript: Default::default() }
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        Env { dir, data, transcript: Default::default() }
+    }
+
+    /// An environment whose data directory is `data` (e.g. on a small filesystem).
+    pub fn with_data_dir(data: PathBuf) -> Env {
+        Env { dir: tempfile::tempdir().unwrap(), data, transcript: Default::default() }
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.data.clone()
     }
 
     pub fn db(&self) -> PathBuf {

@@ -325,7 +325,8 @@ impl Monitor {
         Ok(())
     }
 
-    /// Starts tasks for new connections, restarts edited ones, stops removed ones.
+    /// Starts tasks for new connections, restarts those whose settings or key changed (not their
+    /// status), stops removed ones.
     async fn reload(self: &Arc<Self>, tasks: &mut HashMap<i64, (i64, JoinHandle<()>)>) -> ZcResult<()> {
         let conns = self.store.list_connections().await?;
         let n = conns.len().max(1) as u64;
@@ -337,7 +338,7 @@ impl Monitor {
             keep
         });
         for (i, conn) in conns.into_iter().enumerate() {
-            if tasks.get(&conn.id).is_some_and(|(u, _)| *u == conn.updated_at) {
+            if tasks.get(&conn.id).is_some_and(|(v, _)| *v == conn.settings_version) {
                 continue;
             }
             if let Some((_, t)) = tasks.remove(&conn.id) {
@@ -347,15 +348,10 @@ impl Monitor {
             self.keys.lock().unwrap().remove(&conn.id);
             let offset = Duration::from_millis(conn.spec.interval_ms as u64 * i as u64 / n);
             let id = conn.id;
-            let updated = conn.updated_at;
+            let version = conn.settings_version;
             let handle = tokio::spawn(self.clone().schedule(conn, offset));
-            tasks.insert(id, (updated, handle));
+            tasks.insert(id, (version, handle));
         }
         Ok(())
-    }
-
-    /// Current tracker status of each connection (for live views).
-    pub fn statuses(&self) -> HashMap<i64, Status> {
-        self.trackers.lock().unwrap().iter().map(|(k, v)| (*k, v.status)).collect()
     }
 }

@@ -88,6 +88,7 @@ async fn outage_is_confirmed_then_recovery_is_confirmed() {
     assert_eq!(m.iter().filter(|m| m.outcome.as_str() == "connection_refused").count(), 3);
     let conn = r.store.connection("plant").await.unwrap();
     assert_eq!(conn.last_contact_at, Some(r.clock.now_ms()));
+    assert_eq!(conn.settings_version, 1, "status changes are not settings changes: the schedule keeps running");
 }
 
 #[tokio::test]

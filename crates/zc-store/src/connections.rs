@@ -24,6 +24,8 @@ pub struct ConnectionRow {
     pub key_validation_error: Option<String>,
     pub usage_count: i64,
     pub last_used_at: Option<i64>,
+    /// Changes with every settings or key edit, never with status.
+    pub settings_version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -63,6 +65,7 @@ fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
         key_validation_error: r.get("key_validation_error"),
         usage_count: r.get("usage_count"),
         last_used_at: r.get("last_used_at"),
+        settings_version: r.get("settings_version"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
     }
@@ -171,7 +174,8 @@ impl Store {
         let res = bind_spec(
             sqlx::query(
                 "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
-                 confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, updated_at = ? \
+                 confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, \
+                 settings_version = settings_version + 1, updated_at = ? \
                  WHERE id = ?",
             ),
             spec,
@@ -216,7 +220,8 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE backend_connections SET key_validated = NULL, key_last_validated_at = NULL, key_validation_error = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE backend_connections SET key_validated = NULL, key_last_validated_at = NULL, key_validation_error = NULL, \
+             settings_version = settings_version + 1, updated_at = ? WHERE id = ?",
         )
         .bind(now)
         .bind(id)

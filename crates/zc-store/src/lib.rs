@@ -142,6 +142,15 @@ impl Store {
 /// Creates the data directory and proves it is writable, with an error that says what to do.
 fn prepare_data_dir(dir: &Path) -> ZcResult<()> {
     let fail = |what: &str, e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return ZcError::new(
+                ErrorCode::DiskFull,
+                format!(
+                    "the disk holding the data directory {} is full; nothing was written. Free some space and retry",
+                    dir.display()
+                ),
+            );
+        }
         ZcError::new(
             ErrorCode::DataDir,
             format!(
@@ -152,8 +161,10 @@ fn prepare_data_dir(dir: &Path) -> ZcResult<()> {
     };
     std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
     let probe = dir.join(".zc-write-test");
-    std::fs::write(&probe, b"ok").map_err(|e| fail("is not writable", e))?;
+    let written = std::fs::write(&probe, b"ok");
+    // Remove it even when the write failed half-way (a full disk can leave an empty file).
     let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| fail("is not writable", e))?;
     std::fs::read_dir(dir).map_err(|e| fail("is not readable", e))?;
     Ok(())
 }
