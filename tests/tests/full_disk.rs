@@ -1,6 +1,7 @@
 //! A full disk: one clear line, a non-zero exit, and nothing half-written. The data directory
 //! lives on a real 4 MiB tmpfs that the test fills to the last block (mounting needs root, which
 //! CI has; elsewhere the test says it did not run).
+#![cfg(target_os = "linux")]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Acceptance 3: `zc key set` stores the key in the OS keyring (readable with `secret-tool` in
 //! the same session) and nowhere else. A canary key goes through every flow; then the database
 //! files (WAL included), the logs, the exported files and everything zc printed are searched.
+//! Linux only: it reads the key back with `secret-tool`, the Secret Service's own client.
+#![cfg(target_os = "linux")]
 
 use std::process::Command;
 use zc_e2e::{Env, contains, files_below};

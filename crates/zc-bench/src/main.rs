@@ -207,12 +207,18 @@ async fn bench_chart_and_storage(rows: i64) {
     let _ = std::hint::black_box(out);
 }
 
+#[cfg(unix)]
 fn cpu_seconds() -> f64 {
     // SAFETY: getrusage fills a plain struct.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn cpu_seconds() -> f64 {
+    f64::NAN // process CPU time is read with getrusage; not measured on this platform
 }
 
 fn rss_bytes() -> u64 {
