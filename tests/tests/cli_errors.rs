@@ -40,6 +40,8 @@ fn bad_input_is_refused_and_changes_nothing() {
         (vec!["key", "set", "north"], long_key.as_bytes(), "invalid_key"),
         (vec!["chart", "north", "--since", "1h", "--out", "/tmp/x.gif"], b"", "invalid_input"),
         (vec!["history", "north", "--since", "yesterday"], b"", "invalid_input"),
+        (vec!["retention", "set", "request_metrics", "2h"], b"", "invalid_input"),
+        (vec!["retention", "set", "widgets", "30d"], b"", "invalid_input"),
     ];
     for (args, stdin, code) in cases {
         assert_refused(&env, &args, stdin, code);

@@ -88,6 +88,11 @@ impl App {
         self.store.list_connections().await
     }
 
+    /// A connection by name, without recording a user access (for internal lookups).
+    pub async fn connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        self.store.connection(name).await
+    }
+
     pub async fn show_connection(&self, name: &str) -> ZcResult<ConnectionRow> {
         let row = self.store.connection(name).await?;
         self.store.touch_connection_access(row.id).await?;
@@ -299,6 +304,15 @@ impl App {
             )
             .await?;
         Ok(report)
+    }
+
+    pub async fn retention(&self) -> ZcResult<Vec<zc_store::RetentionPolicy>> {
+        self.store.retention_policies().await
+    }
+
+    pub async fn set_retention(&self, data_kind: &str, max_age_ms: i64) -> ZcResult<Vec<zc_store::RetentionPolicy>> {
+        self.store.set_retention(data_kind, max_age_ms, &self.audit).await?;
+        self.store.retention_policies().await
     }
 
     pub async fn doctor(&self) -> ZcResult<DoctorReport> {

@@ -101,7 +101,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
     for st in &sim.stations {
         let name = st.name();
-        let existing = app.store().connection(&name).await.ok();
+        let existing = app.connection(&name).await.ok();
         match existing {
             Some(_) => {
                 app.edit_connection(&name, ConnectionPatch { url: Some(st.url()), ..Default::default() }).await?;
@@ -124,7 +124,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     // Start from the stored statuses: a rerun continues where the last run left off.
     let mut live: BTreeMap<String, (Status, i64, String)> = BTreeMap::new();
     for st in &sim.stations {
-        let row = app.store().connection(&st.name()).await?;
+        let row = app.connection(&st.name()).await?;
         live.insert(st.name(), (row.status, 0, "-".to_owned()));
     }
     app.monitor(

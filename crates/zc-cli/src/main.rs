@@ -100,6 +100,17 @@ enum Command {
     Doctor,
     /// Apply retention policies now (the monitor also does this hourly).
     Maintenance,
+    /// Show retention policies; `zc retention set KIND AGE` changes one.
+    Retention {
+        #[command(subcommand)]
+        set: Option<RetentionCmd>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCmd {
+    /// KIND: request_metrics, status_history or activity_log; AGE: e.g. 30d (at least 1d).
+    Set { kind: String, age: String },
 }
 
 #[derive(Subcommand)]
@@ -470,7 +481,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 emit(f, &t, &r);
             }
             ConnectionCmd::Edit { name, rename, url, spec } => {
-                let current = app.store().connection(name).await?;
+                let current = app.connection(name).await?;
                 let mut s = current.spec.clone();
                 apply_spec_args(&mut s, spec)?;
                 let patch = ConnectionPatch {
@@ -498,7 +509,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
         Command::Widget(cmd) => widget(&app, cmd, f).await?,
         Command::Key(KeyCmd::Set { name }) => {
             // Fail on an unknown name before asking for the key.
-            app.store().connection(name).await?;
+            app.connection(name).await?;
             let key = read_key(name)?;
             app.set_key(name, key).await?;
             let mut t = Table::new(&["connection", "key"]);
@@ -674,6 +685,17 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 format!("{} ({} kept: not yet pushed)", r.activity_log_deleted, r.activity_log_kept_unpushed),
             ]);
             emit(f, &t, &r);
+        }
+        Command::Retention { set } => {
+            let policies = match set {
+                Some(RetentionCmd::Set { kind, age }) => app.set_retention(kind, parse_duration_ms(age)?).await?,
+                None => app.retention().await?,
+            };
+            let mut t = Table::new(&["data", "max_age"]);
+            for p in &policies {
+                t.row(vec![p.data_kind.clone(), duration(p.max_age_ms)]);
+            }
+            emit(f, &t, &policies);
         }
         Command::Sim(_) | Command::Demo { .. } => unreachable!("handled above"),
     }

@@ -111,10 +111,6 @@ impl Monitor {
         self.events.subscribe()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// The connection's API key, read from the keyring once and then cached.
     async fn key_for(&self, conn: &ConnectionRow) -> Option<ApiKey> {
         if conn.spec.kind != zc_domain::ConnectionKind::Station {

@@ -39,6 +39,13 @@ fn row_to_widget(r: &sqlx::sqlite::SqliteRow) -> WidgetRow {
     }
 }
 
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds what an admin edits, in the column order both INSERT and UPDATE use.
+fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q WidgetSpec) -> SqliteQuery<'q> {
+    q.bind(&spec.name).bind(&spec.kind).bind(&spec.url).bind(spec.active as i64).bind(&spec.config)
+}
+
 impl Store {
     pub async fn add_widget(
         &self,
@@ -50,16 +57,14 @@ impl Store {
     ) -> ZcResult<WidgetRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let res = sqlx::query(
-            "INSERT INTO widget_configs (connection_id, name, kind, url, active, config, version, created_by, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+        let res = bind_spec(
+            sqlx::query(
+                "INSERT INTO widget_configs (name, kind, url, active, config, connection_id, version, created_by, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            ),
+            spec,
         )
         .bind(connection_id)
-        .bind(&spec.name)
-        .bind(&spec.kind)
-        .bind(&spec.url)
-        .bind(spec.active as i64)
-        .bind(&spec.config)
         .bind(created_by)
         .bind(now)
         .bind(now)
@@ -135,15 +140,13 @@ impl Store {
     ) -> ZcResult<WidgetRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let res = sqlx::query(
-            "UPDATE widget_configs SET name = ?, kind = ?, url = ?, active = ?, config = ?, version = version + 1, updated_at = ? \
-             WHERE id = ? AND version = ?",
+        let res = bind_spec(
+            sqlx::query(
+                "UPDATE widget_configs SET name = ?, kind = ?, url = ?, active = ?, config = ?, version = version + 1, updated_at = ? \
+                 WHERE id = ? AND version = ?",
+            ),
+            spec,
         )
-        .bind(&spec.name)
-        .bind(&spec.kind)
-        .bind(&spec.url)
-        .bind(spec.active as i64)
-        .bind(&spec.config)
         .bind(now)
         .bind(w.id)
         .bind(w.version)
