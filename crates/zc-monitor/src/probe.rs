@@ -75,22 +75,22 @@ impl Prober {
             };
         }
         let url = Self::probe_url(spec);
-        let (outcome, http_status, req_bytes, resp_bytes, detail, latency) =
-            self.request(&url, spec, key, Duration::from_millis(spec.timeout_ms as u64)).await;
-        let latency_us = latency.as_micros() as i64;
+        let ex = self.request(&url, spec, key, Duration::from_millis(spec.timeout_ms as u64)).await;
+        let latency_us = ex.latency.as_micros() as i64;
+        let outcome = ex.outcome();
         ProbeResult {
             metric: Some(RequestMetric {
                 connection_id: id,
                 at_ms,
                 latency_us,
-                http_status,
-                request_bytes: req_bytes,
-                response_bytes: resp_bytes,
+                http_status: ex.http_status,
+                request_bytes: ex.request_bytes,
+                response_bytes: ex.response_bytes,
                 outcome,
             }),
             outcome,
             latency_ms: latency_us / 1000,
-            detail,
+            detail: ex.outcome.map(|(_, d)| d),
         }
     }
 
@@ -101,40 +101,24 @@ impl Prober {
         let mut health = spec.clone();
         health.kind = ConnectionKind::Http;
         health.expect_status = 200;
-        let (outcome, _, _, _, detail, _) =
-            self.request(&url, &health, Some(key), Duration::from_millis(spec.timeout_ms as u64)).await;
-        match outcome {
-            Outcome::Ok => Ok(()),
-            Outcome::Failed(c) => Err((c, detail.unwrap_or_default())),
-        }
+        let ex = self.request(&url, &health, Some(key), Duration::from_millis(spec.timeout_ms as u64)).await;
+        ex.outcome.map_or(Ok(()), Err)
     }
 
-    #[allow(clippy::type_complexity)]
-    async fn request(
-        &self,
-        url: &str,
-        spec: &ConnectionSpec,
-        key: Option<&ApiKey>,
-        deadline: Duration,
-    ) -> (Outcome, Option<u16>, i64, i64, Option<String>, Duration) {
+    /// One GET with the key (if any), the body read up to the cap, the answer judged.
+    async fn request(&self, url: &str, spec: &ConnectionSpec, key: Option<&ApiKey>, deadline: Duration) -> Exchange {
         let mut req = self.client.get(url).timeout(deadline).header("accept", "application/json");
         // Request size as sent on the wire, approximately: request line, Host and our headers.
-        let mut req_bytes = (url.len() + 64 + 40 + 30) as i64;
+        let mut ex = Exchange { request_bytes: (url.len() + 64 + 40 + 30) as i64, ..Exchange::default() };
         if let Some(k) = key {
             // Validated as header-safe ASCII when stored; marked sensitive so HTTP-level
             // debug logging prints it as "Sensitive".
             let Ok(mut value) = reqwest::header::HeaderValue::from_str(k.expose()) else {
-                return (
-                    Outcome::Failed(FailureCategory::KeyMissing),
-                    None,
-                    req_bytes,
-                    0,
-                    Some("the stored key cannot be sent in an HTTP header; set it again with `zc key set`".into()),
-                    Duration::ZERO,
-                );
+                let why = "the stored key cannot be sent in an HTTP header; set it again with `zc key set`";
+                return ex.failed(FailureCategory::KeyMissing, why.into());
             };
             value.set_sensitive(true);
-            req_bytes += 13 + k.expose().len() as i64;
+            ex.request_bytes += 13 + k.expose().len() as i64;
             req = req.header("x-api-key", value);
         }
         let started = Instant::now();
@@ -142,11 +126,13 @@ impl Prober {
             Ok(r) => r,
             Err(e) => {
                 let (c, d) = classify(&e);
-                return (Outcome::Failed(c), None, req_bytes, 0, Some(d), started.elapsed());
+                ex.latency = started.elapsed();
+                return ex.failed(c, d);
             }
         };
         let status = resp.status().as_u16();
-        let head_bytes: i64 =
+        ex.http_status = Some(status);
+        ex.response_bytes =
             resp.headers().iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as i64).sum::<i64>() + 17;
         let mut body = Vec::new();
         let cap = self.config.max_body_bytes;
@@ -154,15 +140,12 @@ impl Prober {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > cap {
-                        let read = (body.len() + chunk.len()) as i64;
                         // Dropping the response closes the connection: the rest is never read.
-                        return (
-                            Outcome::Failed(FailureCategory::BodyTooLarge),
-                            Some(status),
-                            req_bytes,
-                            head_bytes + read,
-                            Some(format!("the response body exceeded the {cap}-byte limit")),
-                            started.elapsed(),
+                        ex.response_bytes += (body.len() + chunk.len()) as i64;
+                        ex.latency = started.elapsed();
+                        return ex.failed(
+                            FailureCategory::BodyTooLarge,
+                            format!("the response body exceeded the {cap}-byte limit"),
                         );
                     }
                     body.extend_from_slice(&chunk);
@@ -170,26 +153,40 @@ impl Prober {
                 Ok(None) => break,
                 Err(e) => {
                     let (c, d) = classify(&e);
+                    // The answer had started: a failure now means the connection went away.
                     let c = if c == FailureCategory::Network { FailureCategory::ConnectionDropped } else { c };
-                    return (
-                        Outcome::Failed(c),
-                        Some(status),
-                        req_bytes,
-                        head_bytes + body.len() as i64,
-                        Some(d),
-                        started.elapsed(),
-                    );
+                    ex.response_bytes += body.len() as i64;
+                    ex.latency = started.elapsed();
+                    return ex.failed(c, d);
                 }
             }
         }
-        let latency = started.elapsed();
-        let resp_bytes = head_bytes + body.len() as i64;
-        let verdict = judge(spec, status, &body);
-        let (outcome, detail) = match verdict {
-            Ok(()) => (Outcome::Ok, None),
-            Err((c, d)) => (Outcome::Failed(c), Some(d)),
-        };
-        (outcome, Some(status), req_bytes, resp_bytes, detail, latency)
+        ex.latency = started.elapsed();
+        ex.response_bytes += body.len() as i64;
+        match judge(spec, status, &body) {
+            Ok(()) => ex,
+            Err((c, d)) => ex.failed(c, d),
+        }
+    }
+}
+
+/// What one request exchanged, as measured.
+#[derive(Debug, Default)]
+struct Exchange {
+    outcome: Option<(FailureCategory, String)>,
+    http_status: Option<u16>,
+    request_bytes: i64,
+    response_bytes: i64,
+    latency: Duration,
+}
+
+impl Exchange {
+    fn failed(mut self, category: FailureCategory, detail: String) -> Self {
+        self.outcome = Some((category, detail));
+        self
+    }
+    fn outcome(&self) -> Outcome {
+        self.outcome.as_ref().map_or(Outcome::Ok, |(c, _)| Outcome::Failed(*c))
     }
 }
 

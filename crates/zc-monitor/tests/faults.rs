@@ -1,7 +1,6 @@
 //! Every fault the simulator can inject, over real HTTP on loopback, is classified correctly,
 //! and none makes a probe outlive its deadline or read an unbounded body.
 
-use std::time::Instant;
 use zc_domain::{ConnectionKind, ConnectionSpec, FailureCategory, Outcome, Sensitive};
 use zc_monitor::{Prober, ProberConfig};
 use zc_sim::{Fault, FaultKind, Latency, Simulator, StationScript};
@@ -146,16 +145,11 @@ async fn faults_together_do_not_stall_probes_beyond_their_deadline() {
     let mut set = tokio::task::JoinSet::new();
     for st in &sim.stations {
         let (p, k, s) = (prober.clone(), key.clone(), spec(&st.url(), 800));
-        set.spawn(async move {
-            let start = Instant::now();
-            let r = p.probe(1, &s, Some(&k), 0).await;
-            (r.outcome, start.elapsed())
-        });
+        set.spawn(async move { p.probe(1, &s, Some(&k), 0).await.outcome });
     }
     let mut n = 0;
     while let Some(res) = set.join_next().await {
-        let (outcome, _elapsed) = res.unwrap();
-        assert!(matches!(outcome, Outcome::Failed(_)));
+        assert!(matches!(res.unwrap(), Outcome::Failed(_)));
         n += 1;
     }
     // Every probe returned (the join would hang otherwise): the 60 s latency and the slow body
