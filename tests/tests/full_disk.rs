@@ -6,7 +6,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use zc_e2e::{Env, snapshot};
+use std::time::{Duration, Instant};
+use zc_e2e::{Env, snapshot, stop, wait_for_line};
+use zc_sim::{Simulator, StationScript};
 
 struct Mount(PathBuf);
 
@@ -35,19 +37,35 @@ fn fill(dir: &Path) -> PathBuf {
     path
 }
 
-#[test]
-fn a_full_disk_is_one_clear_line_and_loses_nothing() {
+/// A 4 MiB tmpfs, or None (with a note) when this user may not mount one.
+fn small_disk() -> Option<(tempfile::TempDir, Mount)> {
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("full_disk: not run: mounting a small tmpfs needs root (CI runs as root)");
-        return;
+        return None;
     }
     let tmp = tempfile::tempdir().unwrap();
     let mnt = tmp.path().join("small");
     std::fs::create_dir_all(&mnt).unwrap();
     let st = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&mnt).status().unwrap();
     assert!(st.success(), "mount a tmpfs");
-    let _mount = Mount(mnt.clone());
+    Some((tmp, Mount(mnt)))
+}
+
+/// Waits for a condition the test cannot be told about (the station's own request counter),
+/// checking every 10 ms; gives up loudly after a minute.
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(60), "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_full_disk_is_one_clear_line_and_loses_nothing() {
+    let Some((_tmp, mount)) = small_disk() else { return };
+    let mnt = mount.0.clone();
 
     let env = Env::with_data_dir(mnt.join("data"));
     env.ok(&["connection", "add", "north", "--url", "http://127.0.0.1:9"]);
@@ -70,4 +88,34 @@ fn a_full_disk_is_one_clear_line_and_loses_nothing() {
     assert_eq!(env.json(&["log", "verify"])["first_bad_seq"], serde_json::Value::Null);
     // With space again, the same command works.
     env.ok(&["connection", "add", "south", "--url", "http://127.0.0.1:10"]);
+}
+
+/// The disk fills while `zc monitor` runs: metrics wait in memory, and once space is back every
+/// request still has its row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_written_while_the_disk_is_full_are_kept_until_it_has_space() {
+    let Some((_tmp, mount)) = small_disk() else { return };
+    let sim = Simulator::start(vec![StationScript::new("s", "k")]).await.unwrap();
+    let st = sim.stations[0].clone();
+    let env = Env::with_data_dir(mount.0.join("data"));
+    let url = format!("{}/nothing", st.url());
+    env.ok(&["connection", "add", "plant", "--url", &url, "--expect-status", "404", "--interval", "100ms"]);
+    let (child, mut out) = env.spawn_monitor(&[]);
+    let mut t = Vec::new();
+    wait_for_line(&mut out, "plant  unknown -> online", &mut t);
+
+    let filler = fill(&mount.0);
+    let at_full = st.requests();
+    // Long enough for several failed batch writes (one a second).
+    wait_until("30 probes on a full disk", || st.requests() >= at_full + 30);
+    std::fs::remove_file(filler).unwrap();
+    let at_free = st.requests();
+    wait_until("10 more probes", || st.requests() >= at_free + 10);
+    drop(out);
+    let (code, rest) = stop(child);
+    assert_eq!(code, 0, "{rest}");
+
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let rows: i64 = c.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows as u64, st.requests(), "every request has its row, including those made while the disk was full");
 }

@@ -373,7 +373,12 @@ impl App {
         self.record("monitor.start", "local", json!({"connections": conns.len()})).await?;
         on_start(&monitor);
         let stats = monitor.run(shutdown).await?;
-        self.record("monitor.stop", "local", json!({"probes": stats.completed, "missed": stats.missed})).await?;
+        self.record(
+            "monitor.stop",
+            "local",
+            json!({"probes": stats.completed, "missed": stats.missed, "metrics_dropped": stats.dropped}),
+        )
+        .await?;
         self.record("user.sign_out", &self.audit.actor, json!({})).await?;
         Ok(stats)
     }

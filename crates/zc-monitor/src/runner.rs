@@ -50,11 +50,17 @@ pub struct RunStats {
     pub scheduled: u64,
     pub completed: u64,
     pub missed: u64,
+    /// Metrics rows dropped because the database refused writes for too long.
+    pub dropped: u64,
     /// Lateness of probe starts against their schedule, microseconds (a bounded sample).
     pub lateness_us: Vec<u32>,
 }
 
 const LATENESS_SAMPLES: usize = 200_000;
+
+/// Metrics kept in memory while the database cannot take them (a full disk): about 50 MB, or
+/// 8 minutes of 1,000 stations at one probe a second. Past that the oldest go, counted and logged.
+const MAX_PENDING: usize = 500_000;
 
 pub struct Monitor {
     store: Store,
@@ -74,6 +80,7 @@ pub struct Monitor {
     scheduled: AtomicU64,
     completed: AtomicU64,
     missed: AtomicU64,
+    dropped: AtomicU64,
     lateness: Mutex<Vec<u32>>,
 }
 
@@ -103,6 +110,7 @@ impl Monitor {
             scheduled: AtomicU64::new(0),
             completed: AtomicU64::new(0),
             missed: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
             lateness: Mutex::new(Vec::new()),
         }))
     }
@@ -193,6 +201,15 @@ impl Monitor {
                 let mut pending = self.pending.lock().unwrap();
                 let mut kept = batch;
                 kept.append(&mut pending);
+                if kept.len() > MAX_PENDING {
+                    let excess = kept.len() - MAX_PENDING;
+                    kept.drain(..excess);
+                    self.dropped.fetch_add(excess as u64, Ordering::Relaxed);
+                    tracing::error!(
+                        dropped = excess,
+                        "the database has refused metrics for too long; oldest rows dropped"
+                    );
+                }
                 *pending = kept;
                 Err(e)
             }
@@ -204,6 +221,7 @@ impl Monitor {
             scheduled: self.scheduled.load(Ordering::Relaxed),
             completed: self.completed.load(Ordering::Relaxed),
             missed: self.missed.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
             lateness_us: self.lateness.lock().unwrap().clone(),
         }
     }

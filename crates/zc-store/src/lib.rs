@@ -50,7 +50,15 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(|e| {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            // After SQLITE_FULL (or an I/O error) SQLite may roll a transaction back by itself;
+            // sqlx's own ROLLBACK then fails and it keeps counting the connection as inside a
+            // transaction, so every later BEGIN on it would fail. Never reuse such a connection.
+            .after_release(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
+            .connect_with(options)
+            .await
+            .map_err(|e| {
             ZcError::new(
                 ErrorCode::DataDir,
                 format!(
