@@ -531,6 +531,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
         Command::Monitor { for_ } => {
             let for_ms = ms_arg(for_)?;
             let print = f == Format::Table;
+            let n = app.list_connections().await?.len();
             let stats = app
                 .monitor(
                     Arc::new(SystemNetwork),
@@ -553,7 +554,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
                             }
                         });
                         if print {
-                            println!("monitoring; Ctrl-C to stop");
+                            println!("monitoring {n} connection(s); edits apply within 10 s; Ctrl-C to stop");
                         }
                     },
                     shutdown_signal(for_ms),
