@@ -117,5 +117,11 @@ async fn metrics_written_while_the_disk_is_full_are_kept_until_it_has_space() {
 
     let c = rusqlite::Connection::open(env.db()).unwrap();
     let rows: i64 = c.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get(0)).unwrap();
+    if rows as u64 != st.requests() {
+        eprintln!(
+            "the monitor's log:\n{}",
+            std::fs::read_to_string(env.data_dir().join("logs/zc.log")).unwrap_or_default()
+        );
+    }
     assert_eq!(rows as u64, st.requests(), "every request has its row, including those made while the disk was full");
 }

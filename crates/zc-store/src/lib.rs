@@ -52,10 +52,11 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            // After SQLITE_FULL (or an I/O error) SQLite may roll a transaction back by itself;
-            // sqlx's own ROLLBACK then fails and it keeps counting the connection as inside a
-            // transaction, so every later BEGIN on it would fail. Never reuse such a connection.
-            .after_release(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
+            // After SQLITE_FULL (or an I/O error) SQLite and sqlx can disagree about whether a
+            // connection is inside a transaction. Reused, such a connection either fails every
+            // BEGIN or, worse, turns later commits into savepoint releases inside a transaction
+            // that is rolled back when it closes: silent data loss. Only idle connections return.
+            .after_release(|conn, _| Box::pin(async move { connection_is_idle(conn).await }))
             .connect_with(options)
             .await
             .map_err(|e| {
@@ -145,6 +146,19 @@ impl Store {
             .await
             .map_err(db_err)
     }
+}
+
+/// True when neither sqlx nor SQLite itself considers the connection inside a transaction.
+async fn connection_is_idle(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    if sqlx::Connection::is_in_transaction(conn) {
+        return Ok(false);
+    }
+    // The lock is queued behind any rollback still pending on this connection, so this reads
+    // the settled state.
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY: the handle is locked for this call; sqlite3_get_autocommit only reads a flag.
+    let autocommit = unsafe { libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) };
+    Ok(autocommit != 0)
 }
 
 /// Creates the data directory and proves it is writable, with an error that says what to do.
