@@ -253,13 +253,20 @@ fn data_dir(cli: &Cli) -> ZcResult<PathBuf> {
     }
 }
 
+/// A log file past this size is moved to `zc.log.1` (replacing the previous one) at start.
+const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Logs go to `<data dir>/logs/zc.log`; the terminal only gets results and one-line errors.
 fn init_logging(dir: &std::path::Path) {
     let logs = dir.join("logs");
     if std::fs::create_dir_all(&logs).is_err() {
         return;
     }
-    if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(logs.join("zc.log")) {
+    let path = logs.join("zc.log");
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
+        let _ = std::fs::rename(&path, logs.join("zc.log.1"));
+    }
+    if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)
