@@ -47,8 +47,12 @@ fn small_disk() -> Option<(tempfile::TempDir, Mount)> {
     let tmp = tempfile::tempdir().unwrap();
     let mnt = tmp.path().join("small");
     std::fs::create_dir_all(&mnt).unwrap();
-    let st = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&mnt).status().unwrap();
-    assert!(st.success(), "mount a tmpfs");
+    let out = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&mnt).output().unwrap();
+    if !out.status.success() {
+        // Root without the capability to mount (some containers): say so rather than fail.
+        eprintln!("full_disk: not run: cannot mount a tmpfs here: {}", String::from_utf8_lossy(&out.stderr).trim());
+        return None;
+    }
     Some((tmp, Mount(mnt)))
 }
 

@@ -63,8 +63,9 @@ async fn outage_is_connection_refused_and_comes_back() {
 #[tokio::test]
 async fn dns_and_missing_key_are_classified() {
     let prober = Prober::new(ProberConfig::default());
-    // .invalid never resolves (RFC 2606), so no query leaves the machine's resolver.
-    let r = prober.probe(1, &spec("http://station.invalid", 2000), Some(&Sensitive::new("k".into())), 0).await;
+    // .invalid never resolves (RFC 2606). The deadline is long so that a slow or unreachable
+    // resolver still answers with its own error before the probe times out.
+    let r = prober.probe(1, &spec("http://station.invalid", 30_000), Some(&Sensitive::new("k".into())), 0).await;
     assert_eq!(r.outcome, Outcome::Failed(FailureCategory::Dns));
     let r = prober.probe(1, &spec("http://127.0.0.1:9", 1000), None, 0).await;
     assert_eq!(r.outcome, Outcome::Failed(FailureCategory::KeyMissing));
