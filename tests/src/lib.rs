@@ -131,7 +131,9 @@ impl Env {
     /// Starts `zc monitor` in the background with its stdout readable line by line.
     pub fn spawn_monitor(&self, extra_env: &[(&str, &str)]) -> (Child, BufReader<ChildStdout>) {
         let mut c = self.command();
-        c.args(["monitor"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        // `--for` bounds it: if an expected line never comes, the monitor exits, the read sees
+        // end of output and the test fails instead of hanging CI.
+        c.args(["monitor", "--for", "300s"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in extra_env {
             c.env(k, v);
         }

@@ -332,7 +332,6 @@ impl App {
             .sum();
         Ok(DoctorReport {
             data_dir: self.data_dir.display().to_string(),
-            data_dir_writable: true,
             keyring_ok: keyring.is_ok(),
             keyring: keyring.unwrap_or_else(|e| e),
             integrity,

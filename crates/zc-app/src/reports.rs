@@ -27,7 +27,6 @@ pub struct ChartReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct DoctorReport {
     pub data_dir: String,
-    pub data_dir_writable: bool,
     pub keyring_ok: bool,
     pub keyring: String,
     pub integrity: String,

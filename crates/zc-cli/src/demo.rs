@@ -95,7 +95,7 @@ fn demo_stations(key: &str) -> Vec<StationScript> {
 
 pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     // A fresh random key per run, set in the real keyring exactly as an admin would.
-    let key: String = (0..32).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand_index()])).collect();
+    let key: String = rand::Rng::sample_iter(rand::rng(), rand::distr::Alphanumeric).take(32).map(char::from).collect();
     let sim = Simulator::start(demo_stations(&key))
         .await
         .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
@@ -178,9 +178,4 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     }
     println!("see `zc --data-dir {} history NAME` for every transition", app.data_dir().display());
     Ok(())
-}
-
-fn rand_index() -> usize {
-    use rand::Rng;
-    rand::rng().random_range(0..36)
 }

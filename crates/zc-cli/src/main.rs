@@ -404,32 +404,21 @@ async fn widget(app: &App, cmd: &WidgetCmd, f: Format) -> ZcResult<()> {
     Ok(())
 }
 
-fn apply_spec_args(spec: &mut ConnectionSpec, a: &SpecArgs) -> ZcResult<()> {
-    if let Some(m) = &a.metadata {
-        spec.metadata = m.clone();
-    }
-    if let Some(v) = ms_arg(&a.interval)? {
-        spec.interval_ms = v;
-    }
-    if let Some(v) = ms_arg(&a.timeout)? {
-        spec.timeout_ms = v;
-    }
-    if let Some(v) = a.confirm {
-        spec.confirm = v;
-    }
-    if let Some(v) = ms_arg(&a.degraded_after)? {
-        spec.degraded_ms = v;
-    }
-    if let Some(v) = a.expect_status {
-        spec.expect_status = v;
-    }
-    if let Some(v) = &a.expect_keyword {
-        spec.expect_keyword = (!v.is_empty()).then(|| v.clone());
-    }
-    if let Some(v) = &a.expect_json_field {
-        spec.expect_json_field = (!v.is_empty()).then(|| v.clone());
-    }
-    Ok(())
+/// The settings given on the command line, as a patch (absent options change nothing; an
+/// empty `--expect-keyword ""` or `--expect-json-field ""` clears the check).
+fn patch_from_args(a: &SpecArgs) -> ZcResult<ConnectionPatch> {
+    let clearable = |v: &Option<String>| v.as_ref().map(|v| (!v.is_empty()).then(|| v.clone()));
+    Ok(ConnectionPatch {
+        metadata: a.metadata.clone(),
+        interval_ms: ms_arg(&a.interval)?,
+        timeout_ms: ms_arg(&a.timeout)?,
+        confirm: a.confirm,
+        degraded_ms: ms_arg(&a.degraded_after)?,
+        expect_status: a.expect_status,
+        expect_keyword: clearable(&a.expect_keyword),
+        expect_json_field: clearable(&a.expect_json_field),
+        ..Default::default()
+    })
 }
 
 /// Reads a key from stdin when piped, or from a prompt that does not echo.
@@ -463,8 +452,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
     match &cli.command {
         Command::Connection(cmd) => match cmd {
             ConnectionCmd::Add { name, url, kind, spec } => {
-                let mut s = ConnectionSpec::new(name, url, ConnectionKind::parse(kind)?);
-                apply_spec_args(&mut s, spec)?;
+                let s = patch_from_args(spec)?.apply(ConnectionSpec::new(name, url, ConnectionKind::parse(kind)?))?;
                 let row = app.add_connection(s).await?;
                 emit(f, &connection_table(std::slice::from_ref(&row)), &row);
             }
@@ -488,21 +476,7 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 emit(f, &t, &r);
             }
             ConnectionCmd::Edit { name, rename, url, spec } => {
-                let current = app.connection(name).await?;
-                let mut s = current.spec.clone();
-                apply_spec_args(&mut s, spec)?;
-                let patch = ConnectionPatch {
-                    name: rename.clone(),
-                    url: url.clone(),
-                    metadata: Some(s.metadata),
-                    interval_ms: Some(s.interval_ms),
-                    timeout_ms: Some(s.timeout_ms),
-                    confirm: Some(s.confirm),
-                    degraded_ms: Some(s.degraded_ms),
-                    expect_status: Some(s.expect_status),
-                    expect_keyword: Some(s.expect_keyword),
-                    expect_json_field: Some(s.expect_json_field),
-                };
+                let patch = ConnectionPatch { name: rename.clone(), url: url.clone(), ..patch_from_args(spec)? };
                 let row = app.edit_connection(name, patch).await?;
                 emit(f, &connection_table(std::slice::from_ref(&row)), &row);
             }
@@ -679,8 +653,15 @@ async fn run(cli: Cli) -> ZcResult<()> {
                 t.row(vec![format!("table {}", s.table), format!("{} rows, {}", s.rows, bytes(s.bytes))]);
             }
             emit(f, &t, &d);
-            if !d.keyring_ok || d.integrity != "ok" {
-                return Err(ZcError::new(zc_app::zc_domain::ErrorCode::Internal, "doctor found problems (see above)"));
+            use zc_app::zc_domain::ErrorCode;
+            if d.integrity != "ok" {
+                return Err(ZcError::new(
+                    ErrorCode::Database,
+                    format!("the database failed its integrity check ({}); restore it from a backup", d.integrity),
+                ));
+            }
+            if !d.keyring_ok {
+                return Err(ZcError::new(ErrorCode::KeyringUnavailable, d.keyring.clone()));
             }
         }
         Command::Maintenance => {

@@ -165,7 +165,12 @@ impl Monitor {
             } else {
                 result.detail.clone()
             };
-            self.store.apply_transition(conn.id, t, detail.as_deref()).await?;
+            if let Err(e) = self.store.apply_transition(conn.id, t, detail.as_deref()).await {
+                // Not written (a full disk): go back, so the change is confirmed and written again
+                // once the database takes writes, instead of missing from the history for good.
+                self.trackers.lock().unwrap().insert(conn.id, StatusTracker::new(t.from));
+                return Err(e);
+            }
             let _ = self.events.send(MonitorEvent::Transition {
                 connection_id: conn.id,
                 name: conn.spec.name.clone(),

@@ -1,8 +1,8 @@
 //! Backend connections, their status history and access bookkeeping.
 
-use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::{db_err, is_unique_violation};
+use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -88,8 +88,6 @@ fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
     }
     v
 }
-
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
 /// Binds the settings an admin edits, in the column order both INSERT and UPDATE use.
 fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ConnectionSpec) -> SqliteQuery<'q> {

@@ -30,6 +30,9 @@ use zc_domain::{Clock, ErrorCode, ZcError, ZcResult};
 
 pub const DB_FILE: &str = "zeroclient.db";
 
+/// A query with its bound arguments, for helpers that bind a whole spec.
+pub(crate) type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,

@@ -52,24 +52,6 @@ pub struct TableStats {
     pub bytes: i64,
 }
 
-pub(crate) const TABLES: [&str; 15] = [
-    "meta",
-    "users",
-    "user_profiles",
-    "notification_preferences",
-    "settings",
-    "devices",
-    "backend_connections",
-    "connection_status_history",
-    "request_metrics",
-    "widget_configs",
-    "widget_access_log",
-    "activity_log",
-    "activity_log_chain",
-    "retention_policies",
-    "_sqlx_migrations",
-];
-
 impl Store {
     /// Inserts or refreshes this device's metadata; returns its id for activity entries.
     pub async fn upsert_device(&self, d: &DeviceInfo) -> ZcResult<i64> {
@@ -280,8 +262,15 @@ impl Store {
 
     /// Rows and bytes on disk (table plus its indexes) per table, from the dbstat table.
     pub async fn table_stats(&self) -> ZcResult<Vec<TableStats>> {
+        // Every table the schema has, including ones added by later migrations.
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
         let mut out = Vec::new();
-        for t in TABLES {
+        for t in tables {
             let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\"")))
                 .fetch_one(&self.pool)
                 .await
@@ -289,11 +278,11 @@ impl Store {
             let bytes: i64 = sqlx::query_scalar(
                 "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ?1 OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1)",
             )
-            .bind(t)
+            .bind(&t)
             .fetch_one(&self.pool)
             .await
             .unwrap_or(-1);
-            out.push(TableStats { table: t.to_owned(), rows, bytes });
+            out.push(TableStats { table: t, rows, bytes });
         }
         Ok(out)
     }

@@ -1,8 +1,8 @@
 //! Widget configurations (owned by a connection) and their access log.
 
-use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::{db_err, is_unique_violation};
+use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -38,8 +38,6 @@ fn row_to_widget(r: &sqlx::sqlite::SqliteRow) -> WidgetRow {
         updated_at: r.get("updated_at"),
     }
 }
-
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
 /// Binds what an admin edits, in the column order both INSERT and UPDATE use.
 fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q WidgetSpec) -> SqliteQuery<'q> {
@@ -129,8 +127,8 @@ impl Store {
         Ok(rows.iter().map(row_to_widget).collect())
     }
 
-    /// Saves an edit as the next version. `expected_version` guards against overwriting an edit
-    /// made elsewhere since the caller read the widget.
+    /// Saves an edit as the next version. It applies only if the widget is still at `w.version`,
+    /// so an edit made elsewhere since `w` was read is never overwritten.
     pub async fn update_widget(
         &self,
         w: &WidgetRow,
