@@ -14,9 +14,10 @@ fn main() {
             None => zc_app::default_data_dir()?,
         };
         let app = App::open(&dir, Arc::new(SystemClock)).await?;
-        for c in app.status().await? {
+        for c in app.status().await?.connections {
             println!("{}\t{}", c.spec.name, c.status.as_str());
         }
+        app.close().await;
         Ok::<_, zc_app::zc_domain::ZcError>(())
     });
     if let Err(e) = result {

@@ -62,6 +62,45 @@ fn an_unusable_data_directory_is_one_clear_line() {
     }
 }
 
+/// A file that is not a ZeroClient database (damaged, or another program's) is named, left
+/// exactly as it was, and the user is told what to do.
+#[test]
+fn a_foreign_or_damaged_database_file_is_refused_untouched() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.data_dir()).unwrap();
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(env.db(), &garbage).unwrap();
+    let r = env.run(&["status"]);
+    assert_eq!(r.code, 1);
+    let line = r.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.starts_with("error[database_damaged]: ") && line.contains("zeroclient.db"), "{line}");
+    assert!(line.contains("nothing was changed") && line.contains("Move it aside"), "{line}");
+    assert_eq!(std::fs::read(env.db()).unwrap(), garbage, "the file is untouched");
+
+    // Another program's SQLite database: refused before WAL or migrations could change it.
+    std::fs::remove_file(env.db()).unwrap();
+    sqlite3(
+        &env.db(),
+        "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);",
+    );
+    let before = std::fs::read(env.db()).unwrap();
+    let r = env.run(&["connection", "list"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error[database_damaged]: ") && r.stderr.contains("another program"), "{}", r.stderr);
+    assert_eq!(std::fs::read(env.db()).unwrap(), before, "the other program's database is untouched");
+}
+
+#[test]
+fn a_malformed_widget_config_is_answered_with_a_widget_example() {
+    let env = Env::new();
+    env.ok(&["connection", "add", "north", "--url", "http://127.0.0.1:9"]);
+    let r = env.run(&["widget", "add", "north", "pressure", "--kind", "gauge", "--config", "max=16"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error[invalid_metadata]: widget config"), "{}", r.stderr);
+    assert!(r.stderr.contains("\"max\":16") && !r.stderr.contains("site"), "a widget example: {}", r.stderr);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let env = Env::new();

@@ -14,7 +14,9 @@ fn demo_shows_three_stations_and_their_live_status() {
         assert!(r.stdout.contains(&format!("{station}: 0 outage(s)")), "{station} summarised:\n{}", r.stdout);
     }
     let status = env.json(&["status"]);
-    assert_eq!(status.as_array().unwrap().len(), 3);
+    assert_eq!(status["connections"].as_array().unwrap().len(), 3);
+    assert_eq!(status["monitor"]["state"], "stopped");
+    assert_eq!(status["monitor"]["run"]["loss"], serde_json::Value::Null, "the demo lost nothing");
     let h = env.json(&["history", "demo-west", "--since", "1h"]);
     let t = h["transitions"].as_array().unwrap();
     assert_eq!(t.first().unwrap()["to_status"], "online");
@@ -25,5 +27,5 @@ fn demo_shows_three_stations_and_their_live_status() {
     // A second run reuses the connections (new ports, fresh key) instead of failing on names.
     let r = env.run(&["demo", "--for", "2s"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(env.json(&["status"]).as_array().unwrap().len(), 3);
+    assert_eq!(env.json(&["status"])["connections"].as_array().unwrap().len(), 3);
 }

@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 use zc_e2e::{Env, snapshot, stop, wait_for_line};
 use zc_sim::{Simulator, StationScript};
 
@@ -56,16 +55,6 @@ fn small_disk() -> Option<(tempfile::TempDir, Mount)> {
     Some((tmp, Mount(mnt)))
 }
 
-/// Waits for a condition the test cannot be told about (the station's own request counter),
-/// checking every 10 ms; gives up loudly after a minute.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(60), "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 #[test]
 fn a_full_disk_is_one_clear_line_and_loses_nothing() {
     let Some((_tmp, mount)) = small_disk() else { return };
@@ -108,24 +97,74 @@ async fn metrics_written_while_the_disk_is_full_are_kept_until_it_has_space() {
     let mut t = Vec::new();
     wait_for_line(&mut out, "plant  unknown -> online", &mut t);
 
+    // A reader mid-read keeps SQLite from reusing the WAL's own space (see below): writes fail.
+    let reader = rusqlite::Connection::open(env.db()).unwrap();
+    reader.execute_batch("BEGIN; SELECT COUNT(*) FROM request_metrics;").unwrap();
     let filler = fill(&mount.0);
-    let at_full = st.requests();
     // Long enough for several failed batch writes (one a second).
-    wait_until("30 probes on a full disk", || st.requests() >= at_full + 30);
+    st.wait_requests(st.requests() + 30).await;
     std::fs::remove_file(filler).unwrap();
-    let at_free = st.requests();
-    wait_until("10 more probes", || st.requests() >= at_free + 10);
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    st.wait_requests(st.requests() + 10).await;
     drop(out);
     let (code, rest) = stop(child);
     assert_eq!(code, 0, "{rest}");
 
     let c = rusqlite::Connection::open(env.db()).unwrap();
     let rows: i64 = c.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get(0)).unwrap();
-    if rows as u64 != st.requests() {
-        eprintln!(
-            "the monitor's log:\n{}",
-            std::fs::read_to_string(env.data_dir().join("logs/zc.log")).unwrap_or_default()
-        );
-    }
-    assert_eq!(rows as u64, st.requests(), "every request has its row, including those made while the disk was full");
+    let log = std::fs::read_to_string(env.data_dir().join("logs/zc.log")).unwrap_or_default();
+    assert_eq!(
+        rows as u64,
+        st.requests(),
+        "every request has its row, even those made while the disk was full:\n{log}"
+    );
+    // Logged once space was back (the disk had no room for a log line before).
+    assert!(log.contains("the database takes writes again"), "the disk did refuse writes meanwhile:\n{log}");
+}
+
+/// A stop while the disk is still full: the final write is retried for the grace period, then
+/// the monitor exits 1 with one line saying exactly how much it could not write, and
+/// `zc doctor` shows the run's counts once there is space again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_disk_is_full_reports_exactly_what_was_lost() {
+    let Some((_tmp, mount)) = small_disk() else { return };
+    let sim = Simulator::start(vec![StationScript::new("s", "k")]).await.unwrap();
+    let st = sim.stations[0].clone();
+    let env = Env::with_data_dir(mount.0.join("data"));
+    let url = format!("{}/nothing", st.url());
+    env.ok(&["connection", "add", "plant", "--url", &url, "--expect-status", "404", "--interval", "100ms"]);
+    let (child, mut out) = env.spawn_monitor(&[]);
+    let mut t = Vec::new();
+    wait_for_line(&mut out, "plant  unknown -> online", &mut t);
+    // A reader in the middle of a read (as the desktop console may be): SQLite cannot restart
+    // the WAL from its beginning meanwhile, so every write needs new space. (Without a reader, a
+    // write after a checkpoint reuses the WAL file's own space and succeeds on a full disk.)
+    let reader = rusqlite::Connection::open(env.db()).unwrap();
+    reader.execute_batch("BEGIN; SELECT COUNT(*) FROM request_metrics;").unwrap();
+    let filler = fill(&mount.0);
+    st.wait_requests(st.requests() + 20).await;
+    drop(out);
+    let (code, rest) = stop(child);
+    assert_eq!(code, 1, "{rest}");
+    let line = rest.lines().find(|l| l.starts_with("error[")).unwrap_or_default();
+    assert_eq!(rest.lines().filter(|l| l.starts_with("error[")).count(), 1, "{rest}");
+    assert!(line.starts_with("error[disk_full]: monitoring lost data: "), "{rest}");
+    let lost: u64 = line
+        .split("lost data: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count in: {line}"));
+    assert!(lost > 0, "{line}");
+
+    std::fs::remove_file(filler).unwrap();
+    reader.execute_batch("COMMIT").unwrap();
+    let rows: i64 = reader.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get(0)).unwrap();
+    drop(reader);
+    assert_eq!(rows as u64 + lost, st.requests(), "the count said is exactly what is missing");
+    let d = env.json(&["doctor"]);
+    let run = &d["monitor"]["run"];
+    assert!(run["account"]["rows_written"].as_u64().unwrap() <= rows as u64, "{d}");
+    assert!(matches!(d["monitor"]["state"].as_str(), Some("stopped" | "interrupted")), "{d}");
 }

@@ -92,14 +92,26 @@ async fn sigkill_never_corrupts_and_a_restart_carries_on() {
         std::thread::sleep(Duration::from_millis(rng.random_range(50..2500)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        // Every start after a kill says so, in one line, with what may be missing.
+        assert_eq!(err.contains("did not stop cleanly"), round > 0, "round {round}: {err}");
         assert_eq!(integrity(&env.db()), "ok", "round {round}");
         let n = metrics_rows(&env.db());
         assert!(n >= last, "round {round}: rows went from {last} to {n}");
         last = n;
         let status = env.json(&["status"]);
-        assert_eq!(status.as_array().unwrap().len(), 20, "round {round}: the restart reads every connection");
+        assert_eq!(
+            status["connections"].as_array().unwrap().len(),
+            20,
+            "round {round}: the restart reads every connection"
+        );
+        assert_eq!(status["monitor"]["state"], "interrupted", "round {round}: a killed monitor's end is not recorded");
     }
     assert!(last > 0, "metrics were written across the restarts");
     let v = env.json(&["log", "verify"]);
     assert_eq!(v["first_bad_seq"], serde_json::Value::Null);
+    let log = env.json(&["log", "--since", "1h"]);
+    let noted = log.as_array().unwrap().iter().filter(|e| e["action"] == "monitor.interrupted").count();
+    assert_eq!(noted, 7, "each restart recorded the killed run before it");
 }

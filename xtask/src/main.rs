@@ -208,7 +208,7 @@ fn test(args: &[String]) -> Result {
     let extra = shell_words(args);
     let mut c = in_keyring_session(
         &target_dir().join("test-session"),
-        &format!("cargo test --workspace --exclude xtask --all-targets {}", extra.join(" ")),
+        &format!("cargo test --workspace --exclude xtask --all-targets --no-fail-fast {}", extra.join(" ")),
     );
     eprintln!("xtask: cargo test (in a private keyring session)");
     // Stream the output and add up cargo's per-binary results into one closing line.

@@ -16,7 +16,7 @@ use zc_domain::connection::ConnectionPatch;
 use zc_domain::status::{downtime_ms, spans};
 use zc_domain::widget::WidgetSpec;
 use zc_domain::{ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
-use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunStats};
+use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunReport};
 use zc_secrets::Keyring;
 use zc_store::{Audit, ConnectionRow, Store, WidgetRow};
 
@@ -193,8 +193,9 @@ impl App {
 
     // ---- status, history, metrics ----
 
-    pub async fn status(&self) -> ZcResult<Vec<ConnectionRow>> {
-        self.store.list_connections().await
+    /// Every connection's status, and the monitor's state and account.
+    pub async fn status(&self) -> ZcResult<StatusReport> {
+        Ok(StatusReport { connections: self.store.list_connections().await?, monitor: self.monitor_status().await? })
     }
 
     pub async fn history(&self, name: &str, since_ms: i64, until_ms: Option<i64>) -> ZcResult<HistoryReport> {
@@ -331,6 +332,7 @@ impl App {
             .map(|m| m.len())
             .sum();
         Ok(DoctorReport {
+            monitor: self.monitor_status().await?,
             data_dir: self.data_dir.display().to_string(),
             keyring_ok: keyring.is_ok(),
             keyring: keyring.unwrap_or_else(|e| e),
@@ -346,14 +348,17 @@ impl App {
 
     // ---- monitor ----
 
-    /// Runs the monitor until `shutdown`, recording its start and stop in the activity log.
+    /// Runs the monitor until `shutdown`. The run records its own start, stop and account in
+    /// the activity log and in its ledger row; the report says whether anything was lost
+    /// ([`RunReport::error`]). Errors before the run starts (no keyring, another monitor on this
+    /// data directory) change nothing.
     pub async fn monitor(
         &self,
         network: Arc<dyn NetworkObserver>,
         config: MonitorConfig,
         on_start: impl FnOnce(&Arc<Monitor>),
         shutdown: impl std::future::Future<Output = ()>,
-    ) -> ZcResult<RunStats> {
+    ) -> ZcResult<RunReport> {
         let conns = self.store.list_connections().await?;
         // Station connections need the keyring: say so up front instead of marking them all
         // unauthorized.
@@ -364,22 +369,29 @@ impl App {
         } else {
             Keyring::new().ok()
         };
-        let monitor =
-            Monitor::new(self.store.clone(), Prober::new(ProberConfig::default()), network, keyring, config).await?;
-        // A console session begins: the operator is signed in by their OS account until central
-        // sign-in exists.
-        self.record("user.sign_in", &self.audit.actor, json!({"method": "os_account"})).await?;
-        self.record("monitor.start", "local", json!({"connections": conns.len()})).await?;
+        let prober = Prober::new(ProberConfig::default());
+        let monitor = Monitor::new(self.store.clone(), prober, network, keyring, config, self.audit.clone()).await?;
         on_start(&monitor);
-        let stats = monitor.run(shutdown).await?;
-        self.record(
-            "monitor.stop",
-            "local",
-            json!({"probes": stats.completed, "missed": stats.missed, "metrics_dropped": stats.dropped}),
-        )
-        .await?;
-        self.record("user.sign_out", &self.audit.actor, json!({})).await?;
-        Ok(stats)
+        monitor.run(shutdown).await
+    }
+
+    /// Whether a monitor watches this data directory now, and its newest run's account.
+    pub async fn monitor_status(&self) -> ZcResult<MonitorStatus> {
+        let running = self.store.monitor_running();
+        let run = self.store.latest_run().await?;
+        let state = match &run {
+            None => "never_run",
+            Some(_) if running => "running",
+            Some(r) if r.stopped_at.is_some() => "stopped",
+            Some(_) => "interrupted",
+        };
+        Ok(MonitorStatus { state: state.to_owned(), run })
+    }
+
+    /// Closes the database properly (WAL checkpointed and, if no other process has it open,
+    /// removed). Call before the process ends.
+    pub async fn close(self) {
+        self.store.close().await;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use zc_domain::status::StatusSpan;
-use zc_store::{HistoryRow, TableStats};
+use zc_store::{ConnectionRow, HistoryRow, RunRecord, TableStats};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryReport {
@@ -24,8 +24,24 @@ pub struct ChartReport {
     pub columns_drawn: i64,
 }
 
+/// The monitor of a data directory: `running`, `stopped` (cleanly), `interrupted` (its end was
+/// never recorded: killed, crashed, or the stop could not be written) or `never_run`; and its
+/// newest run's account.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonitorStatus {
+    pub state: String,
+    pub run: Option<RunRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub connections: Vec<ConnectionRow>,
+    pub monitor: MonitorStatus,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DoctorReport {
+    pub monitor: MonitorStatus,
     pub data_dir: String,
     pub keyring_ok: bool,
     pub keyring: String,

@@ -270,6 +270,7 @@ async fn bench_monitor(n: usize, secs: u64) {
         Arc::new(zc_monitor::SystemNetwork),
         Some(keyring),
         Default::default(),
+        audit(),
     )
     .await
     .unwrap();
@@ -285,7 +286,8 @@ async fn bench_monitor(n: usize, secs: u64) {
         })
     };
     let (cpu0, wall0) = (cpu_seconds(), Instant::now());
-    let stats = monitor.clone().run(tokio::time::sleep(Duration::from_secs(secs))).await.unwrap();
+    let report = monitor.clone().run(tokio::time::sleep(Duration::from_secs(secs))).await.unwrap();
+    let stats = &report.stats;
     let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
     sampler.abort();
     let _ = sim.kill();
@@ -312,6 +314,7 @@ async fn bench_monitor(n: usize, secs: u64) {
     );
     println!("| probes missed (slots skipped) | {} |", stats.missed);
     println!("| raw metrics rows written | {rows} ({ok} ok) |");
+    println!("| rows lost at the stop | {} |", report.loss.as_ref().map_or(0, |l| l.rows));
     println!(
         "| lateness p50 / p99 / max | {:.2} / {:.2} / {:.2} ms |",
         pct(0.5),

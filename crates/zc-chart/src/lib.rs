@@ -78,21 +78,28 @@ fn draw_err<E: std::fmt::Display>(e: E) -> ZcError {
     ZcError::new(ErrorCode::Io, format!("cannot draw the chart: {e}"))
 }
 
-/// Renders to `path` (format from its extension), `width` x `height` pixels.
+/// Renders to `path` (format from its extension), `width` x `height` pixels. The file appears
+/// whole or not at all: it is drawn into a temporary file beside it and renamed into place, so a
+/// failure or a stop half-way never leaves a truncated chart (or clobbers an older one).
 pub fn render(input: &ChartInput, path: &Path, width: u32, height: u32) -> ZcResult<()> {
     register_font();
     let format = Format::from_path(path)?;
-    match format {
-        Format::Png => {
-            let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
-            draw(input, root)?;
-        }
-        Format::Svg => {
-            let root = SVGBackend::new(path, (width, height)).into_drawing_area();
-            draw(input, root)?;
-        }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+    // Same directory (a rename across filesystems is not atomic), same extension (it picks the format).
+    let partial = path.with_file_name(format!(".{name}.partial-{}.{ext}", std::process::id()));
+    let drawn = match format {
+        Format::Png => draw(input, BitMapBackend::new(&partial, (width, height)).into_drawing_area()),
+        Format::Svg => draw(input, SVGBackend::new(&partial, (width, height)).into_drawing_area()),
+    };
+    let placed = drawn.and_then(|()| {
+        std::fs::rename(&partial, path)
+            .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot write the chart to {} ({e})", path.display())))
+    });
+    if placed.is_err() {
+        let _ = std::fs::remove_file(&partial);
     }
-    Ok(())
+    placed
 }
 
 fn draw<DB: DrawingBackend>(input: &ChartInput, root: DrawingArea<DB, plotters::coord::Shift>) -> ZcResult<()>

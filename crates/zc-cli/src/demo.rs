@@ -1,7 +1,8 @@
 //! `zc sim` and `zc demo`: simulated stations, and a full monitoring demo with no server.
 
+use crate::connection::ms_arg;
+use crate::monitor::shutdown_signal;
 use crate::output::{Format, Table, emit};
-use crate::{ms_arg, shutdown_signal};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -127,7 +128,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         let row = app.connection(&st.name()).await?;
         live.insert(st.name(), (row.status, 0, "-".to_owned()));
     }
-    app.monitor(
+    let report = app.monitor(
         Arc::new(SystemNetwork),
         MonitorConfig::default(),
         move |m| {
@@ -177,5 +178,5 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         println!("{n}: {outages} outage(s), downtime {} during this run", crate::output::duration(h.downtime_ms));
     }
     println!("see `zc --data-dir {} history NAME` for every transition", app.data_dir().display());
-    Ok(())
+    report.error().map_or(Ok(()), Err)
 }

@@ -175,11 +175,12 @@ pub fn validate_url(raw: &str) -> ZcResult<String> {
 }
 
 pub fn validate_metadata(raw: &str) -> ZcResult<String> {
-    validate_metadata_sized(raw, MAX_METADATA_BYTES, "metadata")
+    validate_metadata_sized(raw, MAX_METADATA_BYTES, "metadata", r#"{"site":"north"}"#)
 }
 
 /// A JSON object of at most `max` bytes with no secret-looking field, normalised.
-pub fn validate_metadata_sized(raw: &str, max: usize, what: &str) -> ZcResult<String> {
+/// `example` is a valid value of the same kind, shown when the input is not a JSON object.
+pub fn validate_metadata_sized(raw: &str, max: usize, what: &str, example: &str) -> ZcResult<String> {
     if raw.len() > max {
         return Err(ZcError::new(
             ErrorCode::InvalidMetadata,
@@ -189,13 +190,13 @@ pub fn validate_metadata_sized(raw: &str, max: usize, what: &str) -> ZcResult<St
     let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
         ZcError::new(
             ErrorCode::InvalidMetadata,
-            format!("{what} is not valid JSON ({e}); pass an object such as '{{\"site\":\"north\"}}'"),
+            format!("{what} is not valid JSON ({e}); pass an object such as '{example}'"),
         )
     })?;
     if !value.is_object() {
         return Err(ZcError::new(
             ErrorCode::InvalidMetadata,
-            format!("{what} must be a JSON object, such as '{{\"site\":\"north\"}}'"),
+            format!("{what} must be a JSON object, such as '{example}'"),
         ));
     }
     if let Some(field) = secret_field(&value) {

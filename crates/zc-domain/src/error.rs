@@ -22,6 +22,12 @@ pub enum ErrorCode {
     Backend,
     Io,
     LogTampered,
+    /// The database file is damaged or belongs to another program.
+    DatabaseDamaged,
+    /// Another monitor already watches this data directory.
+    MonitorRunning,
+    /// A monitor run lost or dropped data (counted and reported, never silent).
+    DataLoss,
     Internal,
 }
 
@@ -43,6 +49,9 @@ impl ErrorCode {
             ErrorCode::Backend => "backend",
             ErrorCode::Io => "io",
             ErrorCode::LogTampered => "log_tampered",
+            ErrorCode::DatabaseDamaged => "database_damaged",
+            ErrorCode::MonitorRunning => "monitor_running",
+            ErrorCode::DataLoss => "data_loss",
             ErrorCode::Internal => "internal",
         }
     }

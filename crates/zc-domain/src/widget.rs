@@ -6,6 +6,8 @@ use crate::error::{ErrorCode, ZcError, ZcResult};
 use serde::Serialize;
 
 pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
+/// Shown when a config is not a JSON object: what a widget's config looks like.
+pub const CONFIG_EXAMPLE: &str = r#"{"point":"pressure-1","min":0,"max":16,"unit":"bar"}"#;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WidgetSpec {
@@ -40,5 +42,5 @@ impl WidgetSpec {
 
 pub fn validate_config(raw: &str) -> ZcResult<String> {
     // Same rules as connection metadata: a bounded JSON object with no secret-looking field.
-    crate::connection::validate_metadata_sized(raw, MAX_CONFIG_BYTES, "widget config")
+    crate::connection::validate_metadata_sized(raw, MAX_CONFIG_BYTES, "widget config", CONFIG_EXAMPLE)
 }

@@ -3,13 +3,19 @@
 //! - One shared HTTP client; each probe has its own total deadline and reads the body with a cap.
 //! - Every failure is classified ([`zc_domain::FailureCategory`]).
 //! - Status changes go through [`zc_domain::StatusTracker`], so one lost packet is not an outage.
-//! - Raw metrics are buffered and written in batches; transitions are written at once.
+//! - Probes queue their metrics and status changes in memory; one writer moves them to the
+//!   database in batches (a status change wakes it at once), each batch with the run's ledger.
+//! - Nothing that holds data not yet durable is ever aborted: stops and reloads are signals, and
+//!   queued data leaves memory only once its commit succeeded (see `writer.rs`).
 //! - Time comes from the injected clock; the scheduler alone uses tokio's timers.
 
 mod network;
 mod probe;
+mod queue;
 mod runner;
+mod writer;
 
 pub use network::{ManualNetwork, NetworkObserver, SystemNetwork};
 pub use probe::{ProbeResult, Prober, ProberConfig};
-pub use runner::{Monitor, MonitorConfig, MonitorEvent, RunStats};
+pub use runner::{Monitor, MonitorConfig, MonitorEvent, RunReport, RunStats};
+pub use writer::FlushReport;

@@ -7,6 +7,10 @@ use zc_monitor::{ManualNetwork, Monitor, MonitorConfig, Prober, ProberConfig};
 use zc_sim::{Simulator, StationScript};
 use zc_store::{Audit, Store};
 
+fn audit() -> Audit {
+    Audit { actor: "test".into(), device_id: None }
+}
+
 const T0: i64 = 1_800_000_000_000;
 const STEP: i64 = 10_000;
 
@@ -30,7 +34,7 @@ async fn rig() -> Rig {
     spec.expect_status = 404;
     spec.confirm = 3;
     let spec = spec.validate().unwrap();
-    store.add_connection(&spec, &Audit { actor: "test".into(), device_id: None }).await.unwrap();
+    store.add_connection(&spec, &audit()).await.unwrap();
     let network = ManualNetwork::new(true);
     let monitor = Monitor::new(
         store.clone(),
@@ -38,6 +42,7 @@ async fn rig() -> Rig {
         Arc::new(network.clone()),
         None,
         MonitorConfig::default(),
+        audit(),
     )
     .await
     .unwrap();
@@ -45,11 +50,12 @@ async fn rig() -> Rig {
 }
 
 impl Rig {
-    /// One probe at the next scheduled time; returns the status after it.
+    /// One probe at the next scheduled time, written; returns the stored status after it.
     async fn step(&self) -> Status {
         self.clock.advance_ms(STEP);
         let conn = self.store.connection("plant").await.unwrap();
-        self.monitor.probe_now(&conn).await.unwrap();
+        self.monitor.probe_now(&conn).await;
+        self.monitor.flush().await.unwrap();
         self.store.connection("plant").await.unwrap().status
     }
 }
@@ -81,14 +87,18 @@ async fn outage_is_confirmed_then_recovery_is_confirmed() {
     );
     assert_eq!(h[1].at, offline_at, "the transition carries the clock's time");
 
-    // Every request has its raw row, once the batch is written.
-    assert_eq!(r.monitor.flush().await.unwrap(), 7);
+    // Every request has its raw row, and the run's account says so.
     let m = r.store.metrics(id, 0, i64::MAX, 100).await.unwrap();
     assert_eq!(m.len(), 7);
     assert_eq!(m.iter().filter(|m| m.outcome.as_str() == "connection_refused").count(), 3);
     let conn = r.store.connection("plant").await.unwrap();
     assert_eq!(conn.last_contact_at, Some(r.clock.now_ms()));
     assert_eq!(conn.settings_version, 1, "status changes are not settings changes: the schedule keeps running");
+    let a = r.monitor.account();
+    assert_eq!((a.probes, a.rows_made, a.rows_written, a.rows_held), (7, 7, 7, 0));
+    assert_eq!((a.transitions_made, a.transitions_written), (3, 3));
+    let ledger = r.store.read_back_run(r.monitor.run_id()).await.unwrap();
+    assert_eq!((ledger.rows_written, ledger.transitions_written), (7, 3), "the ledger on disk agrees");
 }
 
 #[tokio::test]
@@ -115,26 +125,77 @@ async fn observer_offline_is_unknown_and_not_downtime() {
     assert_eq!(zc_domain::status::downtime_ms(&spans), 0);
 }
 
+/// A monitor that ends without a clean stop (here: dropped, as a kill would leave it) is found
+/// by the next start, which says so and records the unwatched time as unknown from the dead
+/// run's last write, so the history never claims the station was watched meanwhile.
 #[tokio::test]
-async fn a_restarted_monitor_carries_on_from_the_stored_status() {
+async fn the_next_start_notes_a_run_that_did_not_stop_cleanly() {
     let r = rig().await;
     r.step().await;
     r.sim.stations[0].stop().await;
     for _ in 0..3 {
         r.step().await;
     }
-    // A new monitor process (same database) starts from "offline", not "unknown".
+    let last_write = r.clock.now_ms();
+    // One more probe that is never written: the "kill" comes before the next write.
+    r.clock.advance_ms(STEP);
+    let conn = r.store.connection("plant").await.unwrap();
+    r.monitor.probe_now(&conn).await;
+    let Rig { _dir, clock, network, store, monitor, sim: _sim } = r;
+    let dead_run = monitor.run_id();
+    drop(monitor);
+
+    clock.advance_ms(STEP);
     let fresh = Monitor::new(
+        store.clone(),
+        Prober::new(ProberConfig::default()),
+        Arc::new(network.clone()),
+        None,
+        MonitorConfig::default(),
+        audit(),
+    )
+    .await
+    .unwrap();
+    let noted = fresh.interrupted_runs();
+    assert_eq!(noted.len(), 1);
+    assert_eq!((noted[0].run_id, noted[0].last_write_at, noted[0].rows_waiting), (dead_run, last_write, 0));
+    assert!(noted[0].message().contains("did not stop cleanly"), "{}", noted[0].message());
+    // What may be missing is bounded: nothing was waiting at the last write, one probe a STEP since.
+    assert_eq!(noted[0].rows_per_minute, 6, "one connection probed every 10 s");
+    assert_eq!(noted[0].missing_at_most(STEP, 1), 1 + 1, "one probe in those 10 s, plus one in flight");
+
+    let id = store.connection("plant").await.unwrap().id;
+    let h = store.history(id, 0, i64::MAX).await.unwrap();
+    let gap = h.last().unwrap();
+    assert_eq!((gap.from_status, gap.to_status, gap.at), (Status::Offline, Status::Unknown, last_write));
+    assert!(gap.error_detail.as_deref().unwrap_or("").contains("without a clean stop"));
+    let conn = store.connection("plant").await.unwrap();
+    assert_eq!(conn.status, Status::Unknown);
+    // The station is still down: from unknown it takes the full confirmation again.
+    clock.advance_ms(STEP);
+    let (_, t) = fresh.probe_now(&conn).await;
+    assert!(t.is_none(), "one failed probe does not confirm an outage");
+}
+
+/// Only one monitor per data directory: a second is refused with a clear error and changes nothing.
+#[tokio::test]
+async fn a_second_monitor_on_the_same_data_directory_is_refused() {
+    let r = rig().await;
+    let second = Monitor::new(
         r.store.clone(),
         Prober::new(ProberConfig::default()),
         Arc::new(r.network.clone()),
         None,
         MonitorConfig::default(),
+        audit(),
     )
-    .await
-    .unwrap();
-    r.clock.advance_ms(STEP);
-    let conn = r.store.connection("plant").await.unwrap();
-    let (_, t) = fresh.probe_now(&conn).await.unwrap();
-    assert!(t.is_none(), "still offline: no new transition");
+    .await;
+    let err = second.err().expect("refused");
+    assert_eq!(err.code, zc_domain::ErrorCode::MonitorRunning);
+    assert!(err.message.contains("already watching"), "{}", err.message);
+    assert!(r.store.monitor_running());
+    assert!(
+        r.store.unstopped_runs().await.unwrap().len() == 1,
+        "the running monitor's run is not taken for a dead one"
+    );
 }

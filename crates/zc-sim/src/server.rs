@@ -44,6 +44,8 @@ struct Inner {
     started: Instant,
     accept_task: Mutex<Option<JoinHandle<()>>>,
     requests: AtomicU64,
+    /// The request count, for tests that wait until a station has seen n requests.
+    seen: tokio::sync::watch::Sender<u64>,
 }
 
 impl Station {
@@ -57,6 +59,7 @@ impl Station {
             started,
             accept_task: Mutex::new(None),
             requests: AtomicU64::new(0),
+            seen: tokio::sync::watch::Sender::new(0),
         });
         let station = Station { inner };
         station.serve(listener);
@@ -81,6 +84,13 @@ impl Station {
     pub fn requests(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
     }
+    /// Resolves once the station has read `n` requests (the moment it counts one, before it
+    /// answers), so a test can act while a request is in flight without sleeping.
+    pub async fn wait_requests(&self, n: u64) {
+        let mut rx = self.inner.seen.subscribe();
+        let _ = rx.wait_for(|&seen| seen >= n).await;
+    }
+
     pub fn is_running(&self) -> bool {
         self.inner.accept_task.lock().unwrap().is_some()
     }
@@ -209,7 +219,8 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
 async fn serve_connection(mut stream: TcpStream, inner: Arc<Inner>) {
     let mut buf = Vec::new();
     while let Some(req) = read_request(&mut stream, &mut buf).await {
-        inner.requests.fetch_add(1, Ordering::Relaxed);
+        let n = inner.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        inner.seen.send_modify(|seen| *seen = (*seen).max(n));
         let t = inner.started.elapsed().as_secs_f64();
         let (script, active, delay_ms) = {
             let script = inner.script.lock().unwrap().clone();

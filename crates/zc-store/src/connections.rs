@@ -5,7 +5,7 @@ use crate::error::{db_err, is_unique_violation};
 use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 use zc_domain::connection::ConnectionSpec;
 use zc_domain::status::Transition;
 use zc_domain::{ConnectionKind, ErrorCode, Status, ZcError, ZcResult};
@@ -103,29 +103,129 @@ fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ConnectionSpec) -> SqliteQuery<'q
         .bind(&spec.expect_json_field)
 }
 
+/// A confirmed status change waiting to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub connection_id: i64,
+    pub transition: Transition,
+    /// Why, for the history (never contains a key).
+    pub detail: Option<String>,
+}
+
+/// Writes a status change and the connection's new status inside the caller's transaction.
+/// Returns false, writing nothing, when the connection no longer exists (removed while the
+/// change waited) or is already in the new status.
+pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, now: i64) -> ZcResult<bool> {
+    let t = &c.transition;
+    // The stored status first: it tells whether the connection still exists (before the history
+    // row's foreign key would fail the whole batch), and it is the `from` written, so the history
+    // is continuous by construction, whatever was or was not written before.
+    let stored: Option<String> = sqlx::query_scalar("SELECT status FROM backend_connections WHERE id = ?")
+        .bind(c.connection_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let Some(from) = stored.as_deref().and_then(Status::parse) else { return Ok(false) };
+    if from != t.from {
+        tracing::warn!(
+            connection = c.connection_id,
+            stored = from.as_str(),
+            expected = t.from.as_str(),
+            "status change written from the stored status"
+        );
+    }
+    if from == t.to {
+        // Nothing changes against what is stored.
+        return Ok(false);
+    }
+    sqlx::query("UPDATE backend_connections SET status = ?, status_since = ?, updated_at = ? WHERE id = ?")
+        .bind(t.to.as_str())
+        .bind(t.at_ms)
+        .bind(now)
+        .bind(c.connection_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO connection_status_history (connection_id, at, from_status, to_status, error_category, error_detail, observer_offline, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(c.connection_id)
+    .bind(t.at_ms)
+    .bind(from.as_str())
+    .bind(t.to.as_str())
+    .bind(t.error_category.map(|c| c.as_str()))
+    .bind(&c.detail)
+    .bind(t.observer_offline as i64)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(true)
+}
+
+/// Moves every connection that is not `unknown` to `unknown` at `at_ms` (or at its last change,
+/// if later, so the history stays in order), inside the caller's transaction: nobody watches
+/// them from then on. The `from` of each change is read in the same transaction, so the history
+/// stays continuous whatever was or was not written before.
+pub(crate) async fn mark_unwatched(conn: &mut SqliteConnection, at_ms: i64, detail: &str, now: i64) -> ZcResult<u64> {
+    let rows = sqlx::query("SELECT id, status, status_since FROM backend_connections WHERE status <> 'unknown'")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for r in &rows {
+        let from = Status::parse(r.get::<&str, _>(1)).unwrap_or(Status::Unknown);
+        let change = StatusChange {
+            connection_id: r.get(0),
+            transition: Transition {
+                from,
+                to: Status::Unknown,
+                at_ms: at_ms.max(r.get::<i64, _>(2)),
+                error_category: None,
+                observer_offline: false,
+            },
+            detail: Some(detail.to_owned()),
+        };
+        apply_change(conn, &change, now).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
 impl Store {
     pub async fn add_connection(&self, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // Ids are never reused (a monitor may still hold data of a removed connection): the next
+        // id is past both the high-water mark and every id in the table.
+        let id: i64 = sqlx::query_scalar(
+            "UPDATE meta SET value = MAX(CAST(value AS INTEGER), COALESCE((SELECT MAX(id) FROM backend_connections), 0)) + 1, \
+             updated_at = ? WHERE key = 'connection_id_high' RETURNING CAST(value AS INTEGER)",
+        )
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
         let res = bind_spec(
             sqlx::query(
                 "INSERT INTO backend_connections (name, url, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
-                 degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, status, status_since, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
+                 degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, id, status, status_since, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
             ),
             spec,
         )
         .bind(spec.kind.as_str())
+        .bind(id)
         .bind(now)
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
         .await;
-        let id = match res {
-            Ok(r) => r.last_insert_rowid(),
+        match res {
+            Ok(_) => {}
             Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
             Err(e) => return Err(db_err(e)),
-        };
+        }
         append(&mut tx, now, audit, "connection.add", &spec.name, json!({"id": id, "spec": spec_json(spec)})).await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
@@ -137,6 +237,15 @@ impl Store {
             .await
             .map_err(db_err)?;
         Ok(rows.iter().map(row_to_connection).collect())
+    }
+
+    /// Each connection's id and settings version: a cheap way for the monitor to notice edits.
+    pub async fn connection_versions(&self) -> ZcResult<Vec<(i64, i64)>> {
+        let rows = sqlx::query("SELECT id, settings_version FROM backend_connections ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     pub async fn connection(&self, name: &str) -> ZcResult<ConnectionRow> {
@@ -248,37 +357,6 @@ impl Store {
         .map_err(db_err)?;
         append(&mut tx, now, audit, "key.validate", name, json!({"id": id, "valid": error.is_none(), "error": error}))
             .await?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    /// Writes a confirmed status change and the connection's new status together.
-    pub async fn apply_transition(&self, id: i64, t: &Transition, detail: Option<&str>) -> ZcResult<()> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO connection_status_history (connection_id, at, from_status, to_status, error_category, error_detail, observer_offline, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(t.at_ms)
-        .bind(t.from.as_str())
-        .bind(t.to.as_str())
-        .bind(t.error_category.map(|c| c.as_str()))
-        .bind(detail)
-        .bind(t.observer_offline as i64)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        sqlx::query("UPDATE backend_connections SET status = ?, status_since = ?, updated_at = ? WHERE id = ?")
-            .bind(t.to.as_str())
-            .bind(t.at_ms)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -1,7 +1,9 @@
 //! ZeroClient's local SQLite cache, through sqlx.
 //!
 //! Invariants kept here:
-//! - WAL, foreign keys and a busy timeout are set on every connection.
+//! - WAL, synchronous=FULL (a commit is on disk when it returns), foreign keys and a busy timeout
+//!   are set on every connection.
+//! - A file that is not a ZeroClient database is refused before anything is written to it.
 //! - Every audited change writes its activity-log row in the same transaction as the change.
 //! - Raw metrics are written in multi-row batches, one transaction per batch.
 //! - Transactions that read before they write start with `BEGIN IMMEDIATE`, so two processes
@@ -10,15 +12,23 @@
 
 mod activity;
 mod connections;
+mod devices;
 mod error;
+mod health;
+mod lock;
 mod metrics;
-mod misc;
+mod retention;
+mod runs;
 mod widgets;
 
 pub use activity::Audit;
-pub use connections::{ConnectionRow, HistoryRow};
+pub use connections::{ConnectionRow, HistoryRow, StatusChange};
+pub use devices::DeviceInfo;
+pub use health::TableStats;
+pub use lock::{LOCK_FILE, MonitorLock};
 pub use metrics::{ChartBucket, ChartSeries};
-pub use misc::{DeviceInfo, RetentionPolicy, RetentionReport, TableStats};
+pub use retention::{RetentionPolicy, RetentionReport};
+pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
 pub use widgets::WidgetRow;
 
 use error::db_err;
@@ -45,12 +55,15 @@ impl Store {
     pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> ZcResult<Store> {
         prepare_data_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
+        refuse_foreign_file(&path).await?;
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
             // sqlx does not turn WAL on by default; readers must not block the monitor's writes.
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit returns once the WAL is synced, so what the monitor counts as
+            // written survives a power cut too, not only a crash (one fsync per batch a second).
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
@@ -62,15 +75,7 @@ impl Store {
             .after_release(|conn, _| Box::pin(async move { connection_is_idle(conn).await }))
             .connect_with(options)
             .await
-            .map_err(|e| {
-            ZcError::new(
-                ErrorCode::DataDir,
-                format!(
-                    "cannot open the database {}: {e}; check the permissions of the data directory or pass --data-dir",
-                    path.display()
-                ),
-            )
-        })?;
+            .map_err(|e| open_error(&path, e))?;
         let mut migrator = sqlx::migrate!("./migrations");
         // Forward compatibility: a database migrated by a newer zc still opens here.
         migrator.set_ignore_missing(true);
@@ -99,7 +104,19 @@ impl Store {
         &self.pool
     }
 
+    /// Closes the database properly: the WAL is checkpointed into the main file and, once no
+    /// other process has it open, removed. A failed checkpoint loses nothing (the WAL stays and
+    /// the next open reads it); it is retried a few times because an I/O error may be transient.
     pub async fn close(&self) {
+        for attempt in 0..3 {
+            match self.checkpoint().await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(attempt, "cannot checkpoint the WAL at close: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
         self.pool.close().await;
     }
 
@@ -121,7 +138,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        for (kind, age) in misc::DEFAULT_RETENTION {
+        for (kind, age) in retention::DEFAULT_RETENTION {
             sqlx::query("INSERT OR IGNORE INTO retention_policies (data_kind, max_age_ms, created_at, updated_at) VALUES (?, ?, ?, ?)")
                 .bind(kind)
                 .bind(age)
@@ -162,6 +179,58 @@ async fn connection_is_idle(conn: &mut sqlx::SqliteConnection) -> Result<bool, s
     // SAFETY: the handle is locked for this call; sqlite3_get_autocommit only reads a flag.
     let autocommit = unsafe { libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) };
     Ok(autocommit != 0)
+}
+
+/// What went wrong opening an existing or new database file, in words a user can act on.
+fn open_error(path: &Path, e: sqlx::Error) -> ZcError {
+    if let sqlx::Error::Database(db) = &e
+        && matches!(db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff), Some(11 | 26))
+    {
+        return damaged(path, db.message());
+    }
+    ZcError::new(
+        ErrorCode::DataDir,
+        format!(
+            "cannot open the database {}: {e}; check the permissions of the data directory or pass --data-dir",
+            path.display()
+        ),
+    )
+}
+
+fn damaged(path: &Path, why: &str) -> ZcError {
+    ZcError::new(
+        ErrorCode::DatabaseDamaged,
+        format!(
+            "{} is not a usable ZeroClient database ({why}); nothing was changed. Move it aside (zc then starts a new, empty database), restore it from a backup, or choose another --data-dir",
+            path.display()
+        ),
+    )
+}
+
+/// Looks at an existing file read-only before opening it for writing (which would switch it to
+/// WAL and migrate it): a damaged file or another program's database is refused untouched.
+async fn refuse_foreign_file(path: &Path) -> ZcResult<()> {
+    use sqlx::ConnectOptions;
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > 0 => {}
+        // Missing or empty: a new database.
+        _ => return Ok(()),
+    }
+    let inspect = async {
+        let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).connect().await?;
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'").fetch_all(&mut conn).await?;
+        let _ = sqlx::Connection::close(conn).await;
+        Ok::<_, sqlx::Error>(tables)
+    };
+    let tables = inspect.await.map_err(|e| match &e {
+        sqlx::Error::Database(db) => damaged(path, db.message()),
+        _ => open_error(path, e),
+    })?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Err(damaged(path, "it holds another program's tables"));
+    }
+    Ok(())
 }
 
 /// Creates the data directory and proves it is writable, with an error that says what to do.

@@ -2,7 +2,7 @@
 
 use crate::Store;
 use crate::error::db_err;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 pub use zc_domain::chart::{ChartBucket, ChartSeries};
 use zc_domain::probe::RequestMetric;
@@ -11,63 +11,73 @@ use zc_domain::{Outcome, ZcResult};
 /// Rows per INSERT statement: 7 bound values each stays below SQLite's 32,766-variable limit.
 const ROWS_PER_STATEMENT: usize = 4000;
 
+/// Inserts a batch inside the caller's transaction and updates each connection's last contact
+/// and usage. Rows of connections that no longer exist (removed while the monitor held them) are
+/// skipped; returns how many rows were inserted.
+pub(crate) async fn insert_rows(conn: &mut SqliteConnection, batch: &[RequestMetric], now: i64) -> ZcResult<u64> {
+    let mut inserted = 0;
+    for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+        // The statement text must not change between calls, or SQLite re-prepares a
+        // thousand-row INSERT every batch. The batch's timestamp is bound once, in a one-row
+        // subquery after the VALUES (sqlx numbers `?` in order, so it must come last), and
+        // shared by every row: fewer binds per row is most of the win over plain INSERTs.
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO request_metrics (connection_id, at, latency_us, http_status, request_bytes, response_bytes, outcome, created_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, s.t, s.t FROM (",
+        );
+        qb.push_values(chunk, |mut b, m| {
+            b.push_bind(m.connection_id)
+                .push_bind(m.at_ms)
+                .push_bind(m.latency_us)
+                .push_bind(m.http_status.map(i64::from))
+                .push_bind(m.request_bytes)
+                .push_bind(m.response_bytes)
+                .push_bind(m.outcome.as_str());
+        });
+        qb.push(") AS v, (SELECT ");
+        qb.push_bind(now);
+        qb.push(" AS t) AS s WHERE v.column1 IN (SELECT id FROM backend_connections)");
+        inserted += qb.build().execute(&mut *conn).await.map_err(db_err)?.rows_affected();
+    }
+    // (requests, last request, last answer) per connection.
+    let mut per_conn: HashMap<i64, (i64, i64, Option<i64>)> = HashMap::new();
+    for m in batch {
+        let e = per_conn.entry(m.connection_id).or_insert((0, i64::MIN, None));
+        e.0 += 1;
+        e.1 = e.1.max(m.at_ms);
+        if m.http_status.is_some() {
+            e.2 = Some(e.2.map_or(m.at_ms, |t: i64| t.max(m.at_ms)));
+        }
+    }
+    for (id, (n, last_used, last_contact)) in per_conn {
+        sqlx::query(
+            "UPDATE backend_connections SET usage_count = usage_count + ?, last_used_at = MAX(COALESCE(last_used_at, 0), ?), \
+             last_contact_at = CASE WHEN ? IS NULL THEN last_contact_at ELSE MAX(COALESCE(last_contact_at, 0), ?) END WHERE id = ?",
+        )
+        .bind(n)
+        .bind(last_used)
+        .bind(last_contact)
+        .bind(last_contact)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(inserted)
+}
+
 impl Store {
-    /// Writes a batch of raw metrics in one transaction with multi-row INSERTs, and updates
-    /// each connection's last contact and usage in the same transaction.
-    pub async fn insert_metrics(&self, batch: &[RequestMetric]) -> ZcResult<()> {
+    /// Writes a batch of raw metrics in one transaction with multi-row INSERTs (the monitor writes
+    /// through [`Store::write_batch`], which adds its run's ledger). Returns the rows inserted.
+    pub async fn insert_metrics(&self, batch: &[RequestMetric]) -> ZcResult<u64> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let now = self.now();
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-            // The statement text must not change between calls, or SQLite re-prepares a
-            // thousand-row INSERT every batch. The batch's timestamp is bound once, in a one-row
-            // subquery after the VALUES (sqlx numbers `?` in order, so it must come last), and
-            // shared by every row: fewer binds per row is most of the win over plain INSERTs.
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO request_metrics (connection_id, at, latency_us, http_status, request_bytes, response_bytes, outcome, created_at, updated_at) \
-                 SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, s.t, s.t FROM (",
-            );
-            qb.push_values(chunk, |mut b, m| {
-                b.push_bind(m.connection_id)
-                    .push_bind(m.at_ms)
-                    .push_bind(m.latency_us)
-                    .push_bind(m.http_status.map(i64::from))
-                    .push_bind(m.request_bytes)
-                    .push_bind(m.response_bytes)
-                    .push_bind(m.outcome.as_str());
-            });
-            qb.push(") AS v, (SELECT ");
-            qb.push_bind(now);
-            qb.push(" AS t) AS s");
-            qb.build().execute(&mut *tx).await.map_err(db_err)?;
-        }
-        // (requests, last request, last answer) per connection.
-        let mut per_conn: HashMap<i64, (i64, i64, Option<i64>)> = HashMap::new();
-        for m in batch {
-            let e = per_conn.entry(m.connection_id).or_insert((0, i64::MIN, None));
-            e.0 += 1;
-            e.1 = e.1.max(m.at_ms);
-            if m.http_status.is_some() {
-                e.2 = Some(e.2.map_or(m.at_ms, |t: i64| t.max(m.at_ms)));
-            }
-        }
-        for (id, (n, last_used, last_contact)) in per_conn {
-            sqlx::query(
-                "UPDATE backend_connections SET usage_count = usage_count + ?, last_used_at = MAX(COALESCE(last_used_at, 0), ?), \
-                 last_contact_at = CASE WHEN ? IS NULL THEN last_contact_at ELSE MAX(COALESCE(last_contact_at, 0), ?) END WHERE id = ?",
-            )
-            .bind(n)
-            .bind(last_used)
-            .bind(last_contact)
-            .bind(last_contact)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        let n = insert_rows(&mut tx, batch, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
     }
 
     /// Raw rows, oldest first.

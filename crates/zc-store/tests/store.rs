@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use zc_domain::probe::RequestMetric;
 use zc_domain::{ConnectionKind, ConnectionSpec, ErrorCode, ManualClock, Outcome};
-use zc_store::{Audit, Store};
+use zc_store::{Audit, BatchOutcome, RunCounts, Store};
 
 const DAY: i64 = 86_400_000;
 const T0: i64 = 1_800_000_000_000;
@@ -38,6 +38,40 @@ async fn wal_and_foreign_keys_are_on() {
     assert_eq!(mode, "wal");
     let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
     assert_eq!(fk, 1);
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(s.pool()).await.unwrap();
+    assert_eq!(sync, 2, "FULL: a commit is on disk when it returns");
+}
+
+/// A batch whose COMMIT reported an error may still have committed. Writing the same batch again
+/// (as the monitor does) must not duplicate a row: the run's ledger says it is already written.
+#[tokio::test]
+async fn a_batch_written_twice_is_written_once() {
+    let (_d, _c, s, id) = store().await;
+    let (run, _) = s.open_run(1, &audit()).await.unwrap();
+    let batch = [metric(id, T0, 1000), metric(id, T0 + 1, 1000)];
+    let counts = RunCounts { probes: 2, rows_made: 2, ..Default::default() };
+    let first = s.write_batch(run, 1, &batch, &[], counts).await.unwrap();
+    assert!(matches!(first, BatchOutcome::Written(w) if w.rows_written == 2));
+    let again = s.write_batch(run, 1, &batch, &[], counts).await.unwrap();
+    assert!(matches!(again, BatchOutcome::AlreadyWritten(w) if w.rows_written == 2), "{again:?}");
+    assert_eq!(s.metrics(id, 0, i64::MAX, 10).await.unwrap().len(), 2, "no duplicate");
+    let next = s.write_batch(run, 2, &batch[..1], &[], counts).await.unwrap();
+    assert!(matches!(next, BatchOutcome::Written(w) if w.rows_written == 1));
+    assert_eq!(s.read_back_run(run).await.unwrap().rows_written, 3);
+}
+
+/// A removed connection's id is never given to a new one: a running monitor may still hold rows
+/// of the removed one, and they must not land on the newcomer.
+#[tokio::test]
+async fn connection_ids_are_never_reused() {
+    let (_d, _c, s, id) = store().await;
+    s.remove_connection("c", &audit()).await.unwrap();
+    let spec = ConnectionSpec::new("c", "http://127.0.0.1:1", ConnectionKind::Http).validate().unwrap();
+    let again = s.add_connection(&spec, &audit()).await.unwrap().id;
+    assert!(again > id, "{again} after {id}");
+    // A row held for the removed connection is skipped, not written to the new one.
+    assert_eq!(s.insert_metrics(&[metric(id, T0, 1), metric(again, T0, 1)]).await.unwrap(), 1);
+    assert_eq!(s.metrics(again, 0, i64::MAX, 10).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

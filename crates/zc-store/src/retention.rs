@@ -1,4 +1,4 @@
-//! Devices, retention and health checks.
+//! Retention policies and applying them; activity entries go only once pushed centrally.
 
 use crate::Store;
 use crate::activity::{Audit, append};
@@ -15,21 +15,6 @@ const DAY: i64 = 86_400_000;
 pub(crate) const DEFAULT_RETENTION: [(&str, i64); 3] =
     [("request_metrics", 30 * DAY), ("status_history", 365 * DAY), ("activity_log", 730 * DAY)];
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct DeviceInfo {
-    pub fingerprint: String,
-    pub os: String,
-    pub os_version: String,
-    pub hostname: String,
-    pub arch: String,
-    pub cpu: String,
-    pub cpu_count: i64,
-    pub memory_bytes: i64,
-    pub app_version: String,
-    pub locale: String,
-    pub timezone: String,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct RetentionPolicy {
     pub data_kind: String,
@@ -45,95 +30,7 @@ pub struct RetentionReport {
     pub activity_log_kept_unpushed: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct TableStats {
-    pub table: String,
-    pub rows: i64,
-    pub bytes: i64,
-}
-
 impl Store {
-    /// Inserts or refreshes this device's metadata; returns its id for activity entries.
-    pub async fn upsert_device(&self, d: &DeviceInfo) -> ZcResult<i64> {
-        let now = self.now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO devices (fingerprint, os, os_version, hostname, arch, cpu, cpu_count, memory_bytes, app_version, locale, timezone, first_seen, last_seen, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (fingerprint) DO UPDATE SET os = excluded.os, os_version = excluded.os_version, hostname = excluded.hostname, \
-             arch = excluded.arch, cpu = excluded.cpu, cpu_count = excluded.cpu_count, memory_bytes = excluded.memory_bytes, \
-             app_version = excluded.app_version, locale = excluded.locale, timezone = excluded.timezone, last_seen = excluded.last_seen, \
-             updated_at = excluded.updated_at RETURNING id",
-        )
-        .bind(&d.fingerprint)
-        .bind(&d.os)
-        .bind(&d.os_version)
-        .bind(&d.hostname)
-        .bind(&d.arch)
-        .bind(&d.cpu)
-        .bind(d.cpu_count)
-        .bind(d.memory_bytes)
-        .bind(&d.app_version)
-        .bind(&d.locale)
-        .bind(&d.timezone)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(id)
-    }
-
-    /// Ensures the local user exists with a profile; returns its id. Central sign-in (a later
-    /// issue) will add remote identities to the same table.
-    pub async fn upsert_local_user(&self, username: &str, timezone: &str, language: &str) -> ZcResult<i64> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, created_at, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (username) DO UPDATE SET updated_at = users.updated_at RETURNING id",
-        )
-        .bind(username)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        sqlx::query(
-            "INSERT INTO user_profiles (user_id, timezone, preferred_language, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(timezone)
-        .bind(language)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(id)
-    }
-
-    pub async fn device(&self, id: i64) -> ZcResult<DeviceInfo> {
-        let r =
-            sqlx::query("SELECT * FROM devices WHERE id = ?").bind(id).fetch_one(&self.pool).await.map_err(db_err)?;
-        Ok(DeviceInfo {
-            fingerprint: r.get("fingerprint"),
-            os: r.get("os"),
-            os_version: r.get("os_version"),
-            hostname: r.get("hostname"),
-            arch: r.get("arch"),
-            cpu: r.get("cpu"),
-            cpu_count: r.get("cpu_count"),
-            memory_bytes: r.get("memory_bytes"),
-            app_version: r.get("app_version"),
-            locale: r.get("locale"),
-            timezone: r.get("timezone"),
-        })
-    }
-
     pub async fn retention_policies(&self) -> ZcResult<Vec<RetentionPolicy>> {
         let rows = sqlx::query("SELECT data_kind, max_age_ms FROM retention_policies ORDER BY data_kind")
             .fetch_all(&self.pool)
@@ -169,6 +66,12 @@ impl Store {
     /// the central store (`pushed_at`), and the chain anchor moves with them so `log verify`
     /// still checks everything that is left.
     pub async fn apply_retention(&self) -> ZcResult<RetentionReport> {
+        self.apply_retention_until(&|| false).await
+    }
+
+    /// As [`Store::apply_retention`], but returns early between slices once `stop()` says so, so
+    /// a stopping monitor waits for at most one slice (every slice is its own transaction).
+    pub async fn apply_retention_until(&self, stop: &(dyn Fn() -> bool + Sync)) -> ZcResult<RetentionReport> {
         let now = self.now();
         let policies = self.retention_policies().await?;
         let age = |k: &str| policies.iter().find(|p| p.data_kind == k).map(|p| p.max_age_ms);
@@ -187,6 +90,9 @@ impl Store {
                 report.request_metrics_deleted += n;
                 if n == 0 {
                     break;
+                }
+                if stop() {
+                    return Ok(report);
                 }
             }
         }
@@ -251,45 +157,5 @@ impl Store {
             .await
             .map_err(db_err)?
             .rows_affected())
-    }
-
-    /// `PRAGMA integrity_check`: `ok` or the first problems found.
-    pub async fn integrity_check(&self) -> ZcResult<String> {
-        let rows: Vec<String> =
-            sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(db_err)?;
-        Ok(rows.join("; "))
-    }
-
-    /// Rows and bytes on disk (table plus its indexes) per table, from the dbstat table.
-    pub async fn table_stats(&self) -> ZcResult<Vec<TableStats>> {
-        // Every table the schema has, including ones added by later migrations.
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        let mut out = Vec::new();
-        for t in tables {
-            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\"")))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_err)?;
-            let bytes: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ?1 OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1)",
-            )
-            .bind(&t)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap_or(-1);
-            out.push(TableStats { table: t, rows, bytes });
-        }
-        Ok(out)
-    }
-
-    /// Copies WAL content into the main file (used before measuring file sizes).
-    pub async fn checkpoint(&self) -> ZcResult<()> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
     }
 }

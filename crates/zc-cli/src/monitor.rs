@@ -1,0 +1,127 @@
+//! `zc monitor` and `zc status`.
+
+use crate::connection::connection_table;
+use crate::output::{Format, Table, emit};
+use serde_json::json;
+use std::sync::Arc;
+use zc_app::zc_domain::timefmt::rfc3339;
+use zc_app::zc_domain::{ZcError, ZcResult};
+use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
+use zc_app::{App, MonitorStatus};
+
+/// Resolves on Ctrl-C, SIGTERM, or after `for_ms`.
+pub async fn shutdown_signal(for_ms: Option<i64>) {
+    let timer = async {
+        match for_ms {
+            Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms as u64)).await,
+            None => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = timer => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// The monitor's state and its newest run's account, in one line for people.
+pub fn describe(m: &MonitorStatus) -> String {
+    let Some(r) = &m.run else { return "never run on this data directory".into() };
+    let a = &r.account;
+    let counts = format!(
+        "{} probes, {} metrics rows written, {} waiting, {} dropped, {} discarded (connection removed); {} status changes written",
+        a.probes, a.rows_written, a.rows_held, a.rows_dropped, a.rows_discarded, a.transitions_written
+    );
+    match m.state.as_str() {
+        "running" => format!(
+            "running since {} (pid {}, last write {}): {counts}",
+            rfc3339(r.started_at),
+            r.pid,
+            rfc3339(r.last_write_at)
+        ),
+        "stopped" => format!(
+            "stopped at {}: {counts}; {}",
+            rfc3339(r.stopped_at.unwrap_or(r.last_write_at)),
+            r.loss.as_deref().unwrap_or("nothing lost")
+        ),
+        _ => format!(
+            "the last run (pid {}) ended without a clean stop; at its last write ({}): {counts}",
+            r.pid,
+            rfc3339(r.last_write_at)
+        ),
+    }
+}
+
+pub async fn monitor(app: &App, for_ms: Option<i64>, f: Format) -> ZcResult<()> {
+    let print = f == Format::Table;
+    let n = app.list_connections().await?.len();
+    let report = app
+        .monitor(
+            Arc::new(SystemNetwork),
+            MonitorConfig::default(),
+            |m| {
+                for r in m.interrupted_runs() {
+                    eprintln!("warning: {}", r.message());
+                }
+                let mut rx = m.subscribe();
+                tokio::spawn(async move {
+                    while let Ok(ev) = rx.recv().await {
+                        if let MonitorEvent::Transition { name, transition: t, detail, .. } = ev
+                            && print
+                        {
+                            println!(
+                                "{}  {name}  {} -> {}{}",
+                                rfc3339(t.at_ms),
+                                t.from.as_str(),
+                                t.to.as_str(),
+                                detail.map(|d| format!("  ({d})")).unwrap_or_default()
+                            );
+                        }
+                    }
+                });
+                if print {
+                    println!("monitoring {n} connection(s); edits apply within a second; Ctrl-C to stop");
+                }
+            },
+            shutdown_signal(for_ms),
+        )
+        .await?;
+    let a = &report.account;
+    let mut t = Table::new(&["probes", "missed", "rows_written", "rows_lost", "rows_discarded", "changes_written"]);
+    let lost = report.loss.as_ref().map_or(0, |l| l.rows);
+    t.row(vec![
+        a.probes.to_string(),
+        report.stats.missed.to_string(),
+        a.rows_written.to_string(),
+        lost.to_string(),
+        a.rows_discarded.to_string(),
+        a.transitions_written.to_string(),
+    ]);
+    emit(
+        f,
+        &t,
+        &json!({"run": report.run_id, "probes": a.probes, "missed": report.stats.missed, "account": a,
+                "loss": report.loss, "stop_recorded": report.close_error.is_none()}),
+    );
+    report.error().map_or(Ok(()), Err::<(), ZcError>)
+}
+
+pub async fn status(app: &App, f: Format) -> ZcResult<()> {
+    let s = app.status().await?;
+    emit(f, &connection_table(&s.connections), &s);
+    if f == Format::Table {
+        println!("monitor: {}", describe(&s.monitor));
+    }
+    Ok(())
+}
