@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask run | test | bench`.
+//! Project automation: `cargo xtask run | test | bench | soak`.
 //!
 //! Installs the Debian/Ubuntu packages each command needs (as root, or through sudo), or prints
 //! the exact command when it cannot. Tests that use the OS keyring run inside a private D-Bus
@@ -24,9 +24,10 @@ fn main() -> ExitCode {
         "run" => run(&rest),
         "test" => test(&rest),
         "bench" => bench(&rest),
+        "soak" => soak(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench> [args]\n  run    the console on the embedded default (until the desktop shell exists: `zc demo`)\n  test   every test (installs what it needs)\n  bench  the benchmarks, each against its baseline"
+                "usage: cargo xtask <run|test|bench|soak> [args]\n  run    the console on the embedded default (until the desktop shell exists: `zc demo`)\n  test   every test and a short soak (installs what it needs)\n  bench  the benchmarks, each against its baseline\n  soak   the fault-injection soak: [--rounds N] [--seed S] [--only K] [--report FILE]"
             );
             return ExitCode::from(2);
         }
@@ -201,10 +202,10 @@ fn test(args: &[String]) -> Result {
     let mut clippy = cargo();
     clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     status(clippy, "cargo clippy -D warnings")?;
-    // The end-to-end tests run the real binary.
+    // The end-to-end tests and the soak run the real binary.
     let mut b = cargo();
-    b.args(["build", "-p", "zc-cli"]);
-    status(b, "building zc")?;
+    b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak"]);
+    status(b, "building zc and the soak")?;
     let extra = shell_words(args);
     let mut c = in_keyring_session(
         &target_dir().join("test-session"),
@@ -230,7 +231,45 @@ fn test(args: &[String]) -> Result {
     }
     let st = child.wait().map_err(|e| e.to_string())?;
     println!("tests: {passed} passed, {failed} failed");
-    if st.success() && failed == 0 { Ok(()) } else { Err(format!("tests failed ({st})")) }
+    // The soak runs even when a test failed, so one run reports everything.
+    let soaked = run_soak(&["--rounds".into(), CI_SOAK_ROUNDS.to_string()]);
+    if !(st.success() && failed == 0) {
+        return Err(format!("tests failed ({st})"));
+    }
+    soaked
+}
+
+/// Rounds of the soak in `cargo xtask test` (about 3 s each). Every round stops a monitor with
+/// probes in flight, a third of them at the writer's tick: see docs/reliability.md for the odds
+/// that this catches a regression of the lost-batch bug.
+const CI_SOAK_ROUNDS: u32 = 30;
+
+fn soak(args: &[String]) -> Result {
+    let mut all: Vec<&str> = BUILD_PKGS.to_vec();
+    all.extend(SESSION_PKGS);
+    ensure_packages(&all)?;
+    let mut b = cargo();
+    b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak"]);
+    status(b, "building zc and the soak")?;
+    run_soak(args)
+}
+
+/// The soak (debug build of the real `zc`, the fault library) in a private keyring session.
+fn run_soak(args: &[String]) -> Result {
+    let debug = target_dir().join("debug");
+    let quoted = shell_words(args);
+    let mut c = in_keyring_session(
+        &target_dir().join("soak-session"),
+        &format!(
+            "exec '{}' --zc '{}' --faultfs '{}' {}",
+            debug.join("zc-soak").display(),
+            debug.join("zc").display(),
+            debug.join("libzc_faultfs.so").display(),
+            quoted.join(" ")
+        ),
+    );
+    c.env("ZC_SOAK_KEEP", target_dir().join("soak-failures"));
+    status(c, "the fault-injection soak")
 }
 
 fn bench(args: &[String]) -> Result {

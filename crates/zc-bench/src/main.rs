@@ -38,7 +38,7 @@ async fn fresh_store(dir: &Path) -> (Store, i64) {
 
 fn rusqlite_open(path: &Path) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(path).unwrap();
-    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;").unwrap();
+    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").unwrap();
     c
 }
 

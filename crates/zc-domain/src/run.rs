@@ -126,14 +126,18 @@ impl InterruptedRun {
     }
 
     pub fn message(&self) -> String {
+        let rate = if self.rows_per_minute >= 60 {
+            format!("about {} rows a second", self.rows_per_minute.div_ceil(60))
+        } else {
+            format!("about {} rows a minute", self.rows_per_minute)
+        };
         format!(
-            "the previous monitor run (pid {}, started {}) did not stop cleanly; its last write was at {}: the {} metrics rows and {} status changes waiting then are missing, and so are the probes made after it until it ended (about {} a minute); the time since is recorded as unknown",
+            "the previous monitor run (pid {}, started {}) did not stop cleanly. Its last write was at {}; missing are the {} metrics rows and {} status changes still waiting then, and what it probed after that until it ended ({rate}). The time since is recorded as unknown",
             self.pid,
             rfc3339(self.started_at),
             rfc3339(self.last_write_at),
             self.rows_waiting,
             self.transitions_waiting,
-            self.rows_per_minute
         )
     }
 }

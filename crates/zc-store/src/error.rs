@@ -11,6 +11,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> ZcError {
                 ErrorCode::DiskFull,
                 "the disk holding the data directory is full; nothing was written. Free some space (or run `zc maintenance`) and retry",
             ),
+            10 => ZcError::new(
+                ErrorCode::Io,
+                format!(
+                    "the disk reported an I/O error on the database ({}); nothing was written. Check the disk (its health and free space) and retry",
+                    db.message()
+                ),
+            ),
             5 | 6 => ZcError::new(
                 ErrorCode::Database,
                 "the database stayed locked by another zc process for 10 s; retry, or stop the other process",
