@@ -56,7 +56,7 @@ pub fn describe(m: &MonitorStatus) -> String {
             r.loss.as_deref().unwrap_or("nothing lost")
         ),
         _ => format!(
-            "the last run (pid {}) ended without a clean stop; at its last write ({}): {counts}",
+            "not running; the last run (pid {}) ended without a clean stop, so the statuses above are as of its last write ({}), not watched since; the next start records that time as unknown. At that write: {counts}",
             r.pid,
             rfc3339(r.last_write_at)
         ),

@@ -9,13 +9,16 @@
 //!   queued data leaves memory only once its commit succeeded (see `writer.rs`).
 //! - Time comes from the injected clock; the scheduler alone uses tokio's timers.
 
+mod monitor;
 mod network;
 mod probe;
 mod queue;
-mod runner;
+mod run;
+mod schedule;
 mod writer;
 
+pub use monitor::{Monitor, MonitorConfig, MonitorEvent, RunStats};
 pub use network::{ManualNetwork, NetworkObserver, SystemNetwork};
 pub use probe::{ProbeResult, Prober, ProberConfig};
-pub use runner::{Monitor, MonitorConfig, MonitorEvent, RunReport, RunStats};
+pub use run::RunReport;
 pub use writer::FlushReport;

@@ -9,8 +9,8 @@
 //!   earlier COMMIT took effect after all (an error reported by COMMIT does not prove it did not),
 //!   so a retry never writes a duplicate.
 
+use crate::monitor::{Monitor, MonitorEvent};
 use crate::queue::QueuedChange;
-use crate::runner::{Monitor, MonitorEvent};
 use zc_domain::ZcResult;
 use zc_store::{BatchOutcome, RunCounts, StatusChange};
 
@@ -20,7 +20,8 @@ const MAX_BATCH_ROWS: usize = 20_000;
 const MAX_BATCH_CHANGES: usize = 1_000;
 
 /// What the writer knows between attempts (guarded by one async mutex: one writer at a time).
-#[derive(Debug, Default)]
+/// No `Default`: batch numbers start at 1, because the ledger's `last_batch` starts at 0.
+#[derive(Debug)]
 pub(crate) struct WriteState {
     next_seq: i64,
     /// The batch last attempted without a known outcome: (number, rows, changes).
@@ -68,15 +69,20 @@ impl Monitor {
             state.uncertain = Some((seq, rows, changes));
             let changes_only: Vec<StatusChange> = queued.iter().map(|c| c.change.clone()).collect();
             let outcome = self.store.write_batch(self.run_id, seq, &metrics, &changes_only, counts).await;
-            let settled = match outcome {
-                Ok(BatchOutcome::Written(batch)) => {
+            // The status changes written, each with the `from` it was written with.
+            let written: Vec<(QueuedChange, zc_domain::Status)> = match outcome {
+                Ok(BatchOutcome::Written(batch, froms)) => {
                     report.rows += batch.rows_written;
                     report.changes += batch.transitions_written;
-                    self.queue.lock().unwrap().settle(rows, changes, batch)
+                    let settled = self.queue.lock().unwrap().settle(rows, changes, batch);
+                    settled.into_iter().zip(froms).filter_map(|(c, from)| Some((c, from?))).collect()
                 }
                 Ok(BatchOutcome::AlreadyWritten(totals)) => {
+                    // Which of its changes were written is not known here: no events for them
+                    // (watchers read the history from the database anyway).
                     tracing::warn!(batch = seq, "a batch reported as failed had been committed; not written again");
-                    self.queue.lock().unwrap().settle_to_totals(rows, changes, totals)
+                    self.queue.lock().unwrap().settle_to_totals(rows, changes, totals);
+                    Vec::new()
                 }
                 Err(e) => {
                     state.failures += 1;
@@ -97,11 +103,11 @@ impl Monitor {
             }
             state.uncertain = None;
             state.next_seq = seq + 1;
-            for c in settled {
+            for (c, from) in written {
                 let _ = self.events.send(MonitorEvent::Transition {
                     connection_id: c.change.connection_id,
                     name: c.name,
-                    transition: c.change.transition,
+                    transition: zc_domain::Transition { from, ..c.change.transition },
                     detail: c.change.detail,
                 });
             }

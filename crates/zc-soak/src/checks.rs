@@ -30,6 +30,8 @@ pub struct Observed {
     pub killed_output: String,
     /// The fault library's reports (one line per injected fault).
     pub io_fired: String,
+    /// Which monitor process (0: the first) the I/O fault was armed in.
+    pub io_armed_in: Option<u32>,
     /// Per connection, the shortest interval it had during the round.
     pub min_interval: [u32; STATIONS],
     pub requests: Vec<u64>,
@@ -54,6 +56,7 @@ impl Observed {
             kill_ms: None,
             killed_output: String::new(),
             io_fired: String::new(),
+            io_armed_in: None,
             min_interval: INTERVALS_MS,
             requests: Vec::new(),
             missing: 0,
@@ -70,10 +73,12 @@ fn port_of(url: &str) -> Option<u16> {
     url.strip_prefix("http://127.0.0.1:")?.split('/').next()?.parse().ok()
 }
 
-/// The count in `error[disk_full]: monitoring lost data: N metrics rows ...`.
-fn reported_loss(stderr: &str) -> Option<u64> {
-    let line = stderr.lines().find(|l| l.starts_with("error["))?;
-    line.split("lost data: ").nth(1)?.split(' ').next()?.parse().ok()
+/// The `rows_lost` column of the summary table `zc monitor` prints at its end.
+fn reported_loss(stdout: &str) -> Option<u64> {
+    let mut lines = stdout.lines().skip_while(|l| !l.starts_with("PROBES"));
+    let header: Vec<&str> = lines.next()?.split_whitespace().collect();
+    let column = header.iter().position(|h| *h == "ROWS_LOST")?;
+    lines.next()?.split_whitespace().nth(column)?.parse().ok()
 }
 
 pub fn check(setup: &Setup, data: &Path, exit: &Exit, obs: &mut Observed, failures: &mut Vec<String>) {
@@ -91,7 +96,7 @@ pub fn check(setup: &Setup, data: &Path, exit: &Exit, obs: &mut Observed, failur
                 exit.code, exit.stderr
             ));
         }
-        obs.reported_loss = reported_loss(&exit.stderr);
+        obs.reported_loss = reported_loss(&exit.stdout);
     } else if exit.code != Some(0) {
         fail(format!("zc monitor exited {:?}: {}", exit.code, exit.stderr.trim()));
     }
@@ -150,6 +155,30 @@ pub fn check(setup: &Setup, data: &Path, exit: &Exit, obs: &mut Observed, failur
         } else {
             obs.missing += req - got;
         }
+    }
+
+    let duplicates: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM request_metrics GROUP BY connection_id, at HAVING COUNT(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(-1);
+    if duplicates != 0 {
+        // One connection's probes follow one another: two rows of one moment are one written twice.
+        fail(format!("{duplicates} (connection, time) pairs have more than one metrics row"));
+    }
+
+    // An I/O fault armed in a process that then ran to its stop must have fired.
+    if let Some(n) = obs.io_armed_in
+        && n + 1 == obs.monitors
+        && obs.io_fired.trim().is_empty()
+    {
+        fail("the I/O fault was armed but never injected".into());
+    }
+    let log = std::fs::read_to_string(data.join("logs/zc.log")).unwrap_or_default();
+    if log.contains("status change written from the stored status") {
+        fail("a status change was not continuous with the stored status (see zc.log)".into());
     }
 
     // The runs.

@@ -72,15 +72,20 @@ fn main() -> ExitCode {
         }
     };
     let tmp = tempfile::tempdir().expect("a temporary directory");
+    // Fault kinds that cannot run here are said at the start and in the figures.
+    let mut missing = Vec::new();
     let disk = match disk::SmallDisk::mount() {
         Ok(d) => Some(d),
         Err(why) => {
-            eprintln!("soak: no disk-full faults ({why})");
+            missing.push(format!("NOT RUN: disk-full faults ({why})"));
             None
         }
     };
     if a.faultfs.is_none() {
-        eprintln!("soak: no I/O faults (no --faultfs library)");
+        missing.push("NOT RUN: I/O faults (no --faultfs library)".to_owned());
+    }
+    for m in &missing {
+        eprintln!("soak: {m}");
     }
     let work = disk.as_ref().map(|d| d.path.clone()).unwrap_or_else(|| tmp.path().to_owned());
     std::fs::create_dir_all(work.join("template")).expect("template directory");
@@ -126,7 +131,10 @@ fn main() -> ExitCode {
         );
         figures.add(k, &obs, failures.is_empty());
     }
-    let report = figures.report(a.seed, started.elapsed());
+    let mut report = figures.report(a.seed, started.elapsed());
+    for m in &missing {
+        report.push_str(&format!("{m}\n"));
+    }
     println!("\n{report}");
     if let Some(path) = a.report {
         let _ = std::fs::write(path, &report);

@@ -31,8 +31,8 @@ pub struct Spawn<'a> {
     pub zc: &'a Path,
     pub data: &'a Path,
     pub for_ms: Option<u64>,
-    /// The fault library and the plan for it.
-    pub io: Option<(&'a PathBuf, IoKind, u64, u64)>,
+    /// The fault library, the fault, how many, and the file whose creation arms it.
+    pub io: Option<(&'a PathBuf, IoKind, u64, PathBuf)>,
 }
 
 impl MonitorProc {
@@ -44,11 +44,12 @@ impl MonitorProc {
         }
         c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).env_remove("ZC_LOG");
         let mut faults = None;
-        if let Some((lib, kind, after, count)) = s.io {
+        if let Some((lib, kind, count, arm)) = s.io {
             let (reader, writer) = std::io::pipe().expect("a pipe for the fault reports");
             let fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
             c.env("LD_PRELOAD", lib)
-                .env("ZC_FAULTFS", format!("{}@{after}x{count}", kind.name()))
+                .env("ZC_FAULTFS", format!("{}x{count}", kind.name()))
+                .env("ZC_FAULTFS_ARM", arm)
                 .env("ZC_FAULTFS_FD", fd.to_string());
             // SAFETY: only fcntl between fork and exec, on a descriptor we own: the child keeps
             // the pipe's write end open across exec.

@@ -72,7 +72,7 @@ pub struct Plan {
     pub remove_at: Option<u64>,
     pub disk: Option<(u64, Free)>,
     pub kill_at: Option<u64>,
-    /// An I/O fault in the first monitor process: kind, ms after its first database write, count.
+    /// An I/O fault in the monitor process running at that moment: kind, moment, count.
     pub io: Option<(IoKind, u64, u64)>,
 }
 
@@ -123,7 +123,7 @@ impl Plan {
                 1 => IoKind::Fsync,
                 _ => IoKind::Short,
             };
-            (kind, rng.random_range(300..stop_at.max(700) - 300), rng.random_range(1..=3))
+            (kind, moment(rng, 300), rng.random_range(1..=3))
         });
         // The disk fault needs the timed stop's moment to be a signal's, so "full at the stop"
         // is the planned moment.
@@ -177,8 +177,8 @@ impl fmt::Display for Plan {
         if let Some(at) = self.kill_at {
             write!(f, "; SIGKILL at {at}")?;
         }
-        if let Some((k, after, n)) = self.io {
-            write!(f, "; I/O {} x{n} from {after} ms", k.name())?;
+        if let Some((k, at, n)) = self.io {
+            write!(f, "; I/O {} x{n} at {at}", k.name())?;
         }
         Ok(())
     }

@@ -120,6 +120,7 @@ enum Event {
     Fill,
     Free,
     Kill,
+    ArmIo,
     Stop,
 }
 
@@ -160,13 +161,12 @@ pub fn run(setup: &Setup, round: u64, plan: &Plan) -> (Observed, Vec<String>) {
     let timed = |elapsed: u64| {
         (plan.stop == StopKind::Timed).then(|| plan.stop_at.saturating_sub(elapsed).div_ceil(1000).max(1) * 1000)
     };
-    // The I/O fault goes to whichever process runs at its moment: the first, or the restart.
-    let io_at = |from: u64| {
-        plan.io
-            .filter(|(_, after, _)| *after > from && plan.kill_at.is_none_or(|k| from >= k || *after < k))
-            .and_then(|(k, after, n)| setup.faultfs.as_ref().map(|lib| (lib, k, after - from, n)))
-    };
-    let mut first = MonitorProc::spawn(Spawn { zc: &setup.zc, data: &data, for_ms: timed(0), io: io_at(0) });
+    // Every process gets the fault library with a file of its own that arms it; the soak creates
+    // the file of the process running at the planned moment.
+    let arm_file = |n: u32| setup.work.join(format!("round-{round}.arm{n}"));
+    let io_for =
+        |n: u32| plan.io.and_then(|(k, _, count)| setup.faultfs.as_ref().map(|lib| (lib, k, count, arm_file(n))));
+    let mut first = MonitorProc::spawn(Spawn { zc: &setup.zc, data: &data, for_ms: timed(0), io: io_for(0) });
     obs.monitors = 1;
     if let Err(e) = first.wait_ready(Duration::from_secs(20)) {
         failures.push(e);
@@ -195,6 +195,11 @@ pub fn run(setup: &Setup, round: u64, plan: &Plan) -> (Observed, Vec<String>) {
     }
     if let Some(at) = plan.kill_at {
         events.push((at, Event::Kill));
+    }
+    if let Some((_, at, _)) = plan.io
+        && setup.faultfs.is_some()
+    {
+        events.push((at, Event::ArmIo));
     }
     events.sort_by_key(|(at, _)| *at);
 
@@ -245,17 +250,19 @@ pub fn run(setup: &Setup, round: u64, plan: &Plan) -> (Observed, Vec<String>) {
                 obs.io_fired.push_str(&killed.faults);
                 obs.killed_output = format!("{}\n{}", killed.stdout, killed.stderr);
                 let elapsed = t0.elapsed().as_millis() as u64;
-                let mut restarted = MonitorProc::spawn(Spawn {
-                    zc: &setup.zc,
-                    data: &data,
-                    for_ms: timed(elapsed),
-                    io: io_at(elapsed),
-                });
+                let io = io_for(obs.monitors);
+                let mut restarted =
+                    MonitorProc::spawn(Spawn { zc: &setup.zc, data: &data, for_ms: timed(elapsed), io });
                 obs.monitors += 1;
                 if let Err(e) = restarted.wait_ready(Duration::from_secs(20)) {
                     failures.push(format!("the restart after SIGKILL: {e}"));
                 }
                 m = Some(restarted);
+            }
+            Event::ArmIo => {
+                // The process running now is the last one started.
+                let _ = std::fs::write(arm_file(obs.monitors - 1), b"");
+                obs.io_armed_in = Some(obs.monitors - 1);
             }
             Event::Stop => {
                 let proc = m.take().expect("a running monitor");
@@ -287,6 +294,9 @@ pub fn run(setup: &Setup, round: u64, plan: &Plan) -> (Observed, Vec<String>) {
     let exit = exit.unwrap_or_default();
     obs.io_fired.push_str(&exit.faults);
     checks::check(setup, &data, &exit, &mut obs, &mut failures);
+    for n in 0..obs.monitors {
+        let _ = std::fs::remove_file(arm_file(n));
+    }
     if failures.is_empty() {
         let _ = std::fs::remove_dir_all(&data);
     } else {

@@ -112,10 +112,10 @@ pub struct StatusChange {
     pub detail: Option<String>,
 }
 
-/// Writes a status change and the connection's new status inside the caller's transaction.
-/// Returns false, writing nothing, when the connection no longer exists (removed while the
-/// change waited) or is already in the new status.
-pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, now: i64) -> ZcResult<bool> {
+/// Writes a status change and the connection's new status inside the caller's transaction, and
+/// returns the `from` it wrote (the stored status). Writes nothing and returns None when the
+/// connection no longer exists (removed while the change waited) or is already in the new status.
+pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, now: i64) -> ZcResult<Option<Status>> {
     let t = &c.transition;
     // The stored status first: it tells whether the connection still exists (before the history
     // row's foreign key would fail the whole batch), and it is the `from` written, so the history
@@ -125,7 +125,7 @@ pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, 
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?;
-    let Some(from) = stored.as_deref().and_then(Status::parse) else { return Ok(false) };
+    let Some(from) = stored.as_deref().and_then(Status::parse) else { return Ok(None) };
     if from != t.from {
         tracing::warn!(
             connection = c.connection_id,
@@ -136,7 +136,7 @@ pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, 
     }
     if from == t.to {
         // Nothing changes against what is stored.
-        return Ok(false);
+        return Ok(None);
     }
     sqlx::query("UPDATE backend_connections SET status = ?, status_since = ?, updated_at = ? WHERE id = ?")
         .bind(t.to.as_str())
@@ -162,14 +162,14 @@ pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, 
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
-    Ok(true)
+    Ok(Some(from))
 }
 
 /// Moves every connection that is not `unknown` to `unknown` at `at_ms` (or at its last change,
 /// if later, so the history stays in order), inside the caller's transaction: nobody watches
 /// them from then on. The `from` of each change is read in the same transaction, so the history
 /// stays continuous whatever was or was not written before.
-pub(crate) async fn mark_unwatched(conn: &mut SqliteConnection, at_ms: i64, detail: &str, now: i64) -> ZcResult<u64> {
+pub(crate) async fn mark_unwatched(conn: &mut SqliteConnection, at_ms: i64, detail: &str, now: i64) -> ZcResult<()> {
     let rows = sqlx::query("SELECT id, status, status_since FROM backend_connections WHERE status <> 'unknown'")
         .fetch_all(&mut *conn)
         .await
@@ -189,7 +189,7 @@ pub(crate) async fn mark_unwatched(conn: &mut SqliteConnection, at_ms: i64, deta
         };
         apply_change(conn, &change, now).await?;
     }
-    Ok(rows.len() as u64)
+    Ok(())
 }
 
 impl Store {

@@ -47,9 +47,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Copies WAL content into the main file (used before measuring file sizes).
-    pub async fn checkpoint(&self) -> ZcResult<()> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
+    /// Copies WAL content into the main file and empties the WAL. Returns false when another
+    /// connection (another process) was reading, so the WAL could not be emptied now.
+    pub async fn checkpoint(&self) -> ZcResult<bool> {
+        let (busy, _, _): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await.map_err(db_err)?;
+        Ok(busy == 0)
     }
 }

@@ -110,7 +110,8 @@ impl Store {
     pub async fn close(&self) {
         for attempt in 0..3 {
             match self.checkpoint().await {
-                Ok(()) => break,
+                // Not emptied (busy): another process has the database open and keeps the WAL.
+                Ok(_) => break,
                 Err(e) => {
                     tracing::warn!(attempt, "cannot checkpoint the WAL at close: {e}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -223,10 +224,7 @@ async fn refuse_foreign_file(path: &Path) -> ZcResult<()> {
         let _ = sqlx::Connection::close(conn).await;
         Ok::<_, sqlx::Error>(tables)
     };
-    let tables = inspect.await.map_err(|e| match &e {
-        sqlx::Error::Database(db) => damaged(path, db.message()),
-        _ => open_error(path, e),
-    })?;
+    let tables = inspect.await.map_err(|e| open_error(path, e))?;
     if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
         return Err(damaged(path, "it holds another program's tables"));
     }

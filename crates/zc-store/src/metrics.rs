@@ -67,8 +67,9 @@ pub(crate) async fn insert_rows(conn: &mut SqliteConnection, batch: &[RequestMet
 }
 
 impl Store {
-    /// Writes a batch of raw metrics in one transaction with multi-row INSERTs (the monitor writes
-    /// through [`Store::write_batch`], which adds its run's ledger). Returns the rows inserted.
+    /// Writes a batch of raw metrics in one transaction with multi-row INSERTs. For tests and the
+    /// benchmarks: the monitor writes through [`Store::write_batch`], which keeps its run's ledger
+    /// in the same transaction. Returns the rows inserted.
     pub async fn insert_metrics(&self, batch: &[RequestMetric]) -> ZcResult<u64> {
         if batch.is_empty() {
             return Ok(0);

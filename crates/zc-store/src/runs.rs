@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row, SqliteConnection};
 use zc_domain::probe::RequestMetric;
-use zc_domain::{InterruptedRun, RunAccount, ZcResult};
+use zc_domain::{InterruptedRun, RunAccount, Status, ZcResult};
 
 /// A run's counts that only the monitor knows (what it made and dropped), persisted with every
 /// batch so an interrupted run's record says what was still waiting.
@@ -47,10 +47,11 @@ pub struct RunWritten {
 }
 
 /// The result of one batch write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BatchOutcome {
-    /// Committed now; the counts are this batch's.
-    Written(RunWritten),
+    /// Committed now; the counts are this batch's, and for each status change the `from` it was
+    /// written with (None: not written, its connection removed or already in that status).
+    Written(RunWritten, Vec<Option<Status>>),
     /// An earlier attempt of this same batch had committed although its COMMIT reported an
     /// error; nothing was written again. The counts are the run's totals from its ledger.
     AlreadyWritten(RunWritten),
@@ -200,10 +201,11 @@ impl Store {
             return Ok(BatchOutcome::AlreadyWritten(written_from_row(&ledger)));
         }
         let rows = insert_rows(&mut tx, metrics, now).await?;
-        let mut transitions = 0u64;
+        let mut written_from = Vec::with_capacity(changes.len());
         for c in changes {
-            transitions += apply_change(&mut tx, c, now).await? as u64;
+            written_from.push(apply_change(&mut tx, c, now).await?);
         }
+        let transitions = written_from.iter().flatten().count() as u64;
         let batch = RunWritten {
             rows_written: rows,
             rows_discarded: metrics.len() as u64 - rows,
@@ -233,11 +235,12 @@ impl Store {
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(BatchOutcome::Written(batch))
+        Ok(BatchOutcome::Written(batch, written_from))
     }
 
     /// A clean stop: every connection becomes `unknown` (nobody watches it any more), the run's
-    /// final counts and loss (if any) are recorded, and so is `monitor.stop`. One transaction.
+    /// final counts and loss (if any) are recorded, and so is `monitor.stop`. One transaction; a
+    /// retry after a COMMIT that took effect despite its error does nothing.
     pub async fn close_run(
         &self,
         run_id: i64,
@@ -247,11 +250,10 @@ impl Store {
     ) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        mark_unwatched(&mut tx, now, "monitoring stopped", now).await?;
         let c = RunCounts::from(account);
-        sqlx::query(
+        let closed = sqlx::query(
             "UPDATE monitor_runs SET stopped_at = ?, last_write_at = ?, probes = ?, rows_made = ?, rows_dropped = ?, \
-             transitions_made = ?, transitions_dropped = ?, loss = ?, updated_at = ? WHERE id = ?",
+             transitions_made = ?, transitions_dropped = ?, loss = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL",
         )
         .bind(now)
         .bind(now)
@@ -265,22 +267,19 @@ impl Store {
         .bind(run_id)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
-        append(
-            &mut tx,
-            now,
-            audit,
-            "monitor.stop",
-            &format!("run/{run_id}"),
-            json!({"account": account, "loss": loss}),
-        )
-        .await?;
+        .map_err(db_err)?
+        .rows_affected();
+        if closed == 1 {
+            mark_unwatched(&mut tx, now, "monitoring stopped", now).await?;
+            let meta = json!({"account": account, "loss": loss});
+            append(&mut tx, now, audit, "monitor.stop", &format!("run/{run_id}"), meta).await?;
+        }
         tx.commit().await.map_err(db_err)
     }
 
     /// What the ledger of run `run_id` says was written, read through a new connection of its own
-    /// (not the pool), so it sees only what is on disk, whatever state the pool's connections
-    /// are in.
+    /// (not the pool): it sees only what was committed, whatever state the pool's connections are
+    /// in (one that a failed COMMIT left inside a transaction would see its own uncommitted writes).
     pub async fn read_back_run(&self, run_id: i64) -> ZcResult<RunWritten> {
         let mut conn: SqliteConnection = SqliteConnectOptions::new()
             .filename(self.path.as_path())
