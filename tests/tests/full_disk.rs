@@ -3,11 +3,11 @@
 //! CI has; elsewhere the test says it did not run).
 #![cfg(target_os = "linux")]
 
-use std::io::Write;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdout, Command};
 use zc_e2e::{Env, snapshot, stop, wait_for_line};
-use zc_sim::{Simulator, StationScript};
+use zc_sim::{Simulator, Station, StationScript};
 
 struct Mount(PathBuf);
 
@@ -83,40 +83,68 @@ fn a_full_disk_is_one_clear_line_and_loses_nothing() {
     env.ok(&["connection", "add", "south", "--url", "http://127.0.0.1:10"]);
 }
 
-/// The disk fills while `zc monitor` runs: metrics wait in memory, and once space is back every
-/// request still has its row.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_written_while_the_disk_is_full_are_kept_until_it_has_space() {
-    let Some((_tmp, mount)) = small_disk() else { return };
+/// `zc monitor` probing one station every 100 ms, with its data directory on a small disk,
+/// past the station's first answer.
+struct Watched {
+    // Unmounted before the directory holding the mount point is removed (fields drop in order).
+    mount: Mount,
+    _tmp: tempfile::TempDir,
+    _sim: Simulator,
+    st: Station,
+    env: Env,
+    child: Child,
+    out: BufReader<ChildStdout>,
+}
+
+async fn watched_on_a_small_disk() -> Option<Watched> {
+    let (tmp, mount) = small_disk()?;
     let sim = Simulator::start(vec![StationScript::new("s", "k")]).await.unwrap();
     let st = sim.stations[0].clone();
     let env = Env::with_data_dir(mount.0.join("data"));
     let url = format!("{}/nothing", st.url());
     env.ok(&["connection", "add", "plant", "--url", &url, "--expect-status", "404", "--interval", "100ms"]);
     let (child, mut out) = env.spawn_monitor(&[]);
-    let mut t = Vec::new();
-    wait_for_line(&mut out, "plant  unknown -> online", &mut t);
+    wait_for_line(&mut out, "plant  unknown -> online", &mut Vec::new());
+    Some(Watched { mount, _tmp: tmp, _sim: sim, st, env, child, out })
+}
 
-    // A reader mid-read keeps SQLite from reusing the WAL's own space (see below): writes fail.
-    let reader = rusqlite::Connection::open(env.db()).unwrap();
+/// Fills the disk while a reader is in the middle of a read (as the desktop console may be):
+/// SQLite cannot then start its WAL over in the WAL file's own space, so every write needs new
+/// space and fails. (Without a reader, a write after a checkpoint reuses the WAL file and
+/// succeeds on a full disk.) Returns the filler and the reader; `free` undoes both.
+fn fill_under_a_reader(w: &Watched) -> (PathBuf, rusqlite::Connection) {
+    let reader = rusqlite::Connection::open(w.env.db()).unwrap();
     reader.execute_batch("BEGIN; SELECT COUNT(*) FROM request_metrics;").unwrap();
-    let filler = fill(&mount.0);
-    // Long enough for several failed batch writes (one a second).
-    st.wait_requests(st.requests() + 30).await;
+    (fill(&w.mount.0), reader)
+}
+
+/// Frees the disk and ends the read; returns the rows now in the database.
+fn free((filler, reader): (PathBuf, rusqlite::Connection)) -> u64 {
     std::fs::remove_file(filler).unwrap();
     reader.execute_batch("COMMIT").unwrap();
-    drop(reader);
-    st.wait_requests(st.requests() + 10).await;
-    drop(out);
-    let (code, rest) = stop(child);
+    reader.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get::<_, i64>(0)).unwrap() as u64
+}
+
+/// The disk fills while `zc monitor` runs: metrics wait in memory, and once space is back every
+/// request still has its row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_written_while_the_disk_is_full_are_kept_until_it_has_space() {
+    let Some(w) = watched_on_a_small_disk().await else { return };
+    let full = fill_under_a_reader(&w);
+    // Long enough for several failed batch writes (one a second).
+    w.st.wait_requests(w.st.requests() + 30).await;
+    free(full);
+    w.st.wait_requests(w.st.requests() + 10).await;
+    drop(w.out);
+    let (code, rest) = stop(w.child);
     assert_eq!(code, 0, "{rest}");
 
-    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let c = rusqlite::Connection::open(w.env.db()).unwrap();
     let rows: i64 = c.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get(0)).unwrap();
-    let log = std::fs::read_to_string(env.data_dir().join("logs/zc.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(w.env.data_dir().join("logs/zc.log")).unwrap_or_default();
     assert_eq!(
         rows as u64,
-        st.requests(),
+        w.st.requests(),
         "every request has its row, even those made while the disk was full:\n{log}"
     );
     // Logged once space was back (the disk had no room for a log line before).
@@ -128,43 +156,27 @@ async fn metrics_written_while_the_disk_is_full_are_kept_until_it_has_space() {
 /// `zc doctor` shows the run's counts once there is space again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_while_the_disk_is_full_reports_exactly_what_was_lost() {
-    let Some((_tmp, mount)) = small_disk() else { return };
-    let sim = Simulator::start(vec![StationScript::new("s", "k")]).await.unwrap();
-    let st = sim.stations[0].clone();
-    let env = Env::with_data_dir(mount.0.join("data"));
-    let url = format!("{}/nothing", st.url());
-    env.ok(&["connection", "add", "plant", "--url", &url, "--expect-status", "404", "--interval", "100ms"]);
-    let (child, mut out) = env.spawn_monitor(&[]);
-    let mut t = Vec::new();
-    wait_for_line(&mut out, "plant  unknown -> online", &mut t);
-    // A reader in the middle of a read (as the desktop console may be): SQLite cannot restart
-    // the WAL from its beginning meanwhile, so every write needs new space. (Without a reader, a
-    // write after a checkpoint reuses the WAL file's own space and succeeds on a full disk.)
-    let reader = rusqlite::Connection::open(env.db()).unwrap();
-    reader.execute_batch("BEGIN; SELECT COUNT(*) FROM request_metrics;").unwrap();
-    let filler = fill(&mount.0);
-    st.wait_requests(st.requests() + 20).await;
-    drop(out);
-    let (code, rest) = stop(child);
+    let Some(w) = watched_on_a_small_disk().await else { return };
+    let full = fill_under_a_reader(&w);
+    w.st.wait_requests(w.st.requests() + 20).await;
+    drop(w.out);
+    let (code, rest) = stop(w.child);
     assert_eq!(code, 1, "{rest}");
-    let line = rest.lines().find(|l| l.starts_with("error[")).unwrap_or_default();
-    assert_eq!(rest.lines().filter(|l| l.starts_with("error[")).count(), 1, "{rest}");
-    assert!(line.starts_with("error[disk_full]: monitoring lost data: "), "{rest}");
-    let lost: u64 = line
+    let errors: Vec<&str> = rest.lines().filter(|l| l.starts_with("error[")).collect();
+    assert_eq!(errors.len(), 1, "{rest}");
+    assert!(errors[0].starts_with("error[disk_full]: monitoring lost data: "), "{rest}");
+    let lost: u64 = errors[0]
         .split("lost data: ")
         .nth(1)
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("a count in: {line}"));
-    assert!(lost > 0, "{line}");
+        .unwrap_or_else(|| panic!("a count in: {}", errors[0]));
+    assert!(lost > 0, "{rest}");
 
-    std::fs::remove_file(filler).unwrap();
-    reader.execute_batch("COMMIT").unwrap();
-    let rows: i64 = reader.query_row("SELECT COUNT(*) FROM request_metrics", [], |r| r.get(0)).unwrap();
-    drop(reader);
-    assert_eq!(rows as u64 + lost, st.requests(), "the count said is exactly what is missing");
-    let d = env.json(&["doctor"]);
+    let rows = free(full);
+    assert_eq!(rows + lost, w.st.requests(), "the count said is exactly what is missing");
+    let d = w.env.json(&["doctor"]);
     let run = &d["monitor"]["run"];
-    assert!(run["account"]["rows_written"].as_u64().unwrap() <= rows as u64, "{d}");
+    assert!(run["account"]["rows_written"].as_u64().unwrap() <= rows, "{d}");
     assert!(matches!(d["monitor"]["state"].as_str(), Some("stopped" | "interrupted")), "{d}");
 }

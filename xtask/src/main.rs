@@ -240,9 +240,9 @@ fn test(args: &[String]) -> Result {
 }
 
 /// Rounds of the soak in `cargo xtask test` (about 3 s each). Every round stops a monitor with
-/// probes in flight, a third of them at the writer's tick: see docs/reliability.md for the odds
+/// probes in flight, half of them on the writer's tick: see docs/reliability.md for the odds
 /// that this catches a regression of the lost-batch bug.
-const CI_SOAK_ROUNDS: u32 = 30;
+const CI_SOAK_ROUNDS: u32 = 40;
 
 fn soak(args: &[String]) -> Result {
     let mut all: Vec<&str> = BUILD_PKGS.to_vec();
