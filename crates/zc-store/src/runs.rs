@@ -2,11 +2,11 @@
 //! writes, so the database itself always says what was durably written; interrupted runs found
 //! at the next start; the clean stop.
 
-use crate::Store;
 use crate::activity::{Audit, append};
 use crate::connections::{StatusChange, apply_change, mark_unwatched};
 use crate::error::db_err;
 use crate::metrics::insert_rows;
+use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -111,6 +111,18 @@ fn written_from_row(r: &sqlx::sqlite::SqliteRow) -> RunWritten {
     }
 }
 
+/// Binds `last_write_at` and the counts only the monitor knows, in the order both ledger
+/// updates list them (`last_write_at, probes, rows_made, rows_dropped, transitions_made,
+/// transitions_dropped`).
+fn bind_counts(q: SqliteQuery<'_>, last_write_at: i64, c: RunCounts) -> SqliteQuery<'_> {
+    q.bind(last_write_at)
+        .bind(c.probes as i64)
+        .bind(c.rows_made as i64)
+        .bind(c.rows_dropped as i64)
+        .bind(c.transitions_made as i64)
+        .bind(c.transitions_dropped as i64)
+}
+
 impl Store {
     /// Starts a run: notes every earlier run that ended without a clean stop (their unwatched
     /// time becomes `unknown`, from their last write), and records the start. One transaction.
@@ -212,28 +224,23 @@ impl Store {
             transitions_written: transitions,
             transitions_discarded: changes.len() as u64 - transitions,
         };
-        sqlx::query(
+        let q = sqlx::query(
             "UPDATE monitor_runs SET last_batch = ?, last_write_at = ?, probes = ?, rows_made = ?, rows_dropped = ?, \
              transitions_made = ?, transitions_dropped = ?, rows_written = rows_written + ?, rows_discarded = rows_discarded + ?, \
              transitions_written = transitions_written + ?, transitions_discarded = transitions_discarded + ?, updated_at = ? \
              WHERE id = ?",
         )
-        .bind(seq)
-        .bind(now)
-        .bind(counts.probes as i64)
-        .bind(counts.rows_made as i64)
-        .bind(counts.rows_dropped as i64)
-        .bind(counts.transitions_made as i64)
-        .bind(counts.transitions_dropped as i64)
-        .bind(batch.rows_written as i64)
-        .bind(batch.rows_discarded as i64)
-        .bind(batch.transitions_written as i64)
-        .bind(batch.transitions_discarded as i64)
-        .bind(now)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .bind(seq);
+        bind_counts(q, now, counts)
+            .bind(batch.rows_written as i64)
+            .bind(batch.rows_discarded as i64)
+            .bind(batch.transitions_written as i64)
+            .bind(batch.transitions_discarded as i64)
+            .bind(now)
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(BatchOutcome::Written(batch, written_from))
     }
@@ -250,25 +257,19 @@ impl Store {
     ) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let c = RunCounts::from(account);
-        let closed = sqlx::query(
+        let q = sqlx::query(
             "UPDATE monitor_runs SET stopped_at = ?, last_write_at = ?, probes = ?, rows_made = ?, rows_dropped = ?, \
              transitions_made = ?, transitions_dropped = ?, loss = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL",
         )
-        .bind(now)
-        .bind(now)
-        .bind(c.probes as i64)
-        .bind(c.rows_made as i64)
-        .bind(c.rows_dropped as i64)
-        .bind(c.transitions_made as i64)
-        .bind(c.transitions_dropped as i64)
-        .bind(loss)
-        .bind(now)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+        .bind(now);
+        let closed = bind_counts(q, now, RunCounts::from(account))
+            .bind(loss)
+            .bind(now)
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
         if closed == 1 {
             mark_unwatched(&mut tx, now, "monitoring stopped", now).await?;
             let meta = json!({"account": account, "loss": loss});
