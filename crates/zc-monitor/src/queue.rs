@@ -36,23 +36,14 @@ impl Queue {
 
     /// Queues a row; false when it was dropped because the queue is full.
     pub fn push_metric(&mut self, m: RequestMetric) -> bool {
-        self.account.rows_made += 1;
-        if self.metrics.len() >= MAX_QUEUED_ROWS {
-            self.account.rows_dropped += 1;
-            return false;
-        }
-        self.metrics.push_back(m);
-        true
+        let a = &mut self.account;
+        push_bounded(&mut self.metrics, m, MAX_QUEUED_ROWS, &mut a.rows_made, &mut a.rows_dropped)
     }
 
+    /// Queues a status change; false when it was dropped because the queue is full.
     pub fn push_change(&mut self, c: QueuedChange) -> bool {
-        self.account.transitions_made += 1;
-        if self.changes.len() >= MAX_QUEUED_CHANGES {
-            self.account.transitions_dropped += 1;
-            return false;
-        }
-        self.changes.push_back(c);
-        true
+        let a = &mut self.account;
+        push_bounded(&mut self.changes, c, MAX_QUEUED_CHANGES, &mut a.transitions_made, &mut a.transitions_dropped)
     }
 
     pub fn account(&self) -> RunAccount {
@@ -80,5 +71,54 @@ impl Queue {
             transitions_discarded: totals.transitions_discarded.saturating_sub(a.transitions_discarded),
         };
         self.settle(rows, changes, batch)
+    }
+}
+
+/// Counts `item` as made and queues it at the back, or counts it as dropped when the queue is at
+/// `cap` (the front, which the writer may be writing, never moves).
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, cap: usize, made: &mut u64, dropped: &mut u64) -> bool {
+    *made += 1;
+    if queue.len() >= cap {
+        *dropped += 1;
+        return false;
+    }
+    queue.push_back(item);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_drops_the_newest_and_counts_it() {
+        let (mut q, mut made, mut dropped) = (VecDeque::new(), 0, 0);
+        for i in 0..5 {
+            push_bounded(&mut q, i, 3, &mut made, &mut dropped);
+        }
+        assert_eq!((made, dropped), (5, 2));
+        assert_eq!(q, [0, 1, 2], "the front, which a batch may be writing, stays as it was");
+    }
+
+    #[test]
+    fn rows_leave_only_when_settled_and_the_account_balances() {
+        let mut q = Queue::default();
+        for i in 0..4 {
+            let m = RequestMetric {
+                connection_id: 1,
+                at_ms: i,
+                latency_us: 1,
+                http_status: Some(200),
+                request_bytes: 1,
+                response_bytes: 1,
+                outcome: zc_domain::Outcome::Ok,
+            };
+            q.push_metric(m);
+        }
+        q.settle(3, 0, RunWritten { rows_written: 2, rows_discarded: 1, ..Default::default() });
+        let a = q.account();
+        assert_eq!((a.rows_made, a.rows_written, a.rows_discarded, a.rows_held), (4, 2, 1, 1));
+        assert_eq!(a.rows_unaccounted(), 0);
+        assert_eq!(q.metrics.front().map(|m| m.at_ms), Some(3));
     }
 }
