@@ -1,11 +1,19 @@
 //! ZeroClient's application API: the command bodies. The `zc` CLI and the desktop shell both
 //! call these and only adapt input and output; nothing here knows about terminals or windows.
 
+mod demo;
+pub mod live;
 mod platform;
+mod points;
 mod reports;
+mod views;
 
+pub use demo::{Demo, demo_stations};
+pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
+pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
 pub use reports::*;
+pub use views::{ControlRoom, SPARK_SAMPLES, SparkPoint, Tile, WidgetView, widget_view};
 
 use serde::Serialize;
 use serde_json::json;
@@ -16,7 +24,7 @@ use zc_domain::connection::ConnectionPatch;
 use zc_domain::status::{downtime_ms, spans};
 use zc_domain::widget::WidgetSpec;
 use zc_domain::{ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
-use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunReport};
+use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunReport, SystemNetwork};
 use zc_secrets::Keyring;
 use zc_store::{Audit, ConnectionRow, Store, WidgetRow};
 
@@ -32,6 +40,8 @@ pub struct App {
     install_id: String,
     data_dir: PathBuf,
     open_ms: u128,
+    /// The console's own network, as the monitor and every freshness judgement see it.
+    network: Arc<dyn NetworkObserver>,
 }
 
 impl App {
@@ -52,7 +62,18 @@ impl App {
             install_id,
             data_dir: data_dir.to_owned(),
             open_ms,
+            network: Arc::new(SystemNetwork),
         })
+    }
+
+    /// Replaces how the console's own network is observed (tests set it by hand).
+    pub fn with_network(mut self, network: Arc<dyn NetworkObserver>) -> App {
+        self.network = network;
+        self
+    }
+
+    pub fn network(&self) -> &Arc<dyn NetworkObserver> {
+        &self.network
     }
 
     pub fn store(&self) -> &Store {
@@ -65,7 +86,7 @@ impl App {
         &self.audit
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.store.now()
     }
 
@@ -354,7 +375,6 @@ impl App {
     /// data directory) change nothing.
     pub async fn monitor(
         &self,
-        network: Arc<dyn NetworkObserver>,
         config: MonitorConfig,
         on_start: impl FnOnce(&Arc<Monitor>),
         shutdown: impl std::future::Future<Output = ()>,
@@ -370,7 +390,8 @@ impl App {
             Keyring::new().ok()
         };
         let prober = Prober::new(ProberConfig::default());
-        let monitor = Monitor::new(self.store.clone(), prober, network, keyring, config, self.audit.clone()).await?;
+        let monitor =
+            Monitor::new(self.store.clone(), prober, self.network.clone(), keyring, config, self.audit.clone()).await?;
         on_start(&monitor);
         monitor.run(shutdown).await
     }

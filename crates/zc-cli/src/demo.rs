@@ -7,13 +7,11 @@ use clap::Args;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use zc_app::App;
-use zc_app::zc_domain::connection::ConnectionPatch;
 use zc_app::zc_domain::timefmt::rfc3339;
-use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, Status, ZcError, ZcResult};
-use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
-use zc_sim::{Fault, FaultKind, Latency, SimScript, Simulator, StationScript, Window};
+use zc_app::zc_domain::{ErrorCode, Status, ZcError, ZcResult};
+use zc_app::zc_monitor::{MonitorConfig, MonitorEvent};
+use zc_sim::{SimScript, Simulator, StationScript};
 
 #[derive(Args)]
 pub struct SimArgs {
@@ -71,55 +69,11 @@ pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
     Ok(())
 }
 
-/// The three demo stations: one healthy, one that slows down and throws 5xx bursts, one with
-/// a recurring outage, so every status shows up within a couple of minutes.
-fn demo_stations(key: &str) -> Vec<StationScript> {
-    let w = |start_s: f64, duration_s: f64, every_s: f64| Window {
-        start_s,
-        duration_s: Some(duration_s),
-        every_s: Some(every_s),
-        probability: 1.0,
-    };
-    let mut north = StationScript::new("demo-north", key);
-    north.latency = Latency::Normal { mean_ms: 25.0, stddev_ms: 6.0 };
-    let mut east = StationScript::new("demo-east", key);
-    east.latency = Latency::Spiky { base_ms: 60.0, spike_ms: 400.0, p: 0.1 };
-    east.faults = vec![
-        Fault { kind: FaultKind::Latency { latency: Latency::Fixed { ms: 1300.0 } }, window: w(15.0, 12.0, 90.0) },
-        Fault { kind: FaultKind::Http5xx { status: 503 }, window: w(50.0, 8.0, 90.0) },
-    ];
-    let mut west = StationScript::new("demo-west", key);
-    west.latency = Latency::Uniform { min_ms: 10.0, max_ms: 80.0 };
-    west.faults = vec![Fault { kind: FaultKind::Outage, window: w(30.0, 20.0, 60.0) }];
-    vec![north, east, west]
-}
-
 pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
-    // A fresh random key per run, set in the real keyring exactly as an admin would.
-    let key: String = rand::Rng::sample_iter(rand::rng(), rand::distr::Alphanumeric).take(32).map(char::from).collect();
-    let sim = Simulator::start(demo_stations(&key))
-        .await
-        .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
-    for st in &sim.stations {
-        let name = st.name();
-        let existing = app.connection(&name).await.ok();
-        match existing {
-            Some(_) => {
-                app.edit_connection(&name, ConnectionPatch { url: Some(st.url()), ..Default::default() }).await?;
-            }
-            None => {
-                let mut spec = ConnectionSpec::new(&name, &st.url(), ConnectionKind::Station);
-                spec.interval_ms = 1000;
-                spec.timeout_ms = 2000;
-                spec.confirm = 3;
-                spec.metadata = r#"{"site":"demo","simulated":true}"#.into();
-                app.add_connection(spec).await?;
-            }
-        }
-        app.set_key(&name, Sensitive::new(key.clone())).await?;
-    }
+    let demo = app.start_demo().await?;
+    let sim = &demo.simulator;
     let started = zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock);
-    println!("ZeroClient demo: 3 simulated stations on loopback, probed every second.");
+    println!("ZeroClient demo: 3 simulated stations on loopback, probed every second (widgets bound to their points).");
     println!("data directory: {}   (Ctrl-C to stop)", app.data_dir().display());
     let tty = std::io::stdout().is_terminal();
     // Start from the stored statuses: a rerun continues where the last run left off.
@@ -129,7 +83,6 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         live.insert(st.name(), (row.status, 0, "-".to_owned()));
     }
     let report = app.monitor(
-        Arc::new(SystemNetwork),
         MonitorConfig::default(),
         move |m| {
             let mut rx = m.subscribe();
@@ -148,6 +101,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
                                         detail.map(|d| format!("  ({d})")).unwrap_or_default());
                                 }
                             }
+                            Ok(MonitorEvent::Sample { .. } | MonitorEvent::Observer { .. }) => {}
                             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                             Err(_) => break,
                         },

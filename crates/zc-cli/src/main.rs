@@ -12,6 +12,7 @@ mod key;
 mod log;
 mod monitor;
 mod output;
+mod points;
 mod widget;
 
 use clap::{Parser, Subcommand};
@@ -69,6 +70,21 @@ enum Command {
         name: String,
         #[arg(long, default_value = "1h")]
         since: String,
+        #[arg(long, default_value_t = 10_000)]
+        limit: i64,
+    },
+    /// A station's data points: latest values with freshness and quality, or (with --since)
+    /// their recorded history.
+    Points {
+        name: String,
+        /// Only this point.
+        #[arg(long)]
+        point: Option<String>,
+        /// Show recorded history from then (a duration back, e.g. 1h, or an RFC 3339 time).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
         #[arg(long, default_value_t = 10_000)]
         limit: i64,
     },
@@ -197,6 +213,16 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
         Command::Status => monitor::status(app, f).await,
         Command::History { name, since, until } => history::history(app, name, since, until.as_deref(), f).await,
         Command::Metrics { name, since, limit } => history::metrics(app, name, since, *limit, f).await,
+        Command::Points { name, point, since, until, limit } => {
+            let a = points::PointsArgs {
+                name,
+                point: point.as_deref(),
+                since: since.as_deref(),
+                until: until.as_deref(),
+                limit: *limit,
+            };
+            points::points(app, a, f).await
+        }
         Command::Chart { name, since, until, out, width, height } => {
             let a = history::ChartArgs { name, since, until: until.as_deref(), out, width: *width, height: *height };
             history::chart(app, a, f).await

@@ -3,10 +3,9 @@
 use crate::connection::connection_table;
 use crate::output::{Format, Table, emit};
 use serde_json::json;
-use std::sync::Arc;
 use zc_app::zc_domain::timefmt::rfc3339;
 use zc_app::zc_domain::{ZcError, ZcResult};
-use zc_app::zc_monitor::{MonitorConfig, MonitorEvent, SystemNetwork};
+use zc_app::zc_monitor::{MonitorConfig, MonitorEvent};
 use zc_app::{App, MonitorStatus};
 
 /// Resolves on Ctrl-C, SIGTERM, or after `for_ms`.
@@ -68,7 +67,6 @@ pub async fn monitor(app: &App, for_ms: Option<i64>, f: Format) -> ZcResult<()> 
     let n = app.list_connections().await?.len();
     let report = app
         .monitor(
-            Arc::new(SystemNetwork),
             MonitorConfig::default(),
             |m| {
                 for r in m.interrupted_runs() {

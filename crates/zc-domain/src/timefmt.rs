@@ -11,6 +11,11 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// An RFC 3339 time as Unix ms, if it is one.
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// Parses a duration such as `90s`, `15m`, `2h`, `7d` or `500ms`.
 pub fn parse_duration_ms(s: &str) -> ZcResult<i64> {
     let s = s.trim();
@@ -34,8 +39,8 @@ fn bad_duration(s: &str) -> ZcError {
 
 /// Parses `--since`: either a duration back from `now_ms` (`2h`) or an RFC 3339 time.
 pub fn parse_since(s: &str, now_ms: i64) -> ZcResult<i64> {
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    if let Some(t) = parse_rfc3339_ms(s) {
+        return Ok(t);
     }
     parse_duration_ms(s).map(|d| now_ms - d).map_err(|_| {
         ZcError::invalid(format!("'{s}' is neither a duration (2h, 7d) nor an RFC 3339 time (2026-11-23T08:00:00Z)"))

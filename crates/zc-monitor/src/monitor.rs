@@ -5,7 +5,7 @@
 
 use crate::network::NetworkObserver;
 use crate::probe::{ProbeResult, Prober};
-use crate::queue::{Queue, QueuedChange};
+use crate::queue::{Queue, QueuedChange, QueuedRow};
 use crate::writer::WriteState;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +51,19 @@ pub enum MonitorEvent {
         name: String,
         outcome: zc_domain::Outcome,
         latency_ms: i64,
+    },
+    /// A probe's metrics row and the point values it read, sent once they are written.
+    Sample {
+        connection_id: i64,
+        name: String,
+        metric: zc_domain::probe::RequestMetric,
+        points: Vec<zc_domain::PointSample>,
+    },
+    /// The console's own network changed (checked every `reload_every`): while it is offline,
+    /// nothing it shows can be confirmed.
+    Observer {
+        online: bool,
+        at_ms: i64,
     },
     /// A status change, sent once it is written to the database.
     Transition {
@@ -99,6 +112,8 @@ pub struct Monitor {
     pub(crate) lateness: Mutex<Vec<u32>>,
     /// `run` may be called once.
     pub(crate) started: std::sync::atomic::AtomicBool,
+    /// The console's own network, as last checked.
+    pub(crate) observer_online: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for Monitor {
@@ -158,11 +173,17 @@ impl Monitor {
             missed: AtomicU64::new(0),
             lateness: Mutex::new(Vec::new()),
             started: std::sync::atomic::AtomicBool::new(false),
+            observer_online: std::sync::atomic::AtomicBool::new(true),
         }))
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<MonitorEvent> {
         self.events.subscribe()
+    }
+
+    /// Whether the console had a network of its own at the last check.
+    pub fn observer_online(&self) -> bool {
+        self.observer_online.load(Ordering::Acquire)
     }
 
     pub fn run_id(&self) -> i64 {
@@ -223,8 +244,13 @@ impl Monitor {
         let wake = {
             let mut q = self.queue.lock().unwrap();
             q.probed();
-            if let Some(m) = &result.metric
-                && !q.push_metric(m.clone())
+            let row = result.metric.clone().map(|metric| QueuedRow {
+                metric,
+                points: result.points.clone(),
+                name: conn.spec.name.clone(),
+            });
+            if let Some(row) = row
+                && !q.push_metric(row)
                 && q.account().rows_dropped % 10_000 == 1
             {
                 tracing::error!("the database has refused writes for too long; new metrics rows are dropped (counted)");

@@ -2,7 +2,9 @@
 
 use std::error::Error as _;
 use std::time::{Duration, Instant};
+use zc_domain::point::{PointSample, Quality};
 use zc_domain::probe::RequestMetric;
+use zc_domain::timefmt::parse_rfc3339_ms;
 use zc_domain::{ApiKey, ConnectionKind, ConnectionSpec, FailureCategory, Outcome};
 
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub struct ProbeResult {
     pub latency_ms: i64,
     /// Why it failed, for the status history. Never contains a key.
     pub detail: Option<String>,
+    /// The data points a healthy station answer carried (empty otherwise).
+    pub points: Vec<PointSample>,
 }
 
 /// The shared HTTP client. Clone is cheap (reqwest's client is reference-counted).
@@ -72,6 +76,7 @@ impl Prober {
                 outcome: Outcome::Failed(FailureCategory::KeyMissing),
                 latency_ms: 0,
                 detail: Some(format!("no API key in the keyring; set one with `zc key set {}`", spec.name)),
+                points: Vec::new(),
             };
         }
         let url = Self::probe_url(spec);
@@ -91,6 +96,7 @@ impl Prober {
             outcome,
             latency_ms: latency_us / 1000,
             detail: ex.outcome.map(|(_, d)| d),
+            points: ex.points,
         }
     }
 
@@ -164,7 +170,10 @@ impl Prober {
         ex.latency = started.elapsed();
         ex.response_bytes += body.len() as i64;
         match judge(spec, status, &body) {
-            Ok(()) => ex,
+            Ok(points) => {
+                ex.points = points;
+                ex
+            }
             Err((c, d)) => ex.failed(c, d),
         }
     }
@@ -178,6 +187,7 @@ struct Exchange {
     request_bytes: i64,
     response_bytes: i64,
     latency: Duration,
+    points: Vec<PointSample>,
 }
 
 impl Exchange {
@@ -190,8 +200,8 @@ impl Exchange {
     }
 }
 
-/// Decides whether a complete answer is healthy.
-fn judge(spec: &ConnectionSpec, status: u16, body: &[u8]) -> Result<(), (FailureCategory, String)> {
+/// Decides whether a complete answer is healthy; a station's answer yields its data points.
+fn judge(spec: &ConnectionSpec, status: u16, body: &[u8]) -> Result<Vec<PointSample>, (FailureCategory, String)> {
     let expected = match spec.kind {
         ConnectionKind::Station => 200,
         ConnectionKind::Http => spec.expect_status as u16,
@@ -225,13 +235,14 @@ fn judge(spec: &ConnectionSpec, status: u16, body: &[u8]) -> Result<(), (Failure
                     ));
                 }
             }
-            Ok(())
+            Ok(Vec::new())
         }
     }
 }
 
 /// The Station API's points document: `{"station": str, "points": [{id, value, unit, quality, timestamp}]}`.
-fn check_station_points(body: &[u8]) -> Result<(), (FailureCategory, String)> {
+/// A document with any malformed point is refused whole: a half-read answer is not a healthy one.
+fn check_station_points(body: &[u8]) -> Result<Vec<PointSample>, (FailureCategory, String)> {
     let bad = |why: String| (FailureCategory::InvalidResponse, why);
     let v: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| bad(format!("the station sent invalid JSON ({e})")))?;
@@ -239,17 +250,32 @@ fn check_station_points(body: &[u8]) -> Result<(), (FailureCategory, String)> {
         .get("points")
         .and_then(|p| p.as_array())
         .ok_or_else(|| bad("the station's answer has no 'points' list".into()))?;
+    let mut samples = Vec::with_capacity(points.len());
+    let mut seen = std::collections::HashSet::with_capacity(points.len());
     for (i, p) in points.iter().enumerate() {
-        let ok = p.get("id").is_some_and(|x| x.is_string())
-            && p.get("value").is_some_and(|x| x.is_number())
-            && p.get("unit").is_some_and(|x| x.is_string())
-            && p.get("quality").is_some_and(|x| x.is_string())
-            && p.get("timestamp").is_some_and(|x| x.is_string());
-        if !ok {
+        let text = |k: &str| p.get(k).and_then(|x| x.as_str());
+        let (Some(id), Some(value), Some(unit), Some(quality), Some(ts)) =
+            (text("id"), p.get("value").and_then(|x| x.as_f64()), text("unit"), text("quality"), text("timestamp"))
+        else {
             return Err(bad(format!("data point {i} lacks id, value, unit, quality or timestamp")));
+        };
+        if id.is_empty() || id.len() > 128 || unit.len() > 32 {
+            return Err(bad(format!(
+                "data point {i} has an empty or over-long id (1-128 characters) or unit (up to 32)"
+            )));
         }
+        if !seen.insert(id) {
+            return Err(bad(format!("data point id '{id}' appears twice in the station's answer")));
+        }
+        samples.push(PointSample {
+            point: id.to_owned(),
+            value,
+            unit: unit.to_owned(),
+            quality: Quality::parse_lenient(quality),
+            source_at: parse_rfc3339_ms(ts),
+        });
     }
-    Ok(())
+    Ok(samples)
 }
 
 /// Classifies a transport error by walking its source chain.

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use zc_domain::RunAccount;
+use zc_domain::point::PointSample;
 use zc_domain::probe::RequestMetric;
 use zc_store::{RunWritten, StatusChange};
 
@@ -21,9 +22,18 @@ pub(crate) struct QueuedChange {
     pub name: String,
 }
 
+/// A metrics row waiting to be written, with the point samples its probe read: they are written
+/// in the same transaction, so the row's account covers them.
+#[derive(Debug, Clone)]
+pub(crate) struct QueuedRow {
+    pub metric: RequestMetric,
+    pub points: Vec<PointSample>,
+    pub name: String,
+}
+
 #[derive(Default)]
 pub(crate) struct Queue {
-    pub metrics: VecDeque<RequestMetric>,
+    pub metrics: VecDeque<QueuedRow>,
     pub changes: VecDeque<QueuedChange>,
     /// Made, dropped, written and discarded; the held counts are the queues' lengths.
     account: RunAccount,
@@ -35,7 +45,7 @@ impl Queue {
     }
 
     /// Queues a row; false when it was dropped because the queue is full.
-    pub fn push_metric(&mut self, m: RequestMetric) -> bool {
+    pub fn push_metric(&mut self, m: QueuedRow) -> bool {
         let a = &mut self.account;
         push_bounded(&mut self.metrics, m, MAX_QUEUED_ROWS, &mut a.rows_made, &mut a.rows_dropped)
     }
@@ -52,17 +62,22 @@ impl Queue {
 
     /// The first `rows` metrics and `changes` status changes were committed as one batch with
     /// these counts: they leave the queue now, and not before.
-    pub fn settle(&mut self, rows: usize, changes: usize, batch: RunWritten) -> Vec<QueuedChange> {
-        self.metrics.drain(..rows);
+    pub fn settle(&mut self, rows: usize, changes: usize, batch: RunWritten) -> (Vec<QueuedRow>, Vec<QueuedChange>) {
+        let settled_rows = self.metrics.drain(..rows).collect();
         self.account.rows_written += batch.rows_written;
         self.account.rows_discarded += batch.rows_discarded;
         self.account.transitions_written += batch.transitions_written;
         self.account.transitions_discarded += batch.transitions_discarded;
-        self.changes.drain(..changes).collect()
+        (settled_rows, self.changes.drain(..changes).collect())
     }
 
     /// As [`Queue::settle`], for a batch found already committed: the ledger's totals are the truth.
-    pub fn settle_to_totals(&mut self, rows: usize, changes: usize, totals: RunWritten) -> Vec<QueuedChange> {
+    pub fn settle_to_totals(
+        &mut self,
+        rows: usize,
+        changes: usize,
+        totals: RunWritten,
+    ) -> (Vec<QueuedRow>, Vec<QueuedChange>) {
         let a = &self.account;
         let batch = RunWritten {
             rows_written: totals.rows_written.saturating_sub(a.rows_written),
@@ -104,7 +119,7 @@ mod tests {
     fn rows_leave_only_when_settled_and_the_account_balances() {
         let mut q = Queue::default();
         for i in 0..4 {
-            let m = RequestMetric {
+            let metric = RequestMetric {
                 connection_id: 1,
                 at_ms: i,
                 latency_us: 1,
@@ -113,12 +128,12 @@ mod tests {
                 response_bytes: 1,
                 outcome: zc_domain::Outcome::Ok,
             };
-            q.push_metric(m);
+            q.push_metric(QueuedRow { metric, points: Vec::new(), name: "c".into() });
         }
         q.settle(3, 0, RunWritten { rows_written: 2, rows_discarded: 1, ..Default::default() });
         let a = q.account();
         assert_eq!((a.rows_made, a.rows_written, a.rows_discarded, a.rows_held), (4, 2, 1, 1));
         assert_eq!(a.rows_unaccounted(), 0);
-        assert_eq!(q.metrics.front().map(|m| m.at_ms), Some(3));
+        assert_eq!(q.metrics.front().map(|m| m.metric.at_ms), Some(3));
     }
 }

@@ -77,6 +77,24 @@ impl Monitor {
         }
     }
 
+    /// Looks at the console's own network and tells watchers when it changed (`always`: say it
+    /// anyway, at the start of a run). Reading the route table is cheap; probes ask it too, but
+    /// only when they fail, and a console whose stations all sit on its own subnet would never ask.
+    fn check_observer(&self, always: bool) {
+        let online = self.network.is_online();
+        let was = self.observer_online.swap(online, std::sync::atomic::Ordering::AcqRel);
+        if always || was != online {
+            if !always {
+                if online {
+                    tracing::info!("the console has a network again");
+                } else {
+                    tracing::warn!("the console has no network of its own (no route off this machine)");
+                }
+            }
+            let _ = self.events.send(crate::MonitorEvent::Observer { online, at_ms: self.store.now() });
+        }
+    }
+
     /// Retention in the background, stopping between slices.
     async fn retention_loop(self: Arc<Self>, stop: CancellationToken) {
         let mut tick = tokio::time::interval(self.config.retention_every);
@@ -120,11 +138,13 @@ impl Monitor {
         let mut reload = tokio::time::interval(self.config.reload_every);
         reload.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         reload.tick().await;
+        self.check_observer(true);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = reload.tick() => {
+                    self.check_observer(false);
                     if let Err(e) = self.reload(&mut tasks, &mut retired, &mut versions, &schedules).await {
                         tracing::error!("cannot re-read connections: {e}");
                     }

@@ -10,8 +10,9 @@
 //!   so a retry never writes a duplicate.
 
 use crate::monitor::{Monitor, MonitorEvent};
-use crate::queue::QueuedChange;
+use crate::queue::{QueuedChange, QueuedRow};
 use zc_domain::ZcResult;
+use zc_domain::point::PointBatch;
 use zc_store::{BatchOutcome, RunCounts, StatusChange};
 
 /// Rows per transaction: large enough to catch up quickly after an outage of the disk, small
@@ -50,7 +51,7 @@ impl Monitor {
         let mut state = self.writer.lock().await;
         let mut report = FlushReport::default();
         loop {
-            let (seq, rows, changes, metrics, queued, counts) = {
+            let (seq, rows, changes, metrics, points, queued, counts) = {
                 let q = self.queue.lock().unwrap();
                 let (seq, rows, changes) = state.uncertain.unwrap_or((
                     state.next_seq,
@@ -60,29 +61,42 @@ impl Monitor {
                 if rows == 0 && changes == 0 {
                     return Ok(report);
                 }
-                let metrics: Vec<_> = q.metrics.iter().take(rows).cloned().collect();
+                let metrics: Vec<_> = q.metrics.iter().take(rows).map(|r| r.metric.clone()).collect();
+                let points: Vec<PointBatch> = q
+                    .metrics
+                    .iter()
+                    .take(rows)
+                    .filter(|r| !r.points.is_empty())
+                    .map(|r| PointBatch {
+                        connection_id: r.metric.connection_id,
+                        // When the answer was in: the probe started at `at_ms`.
+                        received_at: r.metric.at_ms + r.metric.latency_us / 1000,
+                        samples: r.points.clone(),
+                    })
+                    .collect();
                 let queued: Vec<QueuedChange> = q.changes.iter().take(changes).cloned().collect();
-                (seq, rows, changes, metrics, queued, RunCounts::from(&q.account()))
+                (seq, rows, changes, metrics, points, queued, RunCounts::from(&q.account()))
             };
             // Before the first await: if this future is dropped mid-write, the next attempt
             // still knows which batch may have committed.
             state.uncertain = Some((seq, rows, changes));
             let changes_only: Vec<StatusChange> = queued.iter().map(|c| c.change.clone()).collect();
-            let outcome = self.store.write_batch(self.run_id, seq, &metrics, &changes_only, counts).await;
-            // The status changes written, each with the `from` it was written with.
-            let written: Vec<(QueuedChange, zc_domain::Status)> = match outcome {
+            let outcome = self.store.write_batch(self.run_id, seq, &metrics, &points, &changes_only, counts).await;
+            // The rows written, and the status changes written, each with the `from` it was
+            // written with.
+            let (samples, written): (Vec<QueuedRow>, Vec<(QueuedChange, zc_domain::Status)>) = match outcome {
                 Ok(BatchOutcome::Written(batch, froms)) => {
                     report.rows += batch.rows_written;
                     report.changes += batch.transitions_written;
-                    let settled = self.queue.lock().unwrap().settle(rows, changes, batch);
-                    settled.into_iter().zip(froms).filter_map(|(c, from)| Some((c, from?))).collect()
+                    let (rows, settled) = self.queue.lock().unwrap().settle(rows, changes, batch);
+                    (rows, settled.into_iter().zip(froms).filter_map(|(c, from)| Some((c, from?))).collect())
                 }
                 Ok(BatchOutcome::AlreadyWritten(totals)) => {
                     // Which of its changes were written is not known here: no events for them
                     // (watchers read the history from the database anyway).
                     tracing::warn!(batch = seq, "a batch reported as failed had been committed; not written again");
                     self.queue.lock().unwrap().settle_to_totals(rows, changes, totals);
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 }
                 Err(e) => {
                     state.failures += 1;
@@ -103,6 +117,16 @@ impl Monitor {
             }
             state.uncertain = None;
             state.next_seq = seq + 1;
+            // Rows of a connection removed meanwhile were discarded, not written; an event for
+            // them only names a connection that is gone, which watchers ignore.
+            for r in samples {
+                let _ = self.events.send(MonitorEvent::Sample {
+                    connection_id: r.metric.connection_id,
+                    name: r.name,
+                    metric: r.metric,
+                    points: r.points,
+                });
+            }
             for (c, from) in written {
                 let _ = self.events.send(MonitorEvent::Transition {
                     connection_id: c.change.connection_id,

@@ -366,7 +366,8 @@ fn points_json(name: &str, n: usize, t: f64) -> String {
     let points: Vec<_> = (0..n)
         .map(|i| {
             let (kind, unit, base, amp) = KINDS[i % KINDS.len()];
-            let value = base + amp * (t / 30.0 + i as f64).sin();
+            // A half-hour swing: process values move slowly, and the console's deadband is meant for them.
+            let value = base + amp * (t / 300.0 + i as f64).sin();
             let quality = if (t as u64 + i as u64).is_multiple_of(97) { "uncertain" } else { "good" };
             serde_json::json!({"id": format!("{name}.{kind}-{}", i / KINDS.len() + 1), "value": (value * 100.0).round() / 100.0,
                 "unit": unit, "quality": quality, "timestamp": ts})

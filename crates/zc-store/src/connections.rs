@@ -398,4 +398,52 @@ impl Store {
             .map(|r| (Status::parse(r.get::<&str, _>(0)).unwrap_or(Status::Unknown), r.get::<i64, _>(1) != 0))
             .unwrap_or((Status::Unknown, false)))
     }
+
+    /// Status changes of every connection written after history row `after_id`, oldest first,
+    /// with their row ids: how a console following another process's monitor sees them.
+    pub async fn history_after(&self, after_id: i64, limit: i64) -> ZcResult<Vec<(i64, i64, HistoryRow)>> {
+        let rows = sqlx::query(
+            "SELECT id, connection_id, at, from_status, to_status, error_category, error_detail, observer_offline \
+             FROM connection_status_history WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let h = HistoryRow {
+                    at: r.get(2),
+                    from_status: Status::parse(r.get::<&str, _>(3)).unwrap_or(Status::Unknown),
+                    to_status: Status::parse(r.get::<&str, _>(4)).unwrap_or(Status::Unknown),
+                    error_category: r.get(5),
+                    error_detail: r.get(6),
+                    observer_offline: r.get::<i64, _>(7) != 0,
+                };
+                (r.get(0), r.get(1), h)
+            })
+            .collect())
+    }
+
+    /// The newest status history row id (0 when there is none).
+    pub async fn last_history_id(&self) -> ZcResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM connection_status_history")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    /// Connections whose current status was set because the console itself had no network
+    /// (their `unknown` is the observer's, not the station's).
+    pub async fn observer_offline_connections(&self) -> ZcResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT c.id FROM backend_connections c WHERE (SELECT observer_offline FROM connection_status_history \
+             WHERE connection_id = c.id ORDER BY at DESC, id DESC LIMIT 1) = 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)
+    }
 }

@@ -103,8 +103,7 @@ impl Store {
                 http_status: r.get::<Option<i64>, _>(2).map(|s| s as u16),
                 request_bytes: r.get(3),
                 response_bytes: r.get(4),
-                outcome: Outcome::parse(r.get::<&str, _>(5))
-                    .unwrap_or(Outcome::Failed(zc_domain::FailureCategory::InvalidResponse)),
+                outcome: outcome(r.get::<&str, _>(5)),
             })
             .collect())
     }
@@ -178,4 +177,88 @@ impl Store {
             .map_err(db_err)?;
         Ok(r.get::<Option<i64>, _>(0).zip(r.get::<Option<i64>, _>(1)))
     }
+
+    /// Rows of every connection written after row `after_id`, oldest first, with their ids: how
+    /// a console following another process's monitor sees new samples.
+    pub async fn metrics_after(&self, after_id: i64, limit: i64) -> ZcResult<Vec<(i64, RequestMetric)>> {
+        let rows = sqlx::query(
+            "SELECT id, connection_id, at, latency_us, http_status, request_bytes, response_bytes, outcome \
+             FROM request_metrics WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let m = RequestMetric {
+                    connection_id: r.get(1),
+                    at_ms: r.get(2),
+                    latency_us: r.get(3),
+                    http_status: r.get::<Option<i64>, _>(4).map(|s| s as u16),
+                    request_bytes: r.get(5),
+                    response_bytes: r.get(6),
+                    outcome: outcome(r.get::<&str, _>(7)),
+                };
+                (r.get(0), m)
+            })
+            .collect())
+    }
+
+    /// The newest metrics row id (0 when there is none).
+    pub async fn last_metrics_id(&self) -> ZcResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM request_metrics")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    /// The newest `per_connection` rows of every connection, oldest first per connection: the
+    /// control room's sparklines. One statement, one short index range scan per connection.
+    pub async fn recent_metrics(&self, per_connection: i64) -> ZcResult<Vec<RequestMetric>> {
+        let rows = sqlx::query(
+            "SELECT m.connection_id, m.at, m.latency_us, m.http_status, m.request_bytes, m.response_bytes, m.outcome \
+             FROM backend_connections c JOIN request_metrics m ON m.id IN \
+               (SELECT id FROM request_metrics WHERE connection_id = c.id ORDER BY at DESC LIMIT ?) \
+             ORDER BY m.connection_id, m.at",
+        )
+        .bind(per_connection)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| RequestMetric {
+                connection_id: r.get(0),
+                at_ms: r.get(1),
+                latency_us: r.get(2),
+                http_status: r.get::<Option<i64>, _>(3).map(|s| s as u16),
+                request_bytes: r.get(4),
+                response_bytes: r.get(5),
+                outcome: outcome(r.get::<&str, _>(6)),
+            })
+            .collect())
+    }
+
+    /// Requests per outcome in `[from, to)`: the error breakdown by category.
+    pub async fn outcome_counts(&self, id: i64, from_ms: i64, to_ms: i64) -> ZcResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT outcome, COUNT(*) FROM request_metrics WHERE connection_id = ? AND at >= ? AND at < ? \
+             GROUP BY outcome ORDER BY COUNT(*) DESC",
+        )
+        .bind(id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+/// A stored outcome; an unreadable one (written by a newer version) counts as a failure, never as ok.
+fn outcome(s: &str) -> Outcome {
+    Outcome::parse(s).unwrap_or(Outcome::Failed(zc_domain::FailureCategory::InvalidResponse))
 }

@@ -24,6 +24,8 @@ pub struct RetentionPolicy {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct RetentionReport {
     pub request_metrics_deleted: u64,
+    /// Point history follows the request_metrics policy.
+    pub point_history_deleted: u64,
     pub status_history_deleted: u64,
     pub activity_log_deleted: u64,
     /// Old activity entries kept because they have not reached the central store yet.
@@ -87,8 +89,18 @@ impl Store {
                 .await
                 .map_err(db_err)?
                 .rows_affected();
+                // Point history is raw time series too, and follows the same policy.
+                let p = sqlx::query(
+                    "DELETE FROM point_history WHERE (point_id, at) IN (SELECT point_id, at FROM point_history WHERE at < ? LIMIT 50000)",
+                )
+                .bind(now - a)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
                 report.request_metrics_deleted += n;
-                if n == 0 {
+                report.point_history_deleted += p;
+                if n == 0 && p == 0 {
                     break;
                 }
                 if stop() {

@@ -6,11 +6,13 @@ use crate::activity::{Audit, append};
 use crate::connections::{StatusChange, apply_change, mark_unwatched};
 use crate::error::db_err;
 use crate::metrics::insert_rows;
+use crate::points::write_points;
 use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row, SqliteConnection};
+use zc_domain::point::PointBatch;
 use zc_domain::probe::RequestMetric;
 use zc_domain::{InterruptedRun, RunAccount, Status, ZcResult};
 
@@ -189,8 +191,8 @@ impl Store {
         Ok((id, interrupted))
     }
 
-    /// Writes batch `seq` of run `run_id` (metrics, then status changes in order) and the run's
-    /// ledger in one transaction. If the ledger shows `seq` already written (an earlier attempt's
+    /// Writes batch `seq` of run `run_id` (metrics and the point samples that came with them, then
+    /// status changes in order) and the run's ledger in one transaction. If the ledger shows `seq` already written (an earlier attempt's
     /// COMMIT reported an error but took effect), writes nothing. Rows and changes of connections
     /// removed meanwhile are skipped and counted as discarded.
     pub async fn write_batch(
@@ -198,6 +200,7 @@ impl Store {
         run_id: i64,
         seq: i64,
         metrics: &[RequestMetric],
+        points: &[PointBatch],
         changes: &[StatusChange],
         counts: RunCounts,
     ) -> ZcResult<BatchOutcome> {
@@ -213,6 +216,7 @@ impl Store {
             return Ok(BatchOutcome::AlreadyWritten(written_from_row(&ledger)));
         }
         let rows = insert_rows(&mut tx, metrics, now).await?;
+        write_points(&mut tx, points, now).await?;
         let mut written_from = Vec::with_capacity(changes.len());
         for c in changes {
             written_from.push(apply_change(&mut tx, c, now).await?);

@@ -50,12 +50,12 @@ async fn a_batch_written_twice_is_written_once() {
     let (run, _) = s.open_run(1, &audit()).await.unwrap();
     let batch = [metric(id, T0, 1000), metric(id, T0 + 1, 1000)];
     let counts = RunCounts { probes: 2, rows_made: 2, ..Default::default() };
-    let first = s.write_batch(run, 1, &batch, &[], counts).await.unwrap();
+    let first = s.write_batch(run, 1, &batch, &[], &[], counts).await.unwrap();
     assert!(matches!(first, BatchOutcome::Written(w, _) if w.rows_written == 2));
-    let again = s.write_batch(run, 1, &batch, &[], counts).await.unwrap();
+    let again = s.write_batch(run, 1, &batch, &[], &[], counts).await.unwrap();
     assert!(matches!(again, BatchOutcome::AlreadyWritten(w) if w.rows_written == 2), "{again:?}");
     assert_eq!(s.metrics(id, 0, i64::MAX, 10).await.unwrap().len(), 2, "no duplicate");
-    let next = s.write_batch(run, 2, &batch[..1], &[], counts).await.unwrap();
+    let next = s.write_batch(run, 2, &batch[..1], &[], &[], counts).await.unwrap();
     assert!(matches!(next, BatchOutcome::Written(w, _) if w.rows_written == 1));
     assert_eq!(s.read_back_run(run).await.unwrap().rows_written, 3);
 }

@@ -1,0 +1,120 @@
+//! What the console's screens show, assembled in the core so the desktop shell and any other
+//! front end only render it: the control room's tiles (status, last contact, a latency
+//! sparkline, widgets bound to live point values), and widgets resolved against their points.
+
+use crate::App;
+use crate::points::PointValue;
+use serde::Serialize;
+use std::collections::HashMap;
+use zc_domain::widget::{WidgetBinding, display_binding};
+use zc_domain::{ConnectionKind, Status, ZcResult};
+use zc_store::WidgetRow;
+
+/// Latency samples per tile sparkline.
+pub const SPARK_SAMPLES: i64 = 60;
+
+/// One request in a sparkline: its latency, or a failure mark (a failure has no latency to draw).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SparkPoint {
+    pub at: i64,
+    pub latency_ms: f64,
+    pub failed: bool,
+}
+
+/// A widget as the console displays it: its binding and the live value it shows, or the reason
+/// it cannot be shown (the console then shows a placeholder that says so).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WidgetView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub url: Option<String>,
+    pub binding: Option<WidgetBinding>,
+    pub problem: Option<String>,
+}
+
+/// One connection in the control room.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tile {
+    pub id: i64,
+    pub name: String,
+    pub kind: ConnectionKind,
+    pub url: String,
+    pub status: Status,
+    pub status_since: i64,
+    /// The status is `unknown` because the console itself had no network, not the station.
+    pub observer_offline: bool,
+    pub last_contact_at: Option<i64>,
+    pub interval_ms: i64,
+    pub spark: Vec<SparkPoint>,
+    pub widgets: Vec<WidgetView>,
+}
+
+/// The control room at one moment: every tile, every point value with its freshness, and
+/// whether the console itself has a network.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlRoom {
+    pub at: i64,
+    pub observer_online: bool,
+    pub tiles: Vec<Tile>,
+    pub points: Vec<PointValue>,
+}
+
+pub fn widget_view(w: &WidgetRow) -> WidgetView {
+    let (binding, problem) = match display_binding(&w.spec.kind, w.spec.url.as_deref(), &w.spec.config) {
+        Ok(b) => (Some(b), None),
+        Err(why) => (None, Some(why)),
+    };
+    WidgetView {
+        id: w.id,
+        name: w.spec.name.clone(),
+        kind: w.spec.kind.clone(),
+        url: w.spec.url.clone(),
+        binding,
+        problem,
+    }
+}
+
+impl App {
+    /// Everything the control room shows, read in a handful of statements whatever the number
+    /// of connections.
+    pub async fn control_room(&self) -> ZcResult<ControlRoom> {
+        let store = self.store();
+        let conns = store.list_connections().await?;
+        let mut spark: HashMap<i64, Vec<SparkPoint>> = HashMap::new();
+        for m in store.recent_metrics(SPARK_SAMPLES).await? {
+            spark.entry(m.connection_id).or_default().push(SparkPoint {
+                at: m.at_ms,
+                latency_ms: m.latency_us as f64 / 1000.0,
+                failed: m.outcome != zc_domain::Outcome::Ok,
+            });
+        }
+        let mut widgets: HashMap<i64, Vec<WidgetView>> = HashMap::new();
+        for w in store.list_widgets(None).await?.iter().filter(|w| w.spec.active) {
+            widgets.entry(w.connection_id).or_default().push(widget_view(w));
+        }
+        let observer_offline = store.observer_offline_connections().await?;
+        let tiles = conns
+            .iter()
+            .map(|c| Tile {
+                id: c.id,
+                name: c.spec.name.clone(),
+                kind: c.spec.kind,
+                url: c.spec.url.clone(),
+                status: c.status,
+                status_since: c.status_since,
+                observer_offline: c.status == Status::Unknown && observer_offline.contains(&c.id),
+                last_contact_at: c.last_contact_at,
+                interval_ms: c.spec.interval_ms,
+                spark: spark.remove(&c.id).unwrap_or_default(),
+                widgets: widgets.remove(&c.id).unwrap_or_default(),
+            })
+            .collect();
+        Ok(ControlRoom {
+            at: self.now(),
+            observer_online: self.network().is_online(),
+            tiles,
+            points: self.all_points().await?,
+        })
+    }
+}
