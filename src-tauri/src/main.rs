@@ -1,28 +1,61 @@
-//! ZeroClient desktop shell. The Tauri v2 window arrives with the next issue; the shell will
-//! only adapt `zc-app` (the same API the `zc` CLI calls) to IPC commands. Until then this binary
-//! proves the boundary: it opens the data directory through zc-app and prints the statuses.
+//! ZeroClient desktop console: the Tauri v2 shell. It opens the data directory through zc-app,
+//! runs the console feed (the monitor in-process, or following the one that holds the lock),
+//! forwards its events to the window, and adapts IPC commands to zc-app calls. No business
+//! logic lives here: the `zc` CLI calls the same functions and gives the same answers.
 
-use std::sync::Arc;
-use zc_app::App;
-use zc_app::zc_domain::SystemClock;
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod events;
+mod shell;
+
+use shell::{Options, Shell};
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-    let result = rt.block_on(async {
-        let dir = match std::env::var_os("ZC_DATA_DIR") {
-            Some(d) => d.into(),
-            None => zc_app::default_data_dir()?,
-        };
-        let app = App::open(&dir, Arc::new(SystemClock)).await?;
-        for c in app.status().await?.connections {
-            println!("{}\t{}", c.spec.name, c.status.as_str());
+    let options = match Options::from_args(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
         }
-        app.close().await;
-        Ok::<_, zc_app::zc_domain::ZcError>(())
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    // Tauri's commands and zc-app's tasks share this runtime.
+    tauri::async_runtime::set(runtime.handle().clone());
+    let shell = match runtime.block_on(Shell::open(options)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error[{}]: {}", e.code.as_str(), e.message);
+            std::process::exit(1);
+        }
+    };
+    let app = tauri::Builder::default()
+        .manage(shell)
+        .invoke_handler(tauri::generate_handler![
+            commands::console::console_state,
+            commands::console::control_room,
+            commands::diagnostics::connection_detail,
+            commands::diagnostics::status_history,
+            commands::diagnostics::latency_chart,
+            commands::diagnostics::metrics_page,
+            commands::diagnostics::point_values,
+            commands::diagnostics::check_key,
+        ])
+        .setup(|app| {
+            events::forward(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("error[internal]: the console window cannot start ({e})");
+            std::process::exit(1);
+        });
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // A clean stop: the monitor writes everything it holds before the process ends.
+            use tauri::Manager;
+            let shell = handle.state::<Shell>();
+            tauri::async_runtime::block_on(shell.stop());
+        }
     });
-    if let Err(e) = result {
-        eprintln!("error[{}]: {}", e.code.as_str(), e.message);
-        std::process::exit(1);
-    }
-    eprintln!("the desktop window is not built yet; use `cargo xtask run` for the live demo");
 }

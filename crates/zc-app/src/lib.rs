@@ -2,6 +2,7 @@
 //! call these and only adapt input and output; nothing here knows about terminals or windows.
 
 mod demo;
+mod diagnostics;
 pub mod live;
 mod platform;
 mod points;
@@ -9,6 +10,7 @@ mod reports;
 mod views;
 
 pub use demo::{Demo, demo_stations};
+pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};
 pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
 pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
@@ -264,18 +266,7 @@ impl App {
         height: u32,
     ) -> ZcResult<ChartReport> {
         zc_chart::Format::from_path(out)?;
-        if !(200..=8000).contains(&width) || !(150..=8000).contains(&height) {
-            return Err(ZcError::invalid("chart size must be 200-8000 x 150-8000 pixels"));
-        }
-        let row = self.show_connection(name).await?;
-        let until = until_ms.unwrap_or_else(|| self.now());
-        if until <= since_ms {
-            return Err(ZcError::invalid("the chart window is empty: --since must be before --until"));
-        }
-        let columns = zc_chart::plot_columns(width);
-        let series = self.store.chart_series(row.id, since_ms, until, columns).await?;
-        let bands = self.history(name, since_ms, Some(until)).await?.spans;
-        let input = zc_domain::chart::ChartInput { title: name.to_owned(), series, bands };
+        let input = self.chart_input(name, since_ms, until_ms, width, height).await?;
         let input_for_render = input.clone();
         let out_buf = out.to_owned();
         // Rasterising is CPU work: keep it off the async threads.
@@ -296,6 +287,30 @@ impl App {
             samples: input.series.samples,
             columns_drawn: input.series.buckets.len() as i64,
         })
+    }
+
+    /// What a latency chart of `name` over `[since, until)` is drawn from: latency per pixel
+    /// column, failures apart, and the status bands. Records a user access.
+    pub(crate) async fn chart_input(
+        &self,
+        name: &str,
+        since_ms: i64,
+        until_ms: Option<i64>,
+        width: u32,
+        height: u32,
+    ) -> ZcResult<zc_domain::chart::ChartInput> {
+        if !(200..=8000).contains(&width) || !(150..=8000).contains(&height) {
+            return Err(ZcError::invalid("chart size must be 200-8000 x 150-8000 pixels"));
+        }
+        let row = self.show_connection(name).await?;
+        let until = until_ms.unwrap_or_else(|| self.now());
+        if until <= since_ms {
+            return Err(ZcError::invalid("the chart window is empty: --since must be before --until"));
+        }
+        let columns = zc_chart::plot_columns(width);
+        let series = self.store.chart_series(row.id, since_ms, until, columns).await?;
+        let bands = self.history(name, since_ms, Some(until)).await?.spans;
+        Ok(zc_domain::chart::ChartInput { title: name.to_owned(), series, bands })
     }
 
     // ---- activity log ----
@@ -416,7 +431,7 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct KeyCheck {
     pub connection: String,
     pub valid: bool,

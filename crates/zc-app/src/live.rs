@@ -21,7 +21,7 @@ use zc_domain::{ErrorCode, Status, ZcResult};
 use zc_monitor::{MonitorConfig, MonitorEvent, RunReport};
 
 /// How the console gets its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsoleMode {
     Starting,
@@ -33,7 +33,7 @@ pub enum ConsoleMode {
     Failed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConsoleState {
     pub mode: ConsoleMode,
     pub detail: Option<String>,
@@ -42,11 +42,11 @@ pub struct ConsoleState {
 }
 
 /// What changed, pushed to the window as it happens (in small batches).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConsoleEvent {
-    /// A request's raw metrics row was written.
-    Sample { connection_id: i64, at: i64, latency_ms: f64, failed: bool, outcome: String },
+    /// A request's raw metrics row was written. `answered`: the station answered (last contact).
+    Sample { connection_id: i64, at: i64, latency_ms: f64, failed: bool, answered: bool, outcome: String },
     /// A status change was written.
     Status { connection_id: i64, from: Status, to: Status, at: i64, observer_offline: bool, detail: Option<String> },
     /// New values of a connection's points were written.
@@ -361,6 +361,7 @@ fn sample_event(m: &zc_domain::probe::RequestMetric) -> ConsoleEvent {
         at: m.at_ms,
         latency_ms: m.latency_us as f64 / 1000.0,
         failed: m.outcome != zc_domain::Outcome::Ok,
+        answered: m.http_status.is_some(),
         outcome: m.outcome.as_str().to_owned(),
     }
 }

@@ -8,7 +8,7 @@ use zc_domain::{ZcError, ZcResult};
 use zc_store::{ConnectionRow, PointHistoryRow, PointRow};
 
 /// A point's latest value as an operator may see it: never without its freshness.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PointValue {
     pub connection: String,
     pub point: String,
@@ -42,7 +42,7 @@ impl PointValue {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PointsReport {
     pub connection: String,
     /// Whether the console had a network of its own when this was read.

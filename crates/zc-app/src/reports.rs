@@ -4,7 +4,7 @@ use serde::Serialize;
 use zc_domain::status::StatusSpan;
 use zc_store::{ConnectionRow, HistoryRow, RunRecord, TableStats};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryReport {
     pub connection: String,
     pub since: i64,

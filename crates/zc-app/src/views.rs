@@ -14,7 +14,7 @@ use zc_store::WidgetRow;
 pub const SPARK_SAMPLES: i64 = 60;
 
 /// One request in a sparkline: its latency, or a failure mark (a failure has no latency to draw).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SparkPoint {
     pub at: i64,
     pub latency_ms: f64,
@@ -23,7 +23,7 @@ pub struct SparkPoint {
 
 /// A widget as the console displays it: its binding and the live value it shows, or the reason
 /// it cannot be shown (the console then shows a placeholder that says so).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct WidgetView {
     pub id: i64,
     pub name: String,
@@ -34,7 +34,7 @@ pub struct WidgetView {
 }
 
 /// One connection in the control room.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Tile {
     pub id: i64,
     pub name: String,
@@ -52,7 +52,7 @@ pub struct Tile {
 
 /// The control room at one moment: every tile, every point value with its freshness, and
 /// whether the console itself has a network.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ControlRoom {
     pub at: i64,
     pub observer_online: bool,

@@ -102,6 +102,46 @@ pub fn render(input: &ChartInput, path: &Path, width: u32, height: u32) -> ZcRes
     placed
 }
 
+/// Renders to an SVG document in memory, for a page to show (the console's detail view).
+pub fn render_svg(input: &ChartInput, width: u32, height: u32) -> ZcResult<String> {
+    register_font();
+    let mut out = String::new();
+    draw(input, SVGBackend::with_string(&mut out, (width, height)).into_drawing_area())?;
+    Ok(out)
+}
+
+/// Runs of buckets that a latency line may join: adjacent pixel columns, all inside time the
+/// connection was up (online or degraded). A line never crosses a gap with no answers, an
+/// outage or unknown time: it breaks there, so it cannot suggest the station answered.
+pub fn line_runs(input: &ChartInput) -> Vec<Vec<&zc_domain::chart::ChartBucket>> {
+    let s = &input.series;
+    let col_ms = (s.to_ms - s.from_ms).max(1) as f64 / s.columns.max(1) as f64;
+    let up_at = |col: i64| {
+        let (lo, hi) = (s.from_ms + (col as f64 * col_ms) as i64, s.from_ms + ((col + 1) as f64 * col_ms) as i64);
+        // Up for the whole column: any non-up band overlapping it breaks the line there.
+        !input
+            .bands
+            .iter()
+            .any(|b| b.from_ms < hi && b.to_ms > lo && !matches!(b.status, Status::Online | Status::Degraded))
+    };
+    let mut runs: Vec<Vec<&zc_domain::chart::ChartBucket>> = Vec::new();
+    let mut last: Option<i64> = None;
+    for b in s.buckets.iter().filter(|b| b.count > 0) {
+        let joins = last == Some(b.column - 1) && up_at(b.column);
+        if !joins || runs.is_empty() {
+            runs.push(Vec::new());
+        }
+        if up_at(b.column) {
+            runs.last_mut().expect("a run was pushed").push(b);
+            last = Some(b.column);
+        } else {
+            last = None;
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
 fn draw<DB: DrawingBackend>(input: &ChartInput, root: DrawingArea<DB, plotters::coord::Shift>) -> ZcResult<()>
 where
     DB::ErrorType: 'static,
@@ -156,7 +196,7 @@ where
     let x_of = |col: i64| from + ((col as f64 + 0.5) * col_ms) as i64;
     let line = RGBColor(31, 90, 180);
     chart
-        .draw_series(s.buckets.iter().map(|b| {
+        .draw_series(s.buckets.iter().filter(|b| b.count > 0).map(|b| {
             let x = x_of(b.column);
             let (lo, hi) = (b.min_latency_us as f64 / 1000.0, b.max_latency_us as f64 / 1000.0);
             // A min/max segment per pixel column: spikes stay visible however many samples share it.
@@ -165,13 +205,15 @@ where
         .map_err(draw_err)?
         .label("latency (min/max per pixel)")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], line.stroke_width(2)));
-    // The trend through the column midpoints.
-    chart
-        .draw_series(LineSeries::new(
-            s.buckets.iter().map(|b| (x_of(b.column), (b.min_latency_us + b.max_latency_us) as f64 / 2000.0)),
-            line.mix(0.6),
-        ))
-        .map_err(draw_err)?;
+    // The trend through the column midpoints, broken at every gap, outage and unknown time.
+    for run in line_runs(input) {
+        chart
+            .draw_series(LineSeries::new(
+                run.iter().map(|b| (x_of(b.column), (b.min_latency_us + b.max_latency_us) as f64 / 2000.0)),
+                line.mix(0.6),
+            ))
+            .map_err(draw_err)?;
+    }
     let fail = RGBColor(214, 39, 40);
     chart
         .draw_series(s.buckets.iter().filter(|b| b.failures > 0).map(|b| {
@@ -242,6 +284,25 @@ mod tests {
         render(&input(), &svg, 800, 400).unwrap();
         let text = std::fs::read_to_string(&svg).unwrap();
         assert!(text.contains("<svg") && text.contains("observer offline") && text.contains("north-1"));
+    }
+
+    #[test]
+    fn the_latency_line_breaks_at_gaps_and_outside_up_time() {
+        let mut i = input();
+        // Columns 10..20 have no answers at all.
+        i.series.buckets.retain(|b| !(10..20).contains(&b.column));
+        let runs = line_runs(&i);
+        let cols = i.series.columns;
+        let offline_from = (1_000_000 * cols) / 3_600_000;
+        assert!(runs.iter().all(|r| r.windows(2).all(|w| w[1].column == w[0].column + 1)), "runs are contiguous");
+        assert!(!runs.iter().any(|r| r.iter().any(|b| (10..20).contains(&b.column))));
+        assert!(
+            !runs.iter().flatten().any(|b| b.column >= offline_from),
+            "no line through the outage or the unknown time after it"
+        );
+        assert_eq!(runs.len(), 2, "one run before the gap, one after it");
+        let svg = render_svg(&i, 800, 400).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("failed requests"));
     }
 
     #[test]

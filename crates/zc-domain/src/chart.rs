@@ -8,9 +8,11 @@ use serde::Serialize;
 pub struct ChartBucket {
     /// Pixel column, 0-based, within `[from_ms, to_ms)`.
     pub column: i64,
+    /// Latency of the requests answered well (`count` of them; 0 and 0 when there were none).
     pub min_latency_us: i64,
     pub max_latency_us: i64,
     pub count: i64,
+    /// Failed requests: drawn as marks, never as latency.
     pub failures: i64,
 }
 
@@ -20,7 +22,7 @@ pub struct ChartSeries {
     pub to_ms: i64,
     pub columns: i64,
     pub buckets: Vec<ChartBucket>,
-    /// Raw samples behind the buckets.
+    /// Raw samples behind the buckets (answered plus failed).
     pub samples: i64,
 }
 

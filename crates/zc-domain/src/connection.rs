@@ -3,7 +3,7 @@
 use crate::error::{ErrorCode, ZcError, ZcResult};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionKind {
     /// Any URL: healthy when the response has the expected status (and keyword / JSON field).
@@ -35,7 +35,7 @@ pub const DEFAULT_DEGRADED_MS: i64 = 1_000;
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
 /// Everything an admin sets on a connection.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConnectionSpec {
     pub name: String,
     pub url: String,

@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 /// The station's own judgement of a value (OPC-style quality, reduced to three levels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Quality {
     Good,
@@ -40,7 +40,7 @@ impl Quality {
 }
 
 /// One point as one probe read it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PointSample {
     /// The station's id of the point, e.g. `north-1.pressure-1`.
     pub point: String,
@@ -59,7 +59,7 @@ pub struct PointBatch {
     pub samples: Vec<PointSample>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Freshness {
     Fresh,

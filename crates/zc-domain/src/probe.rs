@@ -91,7 +91,7 @@ impl Serialize for Outcome {
 }
 
 /// One raw metrics row: exactly one per request, never aggregated in storage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RequestMetric {
     pub connection_id: i64,
     /// When the request started, Unix ms.
@@ -101,5 +101,7 @@ pub struct RequestMetric {
     pub http_status: Option<u16>,
     pub request_bytes: i64,
     pub response_bytes: i64,
+    /// `ok` or a failure category (serialised as its stable string).
+    #[ts(type = "string")]
     pub outcome: Outcome,
 }

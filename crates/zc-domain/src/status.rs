@@ -7,7 +7,7 @@
 use crate::probe::{FailureCategory, Outcome};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Unknown,
@@ -117,7 +117,7 @@ impl StatusTracker {
 }
 
 /// A span of time in one status, for downtime and chart bands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct StatusSpan {
     pub status: Status,
     pub from_ms: i64,

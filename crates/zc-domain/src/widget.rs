@@ -50,7 +50,7 @@ pub fn validate_config(raw: &str) -> ZcResult<String> {
 pub const DISPLAY_KINDS: [&str; 5] = ["value", "gauge", "trend", "lamp", "embed"];
 
 /// What a widget shows, read from its configuration for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct WidgetBinding {
     /// The station point it shows (None for an embedded page).
     pub point: Option<String>,
@@ -113,7 +113,7 @@ pub fn display_binding(kind: &str, url: Option<&str>, config: &str) -> Result<Wi
 }
 
 /// Where a value stands against its normal range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RangeState {
     Normal,

@@ -10,7 +10,7 @@ use zc_domain::connection::ConnectionSpec;
 use zc_domain::status::Transition;
 use zc_domain::{ConnectionKind, ErrorCode, Status, ZcError, ZcResult};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConnectionRow {
     pub id: i64,
     #[serde(flatten)]
@@ -30,7 +30,7 @@ pub struct ConnectionRow {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryRow {
     pub at: i64,
     pub from_status: Status,

@@ -83,14 +83,27 @@ impl Store {
 
     /// Raw rows, oldest first.
     pub async fn metrics(&self, id: i64, since_ms: i64, until_ms: i64, limit: i64) -> ZcResult<Vec<RequestMetric>> {
+        self.metrics_page(id, since_ms, until_ms, 0, limit).await
+    }
+
+    /// Raw rows, oldest first, from the `offset`-th row of the window.
+    pub async fn metrics_page(
+        &self,
+        id: i64,
+        since_ms: i64,
+        until_ms: i64,
+        offset: i64,
+        limit: i64,
+    ) -> ZcResult<Vec<RequestMetric>> {
         let rows = sqlx::query(
             "SELECT at, latency_us, http_status, request_bytes, response_bytes, outcome FROM request_metrics \
-             WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?",
+             WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ? OFFSET ?",
         )
         .bind(id)
         .bind(since_ms)
         .bind(until_ms)
         .bind(limit)
+        .bind(offset)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
@@ -108,8 +121,10 @@ impl Store {
             .collect())
     }
 
-    /// Downsamples `[from, to)` into `columns` pixel columns inside SQLite: one min/max pair per
-    /// column, so a chart never draws more points than it has pixels while storage stays raw.
+    /// Downsamples `[from, to)` into `columns` pixel columns inside SQLite: one min/max pair of
+    /// the answered requests' latency per column, and the failed requests counted apart (they
+    /// are marks, not latency), so a chart never draws more points than it has pixels while
+    /// storage stays raw.
     ///
     /// Each column is one index range scan, all in a single statement. A `GROUP BY` over the
     /// computed column number would make SQLite sort every row (it cannot see the number grows
@@ -124,7 +139,7 @@ impl Store {
              bounds(c, lo, hi) AS (SELECT c, ?1 + (c * ?2 + ?3 - 1) / ?3, \
                  CASE WHEN c + 1 = ?3 THEN ?1 + ?2 ELSE ?1 + ((c + 1) * ?2 + ?3 - 1) / ?3 END FROM cols) \
              SELECT c, (SELECT MIN(latency_us) || ' ' || MAX(latency_us) || ' ' || COUNT(*) FROM request_metrics \
-                        WHERE connection_id = ?4 AND at >= lo AND at < hi) FROM bounds",
+                        WHERE connection_id = ?4 AND at >= lo AND at < hi AND outcome = 'ok') FROM bounds",
         )
         .bind(from_ms)
         .bind(span)
@@ -154,17 +169,24 @@ impl Store {
         .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?;
-        let mut i = 0;
+        // A failed request has no latency to draw: it is a mark in its column, and a column with
+        // failures only gets a bucket of its own (count 0).
+        let mut fails: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
         for at in failed {
-            let c = (((at - from_ms) as i128 * cols as i128) / span) as i64;
-            while i < buckets.len() && buckets[i].column < c {
-                i += 1;
-            }
-            if let Some(b) = buckets.get_mut(i).filter(|b| b.column == c) {
-                b.failures += 1;
-            }
+            *fails.entry((((at - from_ms) as i128 * cols as i128) / span) as i64).or_default() += 1;
         }
-        let samples = buckets.iter().map(|b| b.count).sum();
+        for b in buckets.iter_mut() {
+            b.failures = fails.remove(&b.column).unwrap_or(0);
+        }
+        buckets.extend(fails.into_iter().map(|(column, failures)| ChartBucket {
+            column,
+            min_latency_us: 0,
+            max_latency_us: 0,
+            count: 0,
+            failures,
+        }));
+        buckets.sort_unstable_by_key(|b| b.column);
+        let samples = buckets.iter().map(|b| b.count + b.failures).sum();
         Ok(ChartSeries { from_ms, to_ms, columns: cols, buckets, samples })
     }
 

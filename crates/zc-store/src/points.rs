@@ -33,7 +33,7 @@ pub struct PointRow {
 }
 
 /// One kept sample of a point's history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PointHistoryRow {
     pub point: String,
     pub at: i64,

@@ -1,0 +1,34 @@
+//! Tauri's build step: the config, the icons and the ACL. The UI's commands are listed here; the
+//! capabilities grant exactly these to the main window, and nothing else can be called.
+
+/// Every command the UI may call (see src/commands/). Kept in step with `generate_handler!` in
+/// main.rs: a command missing here can never be called, one missing there fails to build.
+const COMMANDS: &[&str] = &[
+    "console_state",
+    "control_room",
+    "connection_detail",
+    "status_history",
+    "latency_chart",
+    "metrics_page",
+    "point_values",
+    "check_key",
+];
+
+fn main() {
+    // The window serves the built UI (`ui/dist`), embedded at compile time. On a clone where the
+    // UI was never built, a placeholder page says how to build it instead of failing the build.
+    let dist = std::path::Path::new("../ui/dist");
+    if !dist.join("index.html").exists() {
+        std::fs::create_dir_all(dist).expect("create ui/dist");
+        std::fs::write(
+            dist.join("index.html"),
+            "<!doctype html><meta charset=utf-8><title>ZeroClient</title><body style=\"font:20px sans-serif;background:#2b3036;color:#e6e8ea;padding:3em\">The console's interface has not been built. Run <code>cargo xtask run</code>, which builds it (npm ci, vite build) and starts the console.",
+        )
+        .expect("write the placeholder page");
+    }
+    println!("cargo:rerun-if-changed=../ui/dist");
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build");
+}

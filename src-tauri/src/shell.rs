@@ -1,0 +1,77 @@
+//! What the shell holds: the opened data directory, the console feed and, in the demo, the
+//! simulated stations.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use zc_app::zc_domain::{SystemClock, ZcResult};
+use zc_app::{App, Console, Demo};
+
+pub struct Options {
+    pub data_dir: Option<PathBuf>,
+    /// Start the built-in simulated stations (the embedded default's demo).
+    pub demo: bool,
+}
+
+const USAGE: &str = "usage: zeroclient [--data-dir DIR] [--demo]\n  --data-dir DIR  the data directory (default: ZC_DATA_DIR, or the platform's)\n  --demo          start three simulated stations with widgets (no server needed)";
+
+impl Options {
+    pub fn from_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+        let mut o = Options { data_dir: std::env::var_os("ZC_DATA_DIR").map(PathBuf::from), demo: false };
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--data-dir" => o.data_dir = Some(args.next().ok_or(USAGE)?.into()),
+                "--demo" => o.demo = true,
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+pub struct Shell {
+    pub console: Console,
+    _demo: Option<Demo>,
+}
+
+impl Shell {
+    pub async fn open(options: Options) -> ZcResult<Shell> {
+        let dir = match options.data_dir {
+            Some(d) => d,
+            None => zc_app::default_data_dir()?,
+        };
+        let app = App::open(&dir, Arc::new(SystemClock)).await?;
+        init_logging(&dir);
+        let demo = if options.demo { Some(app.start_demo().await?) } else { None };
+        let console = Console::start(Arc::new(app));
+        Ok(Shell { console, _demo: demo })
+    }
+
+    pub fn app(&self) -> &App {
+        self.console.app()
+    }
+
+    pub async fn stop(&self) {
+        if let Some(report) = self.console.stop().await
+            && let Some(e) = report.error()
+        {
+            eprintln!("error[{}]: {}", e.code.as_str(), e.message);
+        }
+        self.console.app().store().close().await;
+    }
+}
+
+/// Logs go to `<data dir>/logs/zeroclient.log`, as the CLI's go to `zc.log`.
+fn init_logging(dir: &std::path::Path) {
+    let logs = dir.join("logs");
+    if std::fs::create_dir_all(&logs).is_err() {
+        return;
+    }
+    if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(logs.join("zeroclient.log")) {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZC_LOG").unwrap_or_else(|_| "info".into()))
+            .try_init();
+    }
+}

@@ -1,0 +1,258 @@
+// A connection's diagnostics for engineers: status timeline, latency chart (SVG drawn by the
+// core), error breakdown, raw samples page by page, point values, and the key's state.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ConnectionDetail } from '../../bindings/ConnectionDetail';
+import type { HistoryReport } from '../../bindings/HistoryReport';
+import type { KeyCheck } from '../../bindings/KeyCheck';
+import type { LatencyChart } from '../../bindings/LatencyChart';
+import type { MetricsPage } from '../../bindings/MetricsPage';
+import type { PointsReport } from '../../bindings/PointsReport';
+import { useNow } from '../../lib/clock';
+import { age, dateTime, value as fmt } from '../../lib/format';
+import { freshnessAt } from '../../lib/freshness';
+import { api, ConsoleError } from '../../lib/ipc';
+import type { Room } from '../control-room/model';
+import { StatusBadge, ValueBadges } from '../status/StatusBadge';
+import { Timeline } from './Timeline';
+
+const RANGES: [string, number][] = [
+  ['1 h', 3_600_000],
+  ['24 h', 86_400_000],
+  ['7 d', 7 * 86_400_000],
+  ['30 d', 30 * 86_400_000],
+];
+const PAGE = 50;
+
+interface Window {
+  since: number;
+  until: number;
+}
+
+export function Detail({ name, room, onBack }: { name: string; room: Room; onBack: () => void }) {
+  const now = useNow();
+  const [detail, setDetail] = useState<ConnectionDetail | null>(null);
+  const [win, setWin] = useState<Window>(() => ({ since: Date.now() - 3_600_000, until: Date.now() }));
+  const [history, setHistory] = useState<HistoryReport | null>(null);
+  const [chart, setChart] = useState<LatencyChart | null>(null);
+  const [page, setPage] = useState<MetricsPage | null>(null);
+  const [offset, setOffset] = useState(0);
+  const [points, setPoints] = useState<PointsReport | null>(null);
+  const [key, setKey] = useState<KeyCheck | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const chartBox = useRef<HTMLDivElement>(null);
+  const tile = detail ? room.tiles.get(detail.connection.id) : undefined;
+
+  const fail = (e: unknown) => setError(e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e));
+
+  useEffect(() => {
+    api.connectionDetail(name).then(setDetail, fail);
+  }, [name]);
+
+  const load = useCallback(() => {
+    const width = Math.max(400, Math.min(4000, chartBox.current?.clientWidth ?? 1000));
+    api.statusHistory(name, win.since, win.until).then(setHistory, fail);
+    api.latencyChart(name, win.since, win.until, width, 320).then(setChart, fail);
+    api.pointValues(name, null, null, 1).then(setPoints, fail);
+  }, [name, win]);
+  useEffect(load, [load]);
+  useEffect(() => {
+    api.metricsPage(name, win.since, win.until, offset, PAGE).then(setPage, fail);
+  }, [name, win, offset]);
+
+  const zoom = (factor: number) => {
+    const mid = (win.since + win.until) / 2;
+    const half = Math.max(60_000, ((win.until - win.since) * factor) / 2);
+    setOffset(0);
+    setWin({ since: Math.round(mid - half), until: Math.min(now, Math.round(mid + half)) });
+  };
+  const range = (ms: number) => {
+    const end = now;
+    setOffset(0);
+    setWin({ since: end - ms, until: end });
+  };
+
+  const status = tile?.status ?? detail?.connection.status ?? 'unknown';
+  return (
+    <section className="detail" aria-label={`Connection ${name}`}>
+      <div className="detail-head">
+        <button type="button" onClick={onBack} className="back">
+          ← Control room
+        </button>
+        <h1>{name}</h1>
+        <StatusBadge status={status} observerOffline={tile?.observer_offline ?? detail?.observer_offline ?? false} />
+        {detail && <span className="muted">{detail.connection.url}</span>}
+      </div>
+      {error && (
+        <div className="error-line" role="alert">
+          {error}
+        </div>
+      )}
+      <div className="range-bar" role="toolbar" aria-label="Time range">
+        {RANGES.map(([label, ms]) => (
+          <button key={label} type="button" onClick={() => range(ms)}>
+            {label}
+          </button>
+        ))}
+        <label>
+          from <input type="datetime-local" onChange={(e) => e.target.value && setWin({ ...win, since: new Date(e.target.value).getTime() })} />
+        </label>
+        <label>
+          to <input type="datetime-local" onChange={(e) => e.target.value && setWin({ ...win, until: new Date(e.target.value).getTime() })} />
+        </label>
+        <button type="button" onClick={() => zoom(0.5)} aria-label="Zoom in">
+          Zoom in
+        </button>
+        <button type="button" onClick={() => zoom(2)} aria-label="Zoom out">
+          Zoom out
+        </button>
+        <span className="muted">
+          {dateTime(win.since)} – {dateTime(win.until)}
+        </span>
+      </div>
+
+      <h2>Status</h2>
+      {history && (
+        <>
+          <Timeline spans={history.spans} since={history.since} until={history.until} />
+          <p className="muted">
+            downtime {age(history.downtime_ms)} · unknown {age(history.unknown_ms)} · {history.transitions.length} changes
+          </p>
+          <table className="grid transitions">
+            <thead>
+              <tr>
+                <th>at</th>
+                <th>from</th>
+                <th>to</th>
+                <th>why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.transitions
+                .slice(-8)
+                .reverse()
+                .map((t, i) => (
+                  <tr key={i} data-transition={`${t.from_status}->${t.to_status}`}>
+                    <td>{dateTime(t.at)}</td>
+                    <td>
+                      <StatusBadge status={t.from_status} />
+                    </td>
+                    <td>
+                      <StatusBadge status={t.to_status} observerOffline={t.observer_offline} />
+                    </td>
+                    <td>{t.error_detail ?? t.error_category ?? ''}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </>
+      )}
+
+      <h2>Latency</h2>
+      <div className="chart" ref={chartBox} data-samples={chart?.samples ?? 0}>
+        {/* The SVG is drawn by the core (plotters) from stored data; it holds no script. */}
+        {chart && <div className="chart-svg" dangerouslySetInnerHTML={{ __html: chart.svg }} />}
+        {chart && (
+          <p className="muted">
+            {chart.samples} requests, {chart.failures} failed (marks at the bottom, never drawn as latency)
+          </p>
+        )}
+      </div>
+
+      <div className="detail-columns">
+        <div>
+          <h2>Errors by category</h2>
+          <table className="grid breakdown">
+            <tbody>
+              {page?.outcomes.map((o) => (
+                <tr key={o.outcome} className={o.outcome === 'ok' ? '' : 'abnormal-row'}>
+                  <td>{o.outcome}</td>
+                  <td className="num">{o.count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Key</h2>
+          <p data-key-state>
+            {detail?.connection.key_validated === null || detail?.connection.key_validated === undefined
+              ? 'never validated'
+              : detail.connection.key_validated
+                ? `valid (checked ${dateTime(detail.connection.key_last_validated_at ?? 0)})`
+                : `REJECTED: ${detail.connection.key_validation_error ?? ''}`}
+            {key && ` — just now: ${key.valid ? 'valid' : `rejected (${key.error ?? ''})`}`}
+          </p>
+          {detail?.connection.kind === 'station' && (
+            <button type="button" onClick={() => api.checkKey(name).then(setKey, fail)}>
+              Validate now
+            </button>
+          )}
+        </div>
+        <div>
+          <h2>Points</h2>
+          <table className="grid points">
+            <thead>
+              <tr>
+                <th>point</th>
+                <th>value</th>
+                <th>state</th>
+                <th>received</th>
+              </tr>
+            </thead>
+            <tbody>
+              {points?.values.map((p) => {
+                const live = room.points.get(`${p.connection}\u0000${p.point}`) ?? p;
+                const f = freshnessAt(live.received_at, live.fresh_until, now, room.observerOnline);
+                return (
+                  <tr key={p.point} data-point={p.point} data-freshness={f}>
+                    <td>{p.point}</td>
+                    <td className="num">{f === 'unknown' ? '—' : fmt(live.value, live.unit)}</td>
+                    <td>
+                      <ValueBadges freshness={f} quality={live.quality} />
+                    </td>
+                    <td>{age(now - live.received_at)} ago</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </div>
+
+      <h2>Raw samples</h2>
+      <div className="pager">
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          ← Newer page
+        </button>
+        <span>
+          {page ? `${page.total === 0 ? 0 : offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total}` : ''}
+        </span>
+        <button type="button" disabled={!page || offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>
+          Older page →
+        </button>
+      </div>
+      <table className="grid samples">
+        <thead>
+          <tr>
+            <th>at</th>
+            <th>latency</th>
+            <th>HTTP</th>
+            <th>bytes in/out</th>
+            <th>outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page?.rows.map((m, i) => (
+            <tr key={i} className={m.outcome === 'ok' ? '' : 'abnormal-row'}>
+              <td>{dateTime(m.at_ms)}</td>
+              <td className="num">{(m.latency_us / 1000).toFixed(1)} ms</td>
+              <td>{m.http_status ?? '—'}</td>
+              <td className="num">
+                {m.response_bytes}/{m.request_bytes}
+              </td>
+              <td>{m.outcome}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+// The console's frame: its mode, the observer-offline banner, navigation, and the views. Data
+// comes from the core: a load, then the events it pushes.
+import { useEffect, useState } from 'react';
+import { onConsoleEvents } from '../../lib/events';
+import { api, ConsoleError } from '../../lib/ipc';
+import { Detail } from '../connection-detail/Detail';
+import { ControlRoom } from '../control-room/ControlRoom';
+import { applyEvents, emptyRoom, loadRoom, type Room } from '../control-room/model';
+import { ModeLine } from './ModeLine';
+
+type View = { name: 'room' } | { name: 'detail'; connection: string };
+type Theme = 'dark' | 'light';
+
+export function App() {
+  const [room, setRoom] = useState<Room>(emptyRoom);
+  const [view, setView] = useState<View>({ name: 'room' });
+  const [error, setError] = useState<string | null>(null);
+  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('zc-theme') === 'light' ? 'light' : 'dark'));
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem('zc-theme', theme);
+  }, [theme]);
+
+  // Loads the control room from the core; again whenever events were lost (room.stale).
+  useEffect(() => {
+    let live = true;
+    Promise.all([api.consoleState(), api.controlRoom()]).then(
+      ([state, data]) => {
+        if (!live) return;
+        setRoom((r) => loadRoom(r, data, state));
+        setError(null);
+      },
+      (e: unknown) => live && setError(e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [room.stale]);
+
+  useEffect(() => {
+    // Events are applied on top of whatever the load brings; one arriving before it is kept.
+    const unlisten = onConsoleEvents((events) => setRoom((r) => applyEvents(r, events)));
+    return () => {
+      void unlisten.then((f) => f());
+    };
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && view.name !== 'room') setView({ name: 'room' });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [view.name]);
+
+  return (
+    <div className="app">
+      <header className="app-head">
+        <span className="product">ZeroClient</span>
+        <nav aria-label="Views">
+          <button type="button" aria-current={view.name === 'room'} onClick={() => setView({ name: 'room' })}>
+            Control room
+          </button>
+        </nav>
+        <ModeLine state={room.console} />
+        <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>
+          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+        </button>
+      </header>
+      {!room.observerOnline && (
+        <div className="banner banner-observer" role="alert" data-banner="observer-offline">
+          <strong>OBSERVER OFFLINE</strong> — this console has no network of its own. No station can be confirmed: values and
+          statuses are unknown, not offline.
+        </div>
+      )}
+      {error && (
+        <div className="banner banner-error" role="alert">
+          {error}
+        </div>
+      )}
+      <main>
+        {view.name === 'room' ? (
+          <ControlRoom room={room} onOpen={(c) => setView({ name: 'detail', connection: c })} />
+        ) : (
+          <Detail name={view.connection} room={room} onBack={() => setView({ name: 'room' })} />
+        )}
+      </main>
+    </div>
+  );
+}

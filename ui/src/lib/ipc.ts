@@ -1,0 +1,49 @@
+// The console's commands, typed with the bindings generated from Rust. Every failure arrives as
+// zc-app's `{code, message}`; nothing here decides anything, it only asks the core.
+import { invoke } from '@tauri-apps/api/core';
+import type { ConnectionDetail } from '../bindings/ConnectionDetail';
+import type { ConsoleState } from '../bindings/ConsoleState';
+import type { ControlRoom } from '../bindings/ControlRoom';
+import type { HistoryReport } from '../bindings/HistoryReport';
+import type { KeyCheck } from '../bindings/KeyCheck';
+import type { LatencyChart } from '../bindings/LatencyChart';
+import type { MetricsPage } from '../bindings/MetricsPage';
+import type { PointsReport } from '../bindings/PointsReport';
+import type { ZcError } from '../bindings/ZcError';
+
+export class ConsoleError extends Error {
+  readonly code: string;
+  constructor(e: ZcError) {
+    super(e.message);
+    this.code = e.code;
+  }
+}
+
+function isZcError(e: unknown): e is ZcError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    if (isZcError(e)) throw new ConsoleError(e);
+    // The IPC layer itself refused (e.g. a command not granted): still one clear line.
+    throw new ConsoleError({ code: 'internal', message: `the console could not run '${cmd}': ${String(e)}` });
+  }
+}
+
+export const api = {
+  consoleState: () => call<ConsoleState>('console_state'),
+  controlRoom: () => call<ControlRoom>('control_room'),
+  connectionDetail: (name: string) => call<ConnectionDetail>('connection_detail', { name }),
+  statusHistory: (name: string, since: number, until: number | null) =>
+    call<HistoryReport>('status_history', { name, since, until }),
+  latencyChart: (name: string, since: number, until: number | null, width: number, height: number) =>
+    call<LatencyChart>('latency_chart', { name, since, until, width, height }),
+  metricsPage: (name: string, since: number, until: number | null, offset: number, limit: number) =>
+    call<MetricsPage>('metrics_page', { name, since, until, offset, limit }),
+  pointValues: (name: string, since: number | null, until: number | null, limit: number) =>
+    call<PointsReport>('point_values', { name, since, until, limit }),
+  checkKey: (name: string) => call<KeyCheck>('check_key', { name }),
+};
