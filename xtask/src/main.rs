@@ -4,14 +4,14 @@
 //! the exact command when it cannot. Tests that use the OS keyring run inside a private D-Bus
 //! session with an unlocked gnome-keyring and a throwaway HOME, so they never touch yours.
 
+mod packages;
+mod session;
+mod ui;
+
+use packages::ensure as ensure_packages;
+use session::in_keyring_session;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-
-/// Needed to build (keyring's Secret Service client links libdbus).
-const BUILD_PKGS: &[&str] = &["pkg-config", "libdbus-1-dev"];
-/// Needed to run the keyring in a headless session, and by the tests' own checks.
-const SESSION_PKGS: &[&str] = &["dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"];
-const TEST_PKGS: &[&str] = &["sqlite3"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,9 +25,10 @@ fn main() -> ExitCode {
         "test" => test(&rest),
         "bench" => bench(&rest),
         "soak" => soak(&rest),
+        "bindings" => bindings(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench|soak> [args]\n  run    the console on the embedded default (until the desktop shell exists: `zc demo`)\n  test   every test and a short soak (installs what it needs)\n  bench  the benchmarks, each against its baseline\n  soak   the fault-injection soak: [--rounds N] [--seed S] [--only K] [--report FILE]"
+                "usage: cargo xtask <run|test|bench|soak|bindings> [args]\n  run    the desktop console on the embedded default (three simulated stations); without a display, the headless demo\n  test   every test and a short soak (installs what it needs)\n  bench  the benchmarks, each against its baseline\n  soak   the fault-injection soak: [--rounds N] [--seed S] [--only K] [--report FILE]\n  bindings  regenerate ui/src/bindings from the Rust types"
             );
             return ExitCode::from(2);
         }
@@ -41,9 +42,9 @@ fn main() -> ExitCode {
     }
 }
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
@@ -57,59 +58,10 @@ fn cargo() -> Command {
     c
 }
 
-fn status(mut c: Command, what: &str) -> Result {
+pub(crate) fn status(mut c: Command, what: &str) -> Result {
     eprintln!("xtask: {what}");
     let st = c.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
     if st.success() { Ok(()) } else { Err(format!("{what} failed ({st})")) }
-}
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
-}
-
-fn missing(pkgs: &[&str]) -> Vec<String> {
-    pkgs.iter()
-        .filter(|p| {
-            !Command::new("dpkg-query")
-                .args(["-W", "-f=${Status}", p])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-                .unwrap_or(false)
-        })
-        .map(|p| p.to_string())
-        .collect()
-}
-
-/// Installs missing Debian packages, or says exactly how to.
-fn ensure_packages(pkgs: &[&str]) -> Result {
-    if Command::new("dpkg-query").arg("--version").output().is_err() {
-        eprintln!("xtask: not a Debian/Ubuntu system; make sure these are installed: {}", pkgs.join(" "));
-        return Ok(());
-    }
-    let need = missing(pkgs);
-    if need.is_empty() {
-        return Ok(());
-    }
-    let apt = format!("apt-get update && apt-get install -y {}", need.join(" "));
-    let sudo = if is_root() {
-        None
-    } else if Command::new("sudo").args(["-n", "true"]).status().map(|s| s.success()).unwrap_or(false) {
-        Some("sudo -n")
-    } else {
-        return Err(format!("missing packages: {}. Install them with:\n    sudo sh -c '{apt}'", need.join(" ")));
-    };
-    let mut c = Command::new("sh");
-    let line = match sudo {
-        Some(s) => format!(
-            "{s} sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}'",
-            need.join(" ")
-        ),
-        None => {
-            format!("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}", need.join(" "))
-        }
-    };
-    c.args(["-c", &line]);
-    status(c, &format!("installing {}", need.join(" ")))
 }
 
 /// Arguments single-quoted for `sh -c`.
@@ -117,100 +69,126 @@ fn shell_words(args: &[String]) -> Vec<String> {
     args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect()
 }
 
-fn tool_homes() -> (String, String) {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
-    let rustup_home = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
-    (cargo_home, rustup_home)
+/// Whether a window can open here: an X11 or Wayland display is set.
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-/// A command run inside a private D-Bus session with an unlocked gnome-keyring whose files live
-/// in `home` (a throwaway directory), so no real keyring is touched.
-fn in_keyring_session(home: &Path, inner: &str) -> Command {
-    let _ = std::fs::remove_dir_all(home);
-    // dbus-daemon needs the runtime directory before it starts, private to us.
-    let runtime = home.join("run");
-    std::fs::create_dir_all(&runtime).expect("create the session's runtime directory");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700));
+/// Node and npm from the machine, or Debian's when it has none.
+fn ensure_node() -> Result {
+    if Command::new("npm").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return Ok(());
     }
-    let (cargo_home, rustup_home) = tool_homes();
-    let mut c = Command::new("dbus-run-session");
-    c.current_dir(root())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("share"))
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("CARGO_HOME", cargo_home)
-        .env("RUSTUP_HOME", rustup_home)
-        .args(["--", "sh", "-c"])
-        .arg(format!(
-            // The daemon runs in the foreground as a child of this shell, so it lives exactly as
-            // long as the session (a daemonised one outlives it), and the command starts only
-            // once the daemon owns the Secret Service name on the bus.
-            "printf %s xtask-session | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
-             i=0
-             until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-                   org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; do
-               i=$((i+1)); [ $i -gt 300 ] && {{ echo 'xtask: gnome-keyring-daemon did not start' >&2; exit 1; }}; sleep 0.1
-             done
-             {inner}"
-        ));
-    c
+    ensure_packages(packages::NODE)
 }
 
 fn run(args: &[String]) -> Result {
-    ensure_packages(BUILD_PKGS)?;
-    let mut b = cargo();
-    b.args(["build", "--release", "-p", "zc-cli"]);
-    status(b, "building zc")?;
-    let zc = target_dir().join("release").join("zc");
+    ensure_packages(packages::BUILD)?;
     let data = std::env::var_os("ZC_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("demo-data"));
     let quoted = shell_words(args);
-    eprintln!(
-        "xtask: data directory {} (inspect with: {} --data-dir {} history demo-west)",
-        data.display(),
-        zc.display(),
-        data.display()
-    );
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-        // A desktop session: use its keyring, as the console would.
-        let mut c = Command::new(&zc);
-        c.arg("--data-dir").arg(&data).arg("demo").args(args);
+    let needs_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none();
+    if needs_session {
+        ensure_packages(packages::SESSION)?;
+    }
+    if !has_display() {
+        eprintln!(
+            "xtask: no display here (DISPLAY and WAYLAND_DISPLAY are unset): running the headless demo (zc demo) instead of the console window"
+        );
+        let mut b = cargo();
+        b.args(["build", "--release", "-p", "zc-cli"]);
+        status(b, "building zc")?;
+        let zc = target_dir().join("release").join("zc");
+        eprintln!(
+            "xtask: data directory {} (inspect with: {} --data-dir {} history demo-west)",
+            data.display(),
+            zc.display(),
+            data.display()
+        );
+        if !needs_session {
+            let mut c = Command::new(&zc);
+            c.arg("--data-dir").arg(&data).arg("demo").args(args);
+            return status(c, "starting the demo (zc demo)");
+        }
+        let c = in_keyring_session(
+            &target_dir().join("demo-session"),
+            &format!("exec '{}' --data-dir '{}' demo {}", zc.display(), data.display(), quoted.join(" ")),
+        );
         return status(c, "starting the demo (zc demo)");
     }
-    ensure_packages(SESSION_PKGS)?;
+    ensure_node()?;
+    ui::install(false)?;
+    ui::build()?;
+    let mut b = cargo();
+    b.args(["build", "-p", "zeroclient-desktop"]);
+    status(b, "building the console")?;
+    let app = target_dir().join("debug").join("zeroclient");
+    eprintln!("xtask: the console on the demo; data directory {}", data.display());
+    if !needs_session {
+        let mut c = Command::new(&app);
+        c.arg("--data-dir").arg(&data).arg("--demo").args(args);
+        return status(c, "starting the console");
+    }
     eprintln!(
-        "xtask: no desktop session bus: starting a private D-Bus session and an unlocked gnome-keyring for the demo"
+        "xtask: no desktop session bus: starting a private D-Bus session and an unlocked gnome-keyring for the demo's keys"
     );
     let c = in_keyring_session(
         &target_dir().join("demo-session"),
-        &format!("exec '{}' --data-dir '{}' demo {}", zc.display(), data.display(), quoted.join(" ")),
+        &format!("exec '{}' --data-dir '{}' --demo {}", app.display(), data.display(), quoted.join(" ")),
     );
-    status(c, "starting the demo (zc demo)")
+    status(c, "starting the console")
+}
+
+/// tauri-driver (the WebDriver server for Tauri apps), installed once into target/tools.
+fn ensure_tauri_driver() -> Result<PathBuf> {
+    let tools = target_dir().join("tools");
+    let bin = tools.join("bin").join("tauri-driver");
+    if bin.exists() {
+        return Ok(bin);
+    }
+    let mut c = cargo();
+    c.args(["install", "tauri-driver", "--version", "2.1.0", "--locked", "--root"]).arg(&tools);
+    status(c, "installing tauri-driver 2.1.0 into target/tools")?;
+    Ok(bin)
+}
+
+fn bindings() -> Result {
+    let mut c = cargo();
+    c.args(["test", "-p", "zc-app", "--test", "bindings"]).env("ZC_WRITE_BINDINGS", "1");
+    status(c, "regenerating ui/src/bindings")
 }
 
 fn test(args: &[String]) -> Result {
-    let mut all: Vec<&str> = BUILD_PKGS.to_vec();
-    all.extend(SESSION_PKGS);
-    all.extend(TEST_PKGS);
+    let mut all: Vec<&str> = packages::BUILD.to_vec();
+    all.extend(packages::SESSION);
+    all.extend(packages::TEST);
+    all.extend(packages::DESKTOP_E2E);
     ensure_packages(&all)?;
+    ensure_node()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     status(fmt, "cargo fmt --check")?;
+    // The frontend first: the desktop binary embeds what it builds.
+    ui::install(true)?;
+    ui::check()?;
+    ui::build()?;
     let mut clippy = cargo();
     clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     status(clippy, "cargo clippy -D warnings")?;
-    // The end-to-end tests and the soak run the real binary.
+    // The end-to-end tests and the soak run the real binaries.
     let mut b = cargo();
-    b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak"]);
-    status(b, "building zc and the soak")?;
+    b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak", "-p", "zeroclient-desktop"]);
+    status(b, "building zc, the console and the soak")?;
+    let driver = ensure_tauri_driver()?;
     let extra = shell_words(args);
     let mut c = in_keyring_session(
         &target_dir().join("test-session"),
-        &format!("cargo test --workspace --exclude xtask --all-targets --no-fail-fast {}", extra.join(" ")),
+        // Under a virtual display: the desktop end-to-end tests open the real window.
+        &format!(
+            "exec xvfb-run -a -s '-screen 0 1600x1000x24' cargo test --workspace --exclude xtask --all-targets --no-fail-fast {}",
+            extra.join(" ")
+        ),
     );
+    c.env("ZC_TAURI_DRIVER", &driver).env("ZC_DESKTOP_BIN", target_dir().join("debug").join("zeroclient"));
     eprintln!("xtask: cargo test (in a private keyring session)");
     // Stream the output and add up cargo's per-binary results into one closing line.
     c.stdout(std::process::Stdio::piped());
@@ -245,8 +223,8 @@ fn test(args: &[String]) -> Result {
 const CI_SOAK_ROUNDS: u32 = 40;
 
 fn soak(args: &[String]) -> Result {
-    let mut all: Vec<&str> = BUILD_PKGS.to_vec();
-    all.extend(SESSION_PKGS);
+    let mut all: Vec<&str> = packages::BUILD.to_vec();
+    all.extend(packages::SESSION);
     ensure_packages(&all)?;
     let mut b = cargo();
     b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak"]);
@@ -273,7 +251,7 @@ fn run_soak(args: &[String]) -> Result {
 }
 
 fn bench(args: &[String]) -> Result {
-    ensure_packages(BUILD_PKGS)?;
+    ensure_packages(packages::BUILD)?;
     let mut b = cargo();
     b.args(["build", "--release", "-p", "zc-bench"]);
     status(b, "building the benchmarks (release)")?;
@@ -284,7 +262,7 @@ fn bench(args: &[String]) -> Result {
         return status(c, "running the benchmarks");
     }
     // The monitor benchmark stores its 1,000 keys in a real keyring, like the console does.
-    ensure_packages(SESSION_PKGS)?;
+    ensure_packages(packages::SESSION)?;
     let quoted = shell_words(args);
     let c = in_keyring_session(
         &target_dir().join("bench-session"),

@@ -80,14 +80,22 @@ impl App {
         let simulator = Simulator::start(demo_stations(&key))
             .await
             .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot start the simulated stations: {e}")))?;
-        for st in &simulator.stations {
-            let name = st.name();
-            match self.connection(&name).await {
+        let stations: Vec<(String, String)> = simulator.stations.iter().map(|s| (s.name(), s.url())).collect();
+        self.seed_demo(&stations, &key).await?;
+        Ok(Demo { simulator })
+    }
+
+    /// Makes sure the data directory has a connection for each demo station `(name, url)`
+    /// (pointing at `url`), `key` for each in the OS keyring, and their widgets.
+    pub async fn seed_demo(&self, stations: &[(String, String)], key: &str) -> ZcResult<()> {
+        for (name, url) in stations {
+            match self.connection(name).await {
                 Ok(_) => {
-                    self.edit_connection(&name, ConnectionPatch { url: Some(st.url()), ..Default::default() }).await?;
+                    self.edit_connection(name, ConnectionPatch { url: Some(url.clone()), ..Default::default() })
+                        .await?;
                 }
                 Err(e) if e.code == ErrorCode::NotFound => {
-                    let mut spec = ConnectionSpec::new(&name, &st.url(), ConnectionKind::Station);
+                    let mut spec = ConnectionSpec::new(name, url, ConnectionKind::Station);
                     spec.interval_ms = 1000;
                     spec.timeout_ms = 2000;
                     spec.confirm = 3;
@@ -96,14 +104,14 @@ impl App {
                 }
                 Err(e) => return Err(e),
             }
-            self.set_key(&name, Sensitive::new(key.clone())).await?;
-            let existing = self.list_widgets(Some(&name)).await?;
-            for w in demo_widgets(&name) {
+            self.set_key(name, Sensitive::new(key.to_owned())).await?;
+            let existing = self.list_widgets(Some(name)).await?;
+            for w in demo_widgets(name) {
                 if !existing.iter().any(|e| e.spec.name == w.name) {
-                    self.add_widget(&name, w).await?;
+                    self.add_widget(name, w).await?;
                 }
             }
         }
-        Ok(Demo { simulator })
+        Ok(())
     }
 }

@@ -56,7 +56,8 @@ fn register_font() {
 
 pub fn band_color(status: Status, observer_offline: bool) -> RGBColor {
     match status {
-        Status::Online => RGBColor(46, 160, 67),
+        // Calm grey when all is well (ISA-101): colour is for abnormal states only.
+        Status::Online => RGBColor(120, 126, 132),
         Status::Degraded => RGBColor(230, 150, 0),
         Status::Offline => RGBColor(214, 39, 40),
         Status::Unauthorized => RGBColor(148, 103, 189),

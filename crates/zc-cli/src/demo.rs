@@ -27,9 +27,20 @@ pub struct SimArgs {
     /// Stop after this long (default: until Ctrl-C).
     #[arg(long = "for", value_name = "DURATION")]
     for_: Option<String>,
+    /// Serve the three demo stations (as `zc demo` and the console's demo do), with a fresh key.
+    #[arg(long, conflicts_with = "script")]
+    demo: bool,
+    /// Address to serve on (an address of this machine).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
 }
 
 fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
+    if args.demo {
+        let key: String =
+            rand::Rng::sample_iter(rand::rng(), rand::distr::Alphanumeric).take(32).map(char::from).collect();
+        return Ok(SimScript { stations: zc_app::demo_stations(&key) });
+    }
     if let Some(path) = &args.script {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ZcError::new(ErrorCode::Io, format!("cannot read the script {}: {e}", path.display())))?;
@@ -53,8 +64,11 @@ fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
 
 pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
     let script = load_script(args)?;
-    let sim = Simulator::start(script.stations).await.map_err(|e| {
-        ZcError::new(ErrorCode::Io, format!("cannot open the simulator's ports ({e}); choose another --port"))
+    let sim = Simulator::start_on(args.host, script.stations).await.map_err(|e| {
+        ZcError::new(
+            ErrorCode::Io,
+            format!("cannot open the simulator's ports on {} ({e}); choose another --port or --host", args.host),
+        )
     })?;
     let mut t = Table::new(&["name", "url", "key"]);
     let mut json = Vec::new();

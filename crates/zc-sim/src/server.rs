@@ -20,10 +20,16 @@ pub struct Simulator {
 impl Simulator {
     /// Starts every station of the script on 127.0.0.1.
     pub async fn start(scripts: Vec<StationScript>) -> std::io::Result<Simulator> {
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into(), scripts).await
+    }
+
+    /// Starts every station on `host` (an address of this machine; the desktop end-to-end tests
+    /// serve stations from a network namespace of their own).
+    pub async fn start_on(host: std::net::IpAddr, scripts: Vec<StationScript>) -> std::io::Result<Simulator> {
         let started = Instant::now();
         let mut stations = Vec::with_capacity(scripts.len());
         for s in scripts {
-            stations.push(Station::start(s, started).await?);
+            stations.push(Station::start_on(host, s, started).await?);
         }
         Ok(Simulator { stations })
     }
@@ -50,7 +56,11 @@ struct Inner {
 
 impl Station {
     pub async fn start(script: StationScript, started: Instant) -> std::io::Result<Station> {
-        let listener = TcpListener::bind(("127.0.0.1", script.port)).await?;
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into(), script, started).await
+    }
+
+    pub async fn start_on(host: std::net::IpAddr, script: StationScript, started: Instant) -> std::io::Result<Station> {
+        let listener = TcpListener::bind((host, script.port)).await?;
         let addr = listener.local_addr()?;
         let has_outage = script.faults.iter().any(|f| f.kind == FaultKind::Outage);
         let inner = Arc::new(Inner {
@@ -356,6 +366,8 @@ fn health_json(name: &str) -> String {
 }
 
 fn points_json(name: &str, n: usize, t: f64) -> String {
+    // Each station its own phase, so a plant's stations do not move in lockstep.
+    let phase = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) as f64 / 1000.0;
     const KINDS: [(&str, &str, f64, f64); 4] = [
         ("pressure", "bar", 4.0, 0.6),
         ("temperature", "degC", 61.0, 4.0),
@@ -367,7 +379,7 @@ fn points_json(name: &str, n: usize, t: f64) -> String {
         .map(|i| {
             let (kind, unit, base, amp) = KINDS[i % KINDS.len()];
             // A half-hour swing: process values move slowly, and the console's deadband is meant for them.
-            let value = base + amp * (t / 300.0 + i as f64).sin();
+            let value = base + amp * (t / 300.0 + i as f64 + phase).sin();
             let quality = if (t as u64 + i as u64).is_multiple_of(97) { "uncertain" } else { "good" };
             serde_json::json!({"id": format!("{name}.{kind}-{}", i / KINDS.len() + 1), "value": (value * 100.0).round() / 100.0,
                 "unit": unit, "quality": quality, "timestamp": ts})

@@ -1,0 +1,107 @@
+//! The real console in WebKit through tauri-driver, and waits for what a user would see.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// tauri-driver, stopped with SIGTERM (it then ends WebKitWebDriver and the app).
+pub struct Driver {
+    child: Child,
+}
+
+impl Driver {
+    pub async fn start(bin: &Path, log: &Path) -> Result<Driver, String> {
+        let log = std::fs::File::create(log).map_err(|e| e.to_string())?;
+        let child = Command::new(bin)
+            .args(["--port", "4444", "--native-driver", "/usr/bin/WebKitWebDriver"])
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .map_err(|e| format!("cannot start tauri-driver: {e}"))?;
+        // Ready when it accepts connections (a condition, bounded).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while tokio::net::TcpStream::connect("127.0.0.1:4444").await.is_err() {
+            if Instant::now() > deadline {
+                return Err("tauri-driver did not listen on 4444 within 30 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(Driver { child })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens the console (the app binary) with `args` in a new WebDriver session.
+pub async fn open_console(app: &Path, args: &[String]) -> Result<Client, String> {
+    let mut caps = serde_json::Map::new();
+    caps.insert("tauri:options".into(), serde_json::json!({"application": app, "args": args}));
+    caps.insert("browserName".into(), serde_json::json!("wry"));
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect("http://127.0.0.1:4444")
+        .await
+        .map_err(|e| format!("cannot open a WebDriver session: {e}"))
+}
+
+/// Waits until `check` holds, looking every 200 ms for at most `limit`: a wait for a condition
+/// the user would see, never a fixed sleep.
+pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut check: F) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, String>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("waited {} s for: {what}", limit.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn count(c: &Client, css: &str) -> Result<usize, String> {
+    c.find_all(Locator::Css(css)).await.map(|v| v.len()).map_err(|e| format!("find {css}: {e}"))
+}
+
+pub async fn wait_for(c: &Client, css: &str, limit: Duration) -> Result<(), String> {
+    wait_until(css, limit, || async { Ok(count(c, css).await? > 0) }).await
+}
+
+pub async fn wait_gone(c: &Client, css: &str, limit: Duration) -> Result<(), String> {
+    wait_until(&format!("no {css}"), limit, || async { Ok(count(c, css).await? == 0) }).await
+}
+
+pub async fn click(c: &Client, css: &str) -> Result<(), String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("click {css}: {e}"))
+}
+
+#[allow(dead_code)] // used by the connection scenarios
+pub async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), String> {
+    let el = c.find(Locator::Css(css)).await.map_err(|e| format!("find {css}: {e}"))?;
+    el.clear().await.map_err(|e| format!("clear {css}: {e}"))?;
+    el.send_keys(text).await.map_err(|e| format!("type into {css}: {e}"))
+}
+
+pub async fn screenshot(c: &Client, dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let png = c.screenshot().await.map_err(|e| format!("screenshot: {e}"))?;
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).map_err(|e| e.to_string())?;
+    Ok(path)
+}

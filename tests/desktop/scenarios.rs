@@ -1,0 +1,223 @@
+//! The scenarios, in the order an operator's first minutes would go. Each saves a screenshot
+//! of what it claims (`target/e2e-screenshots/`); a failed one saves `FAILED-<name>.png`.
+
+use crate::driver::{self, Driver, click, count, screenshot, wait_for, wait_gone, wait_until};
+use crate::netns::{Namespaces, STATIONS_HOST};
+use fantoccini::Client;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use zc_app::App;
+use zc_app::zc_domain::SystemClock;
+use zc_app::zc_domain::widget::WidgetSpec;
+
+type Outcome = Result<(), String>;
+
+struct Ctx<'a> {
+    c: Client,
+    ns: &'a Namespaces,
+    data: PathBuf,
+    shots: PathBuf,
+}
+
+/// The demo stations, served in the plant's namespace; killed when dropped.
+struct Plant {
+    child: Child,
+    stations: Vec<(String, String)>,
+    key: String,
+}
+
+impl Drop for Plant {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn zc() -> PathBuf {
+    zc_e2e::zc_bin()
+}
+
+fn start_plant(ns: &Namespaces) -> Result<Plant, String> {
+    let mut child = ns
+        .in_plant(zc().to_str().unwrap())
+        .args(["sim", "--demo", "--host", STATIONS_HOST, "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start the stations: {e}"))?;
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    // The simulator prints its stations as one JSON array once they listen.
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            return Err(format!("the simulator ended before listing its stations: {text}"));
+        }
+        text.push_str(&line);
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            let list = v.as_array().ok_or("the simulator's list is not an array")?;
+            let stations = list
+                .iter()
+                .map(|s| (s["name"].as_str().unwrap().to_owned(), s["url"].as_str().unwrap().to_owned()))
+                .collect();
+            let key = list[0]["key"].as_str().unwrap().to_owned();
+            return Ok(Plant { child, stations, key });
+        }
+    }
+}
+
+/// The data directory a new console starts from: the demo's connections and widgets (pointing
+/// at the plant), plus two widgets that cannot be shown.
+async fn seed(data: &Path, plant: &Plant) -> Outcome {
+    let app = App::open(data, Arc::new(SystemClock)).await.map_err(|e| e.message)?;
+    app.seed_demo(&plant.stations, &plant.key).await.map_err(|e| e.message)?;
+    let bad = |name: &str, kind: &str, config: &str| WidgetSpec {
+        name: name.into(),
+        kind: kind.into(),
+        url: None,
+        active: true,
+        config: config.into(),
+    };
+    app.add_widget("demo-north", bad("pie-chart", "pie", "{}")).await.map_err(|e| e.message)?;
+    app.add_widget("demo-north", bad("ghost", "value", r#"{"point":"demo-north.nothing-9"}"#))
+        .await
+        .map_err(|e| e.message)?;
+    app.close().await;
+    Ok(())
+}
+
+fn zc_json(data: &Path, args: &[&str]) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(zc())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("zc {args:?}: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
+const TILE: &str = "[data-connection]";
+fn tile(name: &str) -> String {
+    format!("{TILE}[data-connection=\"{name}\"]")
+}
+
+pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<(&'static str, Outcome)> {
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+    let _ = std::fs::create_dir_all(&shots);
+    let data_dir = tempfile::tempdir().unwrap();
+    let data = data_dir.path().to_owned();
+    let setup = async {
+        let plant = start_plant(ns)?;
+        seed(&data, &plant).await?;
+        let driver = Driver::start(&driver_bin, &shots.join("tauri-driver.log")).await?;
+        let c = driver::open_console(&app, &["--data-dir".into(), data.display().to_string()]).await?;
+        Ok::<_, String>((plant, driver, c))
+    };
+    let (plant, driver, c) = match setup.await {
+        Ok(x) => x,
+        Err(e) => return vec![("setup", Err(e))],
+    };
+    let ctx = Ctx { c, ns, data, shots };
+    let mut results: Vec<(&'static str, Outcome)> = Vec::new();
+    macro_rules! scenario {
+        ($name:literal, $f:ident) => {
+            let r = $f(&ctx).await;
+            if r.is_err() {
+                let _ = screenshot(&ctx.c, &ctx.shots, concat!("FAILED-", $name)).await;
+            }
+            results.push(($name, r));
+        };
+    }
+    scenario!("start_stations_come_online_with_fresh_values", start);
+    scenario!("a_station_goes_down_and_the_detail_shows_it", outage);
+    scenario!("the_console_loses_its_own_network", observer_offline);
+    // Close the session (which ends the app) before anything is judged.
+    let _ = ctx.c.close().await;
+    drop(driver);
+    drop(plant);
+    results
+}
+
+async fn start(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    wait_until("three tiles", Duration::from_secs(60), || async { Ok(count(c, TILE).await? == 3) }).await?;
+    for name in ["demo-north", "demo-east", "demo-west"] {
+        wait_for(c, &format!("{}[data-status=\"online\"]", tile(name)), Duration::from_secs(60)).await?;
+        wait_for(c, &format!("{} .widget[data-freshness=\"fresh\"]", tile(name)), Duration::from_secs(30)).await?;
+    }
+    // A widget that cannot be shown says why; it is never blank.
+    let placeholders = count(c, &format!("{} [data-widget-problem]", tile("demo-north"))).await?;
+    if placeholders != 2 {
+        return Err(format!("expected 2 placeholders on demo-north, found {placeholders}"));
+    }
+    screenshot(c, &x.shots, "control-room").await?;
+    Ok(())
+}
+
+async fn outage(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    // demo-west's port closes 30 s after the plant started, for 20 s, every minute.
+    wait_for(c, &format!("{}[data-status=\"offline\"]", tile("demo-west")), Duration::from_secs(120)).await?;
+    // Offline on exactly its confirmation count of failed probes (3), as the core recorded it.
+    let h = zc_json(&x.data, &["history", "demo-west", "--since", "1h"])?;
+    let offline = h["transitions"]
+        .as_array()
+        .and_then(|t| t.iter().rev().find(|t| t["to_status"] == "offline"))
+        .ok_or("no offline transition in the history")?
+        .clone();
+    let at = offline["at"].as_i64().unwrap();
+    let m = zc_json(&x.data, &["metrics", "demo-west", "--since", "1h"])?;
+    let rows = m.as_array().unwrap();
+    let failed_before: Vec<_> =
+        rows.iter().filter(|r| r["at_ms"].as_i64().unwrap() <= at).rev().take_while(|r| r["outcome"] != "ok").collect();
+    if failed_before.len() != 3 {
+        return Err(format!("offline after {} failed probes, expected 3", failed_before.len()));
+    }
+    click(c, &tile("demo-west")).await?;
+    wait_for(c, "[data-transition=\"online->offline\"]", Duration::from_secs(20)).await?;
+    wait_for(c, ".chart-svg svg", Duration::from_secs(20)).await?;
+    screenshot(c, &x.shots, "connection-detail").await?;
+    click(c, "button.back").await?;
+    wait_for(c, TILE, Duration::from_secs(10)).await
+}
+
+async fn observer_offline(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    let since = zc_app::zc_domain::Clock::now_ms(&SystemClock);
+    x.ns.drop_route()?;
+    wait_for(c, "[data-banner=\"observer-offline\"]", Duration::from_secs(20)).await?;
+    // Values cannot be confirmed: unknown, not stale, not live.
+    wait_gone(c, ".widget[data-freshness=\"fresh\"]", Duration::from_secs(20)).await?;
+    wait_until("every tile unknown (no network)", Duration::from_secs(30), || async {
+        Ok(count(c, &format!("{TILE}[data-status=\"unknown\"]")).await? == 3)
+    })
+    .await?;
+    screenshot(c, &x.shots, "observer-offline").await?;
+    // Nothing was marked offline while the console itself had no network.
+    for name in ["demo-north", "demo-east", "demo-west"] {
+        let h = zc_json(&x.data, &["history", name, "--since", "1h"])?;
+        let wrong: Vec<_> = h["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["at"].as_i64().unwrap() >= since && t["to_status"] == "offline")
+            .collect();
+        if !wrong.is_empty() {
+            return Err(format!("{name} was marked offline while the console had no network: {wrong:?}"));
+        }
+    }
+    x.ns.restore_route()?;
+    wait_gone(c, "[data-banner=\"observer-offline\"]", Duration::from_secs(20)).await?;
+    for name in ["demo-north", "demo-east"] {
+        wait_for(c, &format!("{} .widget[data-freshness=\"fresh\"]", tile(name)), Duration::from_secs(30)).await?;
+        wait_gone(c, &format!("{}[data-status=\"unknown\"]", tile(name)), Duration::from_secs(30)).await?;
+    }
+    Ok(())
+}
