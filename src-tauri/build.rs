@@ -12,6 +12,16 @@ const COMMANDS: &[&str] = &[
     "metrics_page",
     "point_values",
     "check_key",
+    "list_connections",
+    "connection_form",
+    "add_connection",
+    "update_connection",
+    "remove_connection",
+    "activity",
+    "default_export_path",
+    "export_csv",
+    "cancel_export",
+    "export_chart",
 ];
 
 fn main() {

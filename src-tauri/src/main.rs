@@ -40,6 +40,16 @@ fn main() {
             commands::diagnostics::metrics_page,
             commands::diagnostics::point_values,
             commands::diagnostics::check_key,
+            commands::connections::list_connections,
+            commands::connections::connection_form,
+            commands::connections::add_connection,
+            commands::connections::update_connection,
+            commands::connections::remove_connection,
+            commands::activity::activity,
+            commands::export::default_export_path,
+            commands::export::export_csv,
+            commands::export::cancel_export,
+            commands::export::export_chart,
         ])
         .setup(|app| {
             events::forward(app.handle().clone());

@@ -1,8 +1,10 @@
 //! What the shell holds: the opened data directory, the console feed and, in the demo, the
 //! simulated stations.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
 use zc_app::zc_domain::{SystemClock, ZcResult};
 use zc_app::{App, Console, Demo};
 
@@ -32,6 +34,8 @@ impl Options {
 pub struct Shell {
     pub console: Console,
     _demo: Option<Demo>,
+    /// Exports running now, by the id the window gave them.
+    exports: Mutex<HashMap<u64, CancellationToken>>,
 }
 
 impl Shell {
@@ -44,7 +48,23 @@ impl Shell {
         init_logging(&dir);
         let demo = if options.demo { Some(app.start_demo().await?) } else { None };
         let console = Console::start(Arc::new(app));
-        Ok(Shell { console, _demo: demo })
+        Ok(Shell { console, _demo: demo, exports: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn export_started(&self, id: u64) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.exports.lock().unwrap().insert(id, token.clone());
+        token
+    }
+
+    pub fn export_ended(&self, id: u64) {
+        self.exports.lock().unwrap().remove(&id);
+    }
+
+    pub fn cancel_export(&self, id: u64) {
+        if let Some(t) = self.exports.lock().unwrap().get(&id) {
+            t.cancel();
+        }
     }
 
     pub fn app(&self) -> &App {

@@ -92,7 +92,6 @@ pub async fn click(c: &Client, css: &str) -> Result<(), String> {
         .map_err(|e| format!("click {css}: {e}"))
 }
 
-#[allow(dead_code)] // used by the connection scenarios
 pub async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), String> {
     let el = c.find(Locator::Css(css)).await.map_err(|e| format!("find {css}: {e}"))?;
     el.clear().await.map_err(|e| format!("clear {css}: {e}"))?;

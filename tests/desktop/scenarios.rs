@@ -1,7 +1,7 @@
 //! The scenarios, in the order an operator's first minutes would go. Each saves a screenshot
 //! of what it claims (`target/e2e-screenshots/`); a failed one saves `FAILED-<name>.png`.
 
-use crate::driver::{self, Driver, click, count, screenshot, wait_for, wait_gone, wait_until};
+use crate::driver::{self, Driver, click, count, screenshot, type_into, wait_for, wait_gone, wait_until};
 use crate::netns::{Namespaces, STATIONS_HOST};
 use fantoccini::Client;
 use std::io::BufRead;
@@ -20,6 +20,10 @@ struct Ctx<'a> {
     ns: &'a Namespaces,
     data: PathBuf,
     shots: PathBuf,
+    /// The stations' key: a secret that must reach the keyring and nothing else.
+    key: String,
+    /// demo-north's URL.
+    north: String,
 }
 
 /// The demo stations, served in the plant's namespace; killed when dropped.
@@ -124,7 +128,7 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
         Ok(x) => x,
         Err(e) => return vec![("setup", Err(e))],
     };
-    let ctx = Ctx { c, ns, data, shots };
+    let ctx = Ctx { c, ns, data, shots, key: plant.key.clone(), north: plant.stations[0].1.clone() };
     let mut results: Vec<(&'static str, Outcome)> = Vec::new();
     macro_rules! scenario {
         ($name:literal, $f:ident) => {
@@ -138,6 +142,8 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("start_stations_come_online_with_fresh_values", start);
     scenario!("a_station_goes_down_and_the_detail_shows_it", outage);
     scenario!("the_console_loses_its_own_network", observer_offline);
+    scenario!("add_a_connection_with_its_key", add_connection);
+    scenario!("export_raw_metrics_as_csv", export_csv);
     // Close the session (which ends the app) before anything is judged.
     let _ = ctx.c.close().await;
     drop(driver);
@@ -220,4 +226,102 @@ async fn observer_offline(x: &Ctx<'_>) -> Outcome {
         wait_gone(c, &format!("{}[data-status=\"unknown\"]", tile(name)), Duration::from_secs(30)).await?;
     }
     Ok(())
+}
+
+fn secret_tool_lookup(account: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "zeroclient", "username", account])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn db(data: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data.join("zeroclient.db")).unwrap()
+}
+
+async fn add_connection(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    click(c, "[data-nav=\"connections\"]").await?;
+    click(c, "[data-action=\"add-connection\"]").await?;
+    wait_for(c, "form.connection-form input[name=\"name\"]", Duration::from_secs(10)).await?;
+    type_into(c, "form.connection-form input[name=\"name\"]", "field-7").await?;
+    type_into(c, "form.connection-form input[name=\"url\"]", &x.north).await?;
+    type_into(c, "form.connection-form input[name=\"key\"]", &x.key).await?;
+    screenshot(c, &x.shots, "add-connection").await?;
+    click(c, "[data-action=\"save\"]").await?;
+    wait_for(c, "[data-row=\"field-7\"]", Duration::from_secs(20)).await?;
+    if count(c, "[data-form-error]").await? > 0 {
+        return Err("the form shows an error".into());
+    }
+    // The key is in the OS keyring, under this data directory's install id and the new id...
+    let (install, id): (String, i64) = {
+        let d = db(&x.data);
+        let install = d.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| r.get(0)).unwrap();
+        let id = d.query_row("SELECT id FROM backend_connections WHERE name = 'field-7'", [], |r| r.get(0)).unwrap();
+        (install, id)
+    };
+    let stored =
+        secret_tool_lookup(&format!("{install}/connection/{id}")).ok_or("secret-tool finds no key for field-7")?;
+    if stored.trim() != x.key {
+        return Err("the keyring holds another key than the one typed".into());
+    }
+    // ...and nowhere in the database (its WAL and shared memory included) or the logs.
+    for (path, bytes) in zc_e2e::files_below(&x.data) {
+        if zc_e2e::contains(&bytes, x.key.as_bytes()) {
+            return Err(format!("the key was found in {}", path.display()));
+        }
+    }
+    // And the new connection comes online with that key.
+    click(c, "[data-nav=\"room\"]").await?;
+    wait_for(c, &format!("{}[data-status=\"online\"]", tile("field-7")), Duration::from_secs(30)).await
+}
+
+async fn export_csv(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    click(c, "[data-nav=\"room\"]").await?;
+    click(c, &tile("demo-north")).await?;
+    wait_for(c, ".export [data-action=\"export\"]", Duration::from_secs(20)).await?;
+    let file = x.data.join("e2e-export").join("north-metrics.csv");
+    type_into(c, ".export input[name=\"export-path\"]", file.to_str().unwrap()).await?;
+    let panel = c.find(fantoccini::Locator::Css(".export")).await.map_err(|e| e.to_string())?;
+    let attr = |n: &'static str| {
+        let panel = panel.clone();
+        async move {
+            panel.attr(n).await.map_err(|e| e.to_string())?.and_then(|v| v.parse::<i64>().ok()).ok_or(format!("no {n}"))
+        }
+    };
+    let (since, until) = (attr("data-since").await?, attr("data-until").await?);
+    click(c, ".export [data-action=\"export\"]").await?;
+    wait_until("the export says it saved the file", Duration::from_secs(60), || async {
+        let r = c.find_all(fantoccini::Locator::Css("[data-export-result]")).await.map_err(|e| e.to_string())?;
+        match r.first() {
+            Some(el) => Ok(el.text().await.map_err(|e| e.to_string())?.starts_with("Saved")),
+            None => Ok(false),
+        }
+    })
+    .await?;
+    screenshot(c, &x.shots, "export").await?;
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read the export: {e}"))?;
+    let rows = text.lines().count() - 1;
+    let expected: i64 = db(&x.data)
+        .query_row(
+            "SELECT COUNT(*) FROM request_metrics WHERE connection_id = (SELECT id FROM backend_connections WHERE name = 'demo-north') AND at >= ? AND at < ?",
+            [since, until],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if rows as i64 != expected || expected == 0 {
+        return Err(format!("the export has {rows} rows, the window holds {expected}"));
+    }
+    // Recorded in the activity log, with what it holds.
+    let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+    let recorded = log.as_array().unwrap().iter().any(|e| {
+        e["action"] == "export.metrics"
+            && e["metadata"].as_str().is_some_and(|m| m.contains(&format!("\"rows\":{rows}")))
+    });
+    if !recorded {
+        return Err("the export is not in the activity log".into());
+    }
+    click(c, "button.back").await
 }

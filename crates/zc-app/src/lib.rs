@@ -1,16 +1,22 @@
 //! ZeroClient's application API: the command bodies. The `zc` CLI and the desktop shell both
 //! call these and only adapt input and output; nothing here knows about terminals or windows.
 
+mod activity;
+mod connection_form;
 mod demo;
 mod diagnostics;
+mod export;
 pub mod live;
 mod platform;
 mod points;
 mod reports;
 mod views;
 
+pub use activity::{ActivityFilter, ActivityView};
+pub use connection_form::ConnectionInput;
 pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};
+pub use export::{ExportKind, ExportReport, ExportRequest};
 pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
 pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};

@@ -16,7 +16,7 @@ pub struct HistoryReport {
     pub spans: Vec<StatusSpan>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ChartReport {
     pub connection: String,
     pub file: String,

@@ -45,6 +45,14 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::MetricsPage,
         zc_app::HistoryReport,
         zc_app::KeyCheck,
+        zc_app::ConnectionInput,
+        zc_app::ActivityFilter,
+        zc_app::ActivityView,
+        d::activity::ActivityEntry,
+        d::activity::VerifyReport,
+        zc_app::ExportKind,
+        zc_app::ExportReport,
+        zc_app::ChartReport,
     ]
 }
 

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 /// Hash that the first entry chains from.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ActivityEntry {
     pub seq: i64,
     pub at_ms: i64,
@@ -118,7 +118,7 @@ pub fn redact(value: &mut serde_json::Value) {
 }
 
 /// Result of checking the chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct VerifyReport {
     pub entries_checked: i64,
     pub first_bad_seq: Option<i64>,

@@ -1,9 +1,9 @@
 //! Backend connections and the rules their settings must satisfy.
 
 use crate::error::{ErrorCode, ZcError, ZcResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionKind {
     /// Any URL: healthy when the response has the expected status (and keyword / JSON field).

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     MonitorRunning,
     /// A monitor run lost or dropped data (counted and reported, never silent).
     DataLoss,
+    /// The user stopped a long operation; nothing of it was kept.
+    Cancelled,
     Internal,
 }
 
@@ -52,6 +54,7 @@ impl ErrorCode {
             ErrorCode::DatabaseDamaged => "database_damaged",
             ErrorCode::MonitorRunning => "monitor_running",
             ErrorCode::DataLoss => "data_loss",
+            ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
         }
     }

@@ -227,17 +227,42 @@ impl Store {
         until_ms: i64,
         limit: i64,
     ) -> ZcResult<Vec<PointHistoryRow>> {
+        self.point_history_rows(connection_id, point, since_ms, until_ms, 0, limit).await
+    }
+
+    /// A page of [`Store::point_history`] from its `offset`-th row (exports).
+    pub async fn point_history_page(
+        &self,
+        connection_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+        offset: i64,
+        limit: i64,
+    ) -> ZcResult<Vec<PointHistoryRow>> {
+        self.point_history_rows(connection_id, None, since_ms, until_ms, offset, limit).await
+    }
+
+    async fn point_history_rows(
+        &self,
+        connection_id: i64,
+        point: Option<&str>,
+        since_ms: i64,
+        until_ms: i64,
+        offset: i64,
+        limit: i64,
+    ) -> ZcResult<Vec<PointHistoryRow>> {
         let rows = sqlx::query(
             "SELECT p.point_key, h.at, h.value, h.quality, h.source_at FROM point_history h \
              JOIN data_points p ON p.id = h.point_id \
              WHERE p.connection_id = ?1 AND (?2 IS NULL OR p.point_key = ?2) AND h.at >= ?3 AND h.at < ?4 \
-             ORDER BY p.point_key, h.at LIMIT ?5",
+             ORDER BY p.point_key, h.at LIMIT ?5 OFFSET ?6",
         )
         .bind(connection_id)
         .bind(point)
         .bind(since_ms)
         .bind(until_ms)
         .bind(limit)
+        .bind(offset)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;

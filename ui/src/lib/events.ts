@@ -7,3 +7,13 @@ export const EVENTS = 'zc://events';
 export function onConsoleEvents(handler: (events: ConsoleEvent[]) => void): Promise<UnlistenFn> {
   return listen<ConsoleEvent[]>(EVENTS, (e) => handler(e.payload));
 }
+
+export interface ExportProgress {
+  id: number;
+  done: number;
+  total: number;
+}
+
+export function onExportProgress(handler: (p: ExportProgress) => void): Promise<UnlistenFn> {
+  return listen<ExportProgress>('zc://export-progress', (e) => handler(e.payload));
+}

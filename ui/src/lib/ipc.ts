@@ -1,7 +1,14 @@
 // The console's commands, typed with the bindings generated from Rust. Every failure arrives as
 // zc-app's `{code, message}`; nothing here decides anything, it only asks the core.
 import { invoke } from '@tauri-apps/api/core';
+import type { ActivityFilter } from '../bindings/ActivityFilter';
+import type { ActivityView } from '../bindings/ActivityView';
+import type { ChartReport } from '../bindings/ChartReport';
 import type { ConnectionDetail } from '../bindings/ConnectionDetail';
+import type { ConnectionInput } from '../bindings/ConnectionInput';
+import type { ConnectionRow } from '../bindings/ConnectionRow';
+import type { ExportKind } from '../bindings/ExportKind';
+import type { ExportReport } from '../bindings/ExportReport';
 import type { ConsoleState } from '../bindings/ConsoleState';
 import type { ControlRoom } from '../bindings/ControlRoom';
 import type { HistoryReport } from '../bindings/HistoryReport';
@@ -46,4 +53,18 @@ export const api = {
   pointValues: (name: string, since: number | null, until: number | null, limit: number) =>
     call<PointsReport>('point_values', { name, since, until, limit }),
   checkKey: (name: string) => call<KeyCheck>('check_key', { name }),
+  listConnections: () => call<ConnectionRow[]>('list_connections'),
+  connectionForm: (name: string | null) => call<ConnectionInput>('connection_form', { name }),
+  // The key travels once, to the keyring; nothing ever sends it back.
+  addConnection: (input: ConnectionInput, key: string | null) => call<ConnectionRow>('add_connection', { input, key }),
+  updateConnection: (name: string, input: ConnectionInput, key: string | null) =>
+    call<ConnectionRow>('update_connection', { name, input, key }),
+  removeConnection: (name: string) => call<ConnectionRow>('remove_connection', { name }),
+  activity: (filter: ActivityFilter) => call<ActivityView>('activity', { filter }),
+  defaultExportPath: (name: string, what: string, ext: string) => call<string>('default_export_path', { name, what, ext }),
+  exportCsv: (id: number, kind: ExportKind, name: string, since: number, until: number | null, path: string) =>
+    call<ExportReport>('export_csv', { id, kind, name, since, until, path }),
+  cancelExport: (id: number) => call<null>('cancel_export', { id }),
+  exportChart: (name: string, since: number, until: number | null, path: string, width: number, height: number) =>
+    call<ChartReport>('export_chart', { name, since, until, path, width, height }),
 };

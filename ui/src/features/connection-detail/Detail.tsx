@@ -13,6 +13,7 @@ import { freshnessAt } from '../../lib/freshness';
 import { api, ConsoleError } from '../../lib/ipc';
 import type { Room } from '../control-room/model';
 import { StatusBadge, ValueBadges } from '../status/StatusBadge';
+import { ExportPanel } from '../export/ExportPanel';
 import { Timeline } from './Timeline';
 
 const RANGES: [string, number][] = [
@@ -109,6 +110,9 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
           {dateTime(win.since)} – {dateTime(win.until)}
         </span>
       </div>
+
+      <h2>Export this window</h2>
+      <ExportPanel name={name} since={win.since} until={win.until} />
 
       <h2>Status</h2>
       {history && (

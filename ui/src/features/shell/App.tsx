@@ -3,12 +3,14 @@
 import { useEffect, useState } from 'react';
 import { onConsoleEvents } from '../../lib/events';
 import { api, ConsoleError } from '../../lib/ipc';
+import { Activity } from '../activity/Activity';
 import { Detail } from '../connection-detail/Detail';
+import { Connections } from '../connections/Connections';
 import { ControlRoom } from '../control-room/ControlRoom';
 import { applyEvents, emptyRoom, loadRoom, type Room } from '../control-room/model';
 import { ModeLine } from './ModeLine';
 
-type View = { name: 'room' } | { name: 'detail'; connection: string };
+type View = { name: 'room' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'activity' };
 type Theme = 'dark' | 'light';
 
 export function App() {
@@ -59,8 +61,14 @@ export function App() {
       <header className="app-head">
         <span className="product">ZeroClient</span>
         <nav aria-label="Views">
-          <button type="button" aria-current={view.name === 'room'} onClick={() => setView({ name: 'room' })}>
+          <button type="button" aria-current={view.name === 'room'} onClick={() => setView({ name: 'room' })} data-nav="room">
             Control room
+          </button>
+          <button type="button" aria-current={view.name === 'connections'} onClick={() => setView({ name: 'connections' })} data-nav="connections">
+            Connections
+          </button>
+          <button type="button" aria-current={view.name === 'activity'} onClick={() => setView({ name: 'activity' })} data-nav="activity">
+            Activity
           </button>
         </nav>
         <ModeLine state={room.console} />
@@ -80,11 +88,10 @@ export function App() {
         </div>
       )}
       <main>
-        {view.name === 'room' ? (
-          <ControlRoom room={room} onOpen={(c) => setView({ name: 'detail', connection: c })} />
-        ) : (
-          <Detail name={view.connection} room={room} onBack={() => setView({ name: 'room' })} />
-        )}
+        {view.name === 'room' && <ControlRoom room={room} onOpen={(c) => setView({ name: 'detail', connection: c })} />}
+        {view.name === 'detail' && <Detail name={view.connection} room={room} onBack={() => setView({ name: 'room' })} />}
+        {view.name === 'connections' && <Connections />}
+        {view.name === 'activity' && <Activity />}
       </main>
     </div>
   );

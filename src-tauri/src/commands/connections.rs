@@ -1,0 +1,51 @@
+//! Connections: list, add, edit, remove. A key arrives once, is wrapped as a secret at once and
+//! handed to zc-app, which puts it in the OS keyring; nothing returns it.
+
+use super::Answer;
+use crate::shell::Shell;
+use tauri::State;
+use zc_app::ConnectionInput;
+use zc_app::zc_domain::Sensitive;
+use zc_app::zc_store::ConnectionRow;
+
+fn key(k: Option<String>) -> Option<Sensitive<String>> {
+    k.filter(|k| !k.is_empty()).map(Sensitive::new)
+}
+
+#[tauri::command]
+pub async fn list_connections(shell: State<'_, Shell>) -> Answer<Vec<ConnectionRow>> {
+    shell.app().list_connections().await
+}
+
+/// The form's content: a connection's current settings, or the defaults for a new one.
+#[tauri::command]
+pub async fn connection_form(shell: State<'_, Shell>, name: Option<String>) -> Answer<ConnectionInput> {
+    match name {
+        Some(n) => Ok(ConnectionInput::from_row(&shell.app().connection(&n).await?)),
+        None => Ok(ConnectionInput::defaults()),
+    }
+}
+
+#[tauri::command]
+pub async fn add_connection(
+    shell: State<'_, Shell>,
+    input: ConnectionInput,
+    key: Option<String>,
+) -> Answer<ConnectionRow> {
+    shell.app().add_connection_with_key(input, self::key(key)).await
+}
+
+#[tauri::command]
+pub async fn update_connection(
+    shell: State<'_, Shell>,
+    name: String,
+    input: ConnectionInput,
+    key: Option<String>,
+) -> Answer<ConnectionRow> {
+    shell.app().update_connection(&name, input, self::key(key)).await
+}
+
+#[tauri::command]
+pub async fn remove_connection(shell: State<'_, Shell>, name: String) -> Answer<ConnectionRow> {
+    shell.app().remove_connection(&name).await
+}

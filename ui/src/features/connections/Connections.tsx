@@ -1,0 +1,200 @@
+// Connections: add, edit and remove, including http probe expectations. The API key is typed
+// once, sent straight to the OS keyring and never shown again (the field stays empty on edit:
+// typing a new key replaces the stored one).
+import { useEffect, useState } from 'react';
+import type { ConnectionInput } from '../../bindings/ConnectionInput';
+import type { ConnectionRow } from '../../bindings/ConnectionRow';
+import { api, ConsoleError } from '../../lib/ipc';
+import { StatusBadge } from '../status/StatusBadge';
+
+type Editing = { mode: 'add' } | { mode: 'edit'; name: string } | null;
+
+function message(e: unknown): string {
+  return e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e);
+}
+
+function Field({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      {children}
+    </label>
+  );
+}
+
+function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; onDone: (saved: boolean) => void }) {
+  const [form, setForm] = useState<ConnectionInput | null>(null);
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const editName = editing.mode === 'edit' ? editing.name : null;
+  useEffect(() => {
+    api.connectionForm(editName).then(setForm, (e: unknown) => setError(message(e)));
+  }, [editName]);
+  if (!form) return <p className="muted">{error ?? 'Loading…'}</p>;
+  const set = <K extends keyof ConnectionInput>(k: K, v: ConnectionInput[K]) => setForm({ ...form, [k]: v });
+  const num = (k: 'interval_ms' | 'timeout_ms' | 'confirm' | 'degraded_ms' | 'expect_status', scale = 1) => (
+    <input
+      type="number"
+      name={k}
+      value={form[k] / scale}
+      onChange={(e) => set(k, Math.round(Number(e.target.value) * scale))}
+      min={0}
+      step="any"
+    />
+  );
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      if (editing.mode === 'add') await api.addConnection(form, key || null);
+      else await api.updateConnection(editing.name, form, key || null);
+      setKey('');
+      onDone(true);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="connection-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <h2>{editing.mode === 'add' ? 'Add a connection' : `Edit ${editing.name}`}</h2>
+      <Field label="Name">
+        <input name="name" value={form.name} onChange={(e) => set('name', e.target.value)} required autoFocus />
+      </Field>
+      <Field label="URL">
+        <input name="url" value={form.url} onChange={(e) => set('url', e.target.value)} placeholder="http://10.0.4.17:8080" required />
+      </Field>
+      <Field label="Kind">
+        <select name="kind" value={form.kind} disabled={editing.mode === 'edit'} onChange={(e) => set('kind', e.target.value as ConnectionInput['kind'])}>
+          <option value="station">station (Station API, with an API key)</option>
+          <option value="http">http (any URL, with expectations)</option>
+        </select>
+      </Field>
+      {form.kind === 'station' && (
+        <Field label={editing.mode === 'add' ? 'API key (stored only in the OS keyring)' : 'New API key (empty: keep the stored one)'}>
+          <input name="key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required={editing.mode === 'add'} />
+        </Field>
+      )}
+      <div className="field-row">
+        <Field label="Interval (s)">{num('interval_ms', 1000)}</Field>
+        <Field label="Timeout (s)">{num('timeout_ms', 1000)}</Field>
+        <Field label="Confirm (probes)">{num('confirm')}</Field>
+        <Field label="Degraded above (ms)">{num('degraded_ms')}</Field>
+      </div>
+      {form.kind === 'http' && (
+        <div className="field-row">
+          <Field label="Expected HTTP status">{num('expect_status')}</Field>
+          <Field label="Body contains">
+            <input name="expect_keyword" value={form.expect_keyword ?? ''} onChange={(e) => set('expect_keyword', e.target.value || null)} />
+          </Field>
+          <Field label="JSON field (a.b.c)">
+            <input name="expect_json_field" value={form.expect_json_field ?? ''} onChange={(e) => set('expect_json_field', e.target.value || null)} />
+          </Field>
+        </div>
+      )}
+      <Field label="Metadata (JSON object)">
+        <input name="metadata" value={form.metadata} onChange={(e) => set('metadata', e.target.value)} />
+      </Field>
+      {error && (
+        <p className="error-line" role="alert" data-form-error>
+          {error}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" disabled={busy} data-action="save">
+          {editing.mode === 'add' ? 'Add connection' : 'Save'}
+        </button>
+        <button type="button" onClick={() => onDone(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Connections() {
+  const [rows, setRows] = useState<ConnectionRow[]>([]);
+  const [editing, setEditing] = useState<Editing>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  // Removing asks once more in place (its history and key go with it).
+  const [confirming, setConfirming] = useState<string | null>(null);
+  useEffect(() => {
+    api.listConnections().then(setRows, (e: unknown) => setError(message(e)));
+  }, [generation]);
+  const remove = async (name: string) => {
+    if (confirming !== name) {
+      setConfirming(name);
+      return;
+    }
+    setConfirming(null);
+    try {
+      await api.removeConnection(name);
+      setGeneration((g) => g + 1);
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+  return (
+    <section className="connections" aria-label="Connections">
+      <div className="filters">
+        <button type="button" onClick={() => setEditing({ mode: 'add' })} data-action="add-connection">
+          Add connection
+        </button>
+        {error && <span className="error-line">{error}</span>}
+      </div>
+      {editing && (
+        <ConnectionForm
+          editing={editing}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) setGeneration((g) => g + 1);
+          }}
+        />
+      )}
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>name</th>
+            <th>status</th>
+            <th>kind</th>
+            <th>URL</th>
+            <th>interval</th>
+            <th>key</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} data-row={r.name}>
+              <td>{r.name}</td>
+              <td>
+                <StatusBadge status={r.status} />
+              </td>
+              <td>{r.kind}</td>
+              <td>{r.url}</td>
+              <td>{r.interval_ms / 1000} s</td>
+              <td>{r.kind === 'station' ? (r.key_validated === null ? 'not validated' : r.key_validated ? 'valid' : 'REJECTED') : '—'}</td>
+              <td>
+                <button type="button" onClick={() => setEditing({ mode: 'edit', name: r.name })}>
+                  Edit
+                </button>{' '}
+                <button type="button" onClick={() => void remove(r.name)} className={confirming === r.name ? 'danger' : ''}>
+                  {confirming === r.name ? 'Remove with its history and key?' : 'Remove'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+// Exports of a connection's window: CSV of status history, raw metrics or point history (with
+// progress and cancel), and the latency chart as PNG or SVG. The core writes the file whole or
+// not at all and records the export in the activity log.
+import { useEffect, useRef, useState } from 'react';
+import type { ExportKind } from '../../bindings/ExportKind';
+import { onExportProgress, type ExportProgress as Progress } from '../../lib/events';
+import { api, ConsoleError } from '../../lib/ipc';
+
+type What = ExportKind | 'chart-png' | 'chart-svg';
+
+let nextId = 1;
+
+export function ExportPanel({ name, since, until }: { name: string; since: number; until: number }) {
+  const [what, setWhat] = useState<What>('metrics');
+  const [path, setPath] = useState('');
+  const [job, setJob] = useState<Progress | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const running = useRef<number | null>(null);
+  useEffect(() => {
+    const ext = what === 'chart-png' ? 'png' : what === 'chart-svg' ? 'svg' : 'csv';
+    const label = what.startsWith('chart') ? 'latency' : what;
+    api.defaultExportPath(name, label, ext).then(setPath, () => undefined);
+  }, [name, what]);
+  useEffect(() => {
+    const un = onExportProgress((p) => {
+      if (p.id === running.current) setJob(p);
+    });
+    return () => {
+      void un.then((f) => f());
+    };
+  }, []);
+  const start = async () => {
+    const id = nextId++;
+    running.current = id;
+    setResult(null);
+    setJob({ id, done: 0, total: 0 });
+    try {
+      if (what === 'chart-png' || what === 'chart-svg') {
+        const r = await api.exportChart(name, since, until, path, 1600, 600);
+        setResult(`Saved ${r.file} (${r.samples} requests)`);
+      } else {
+        const r = await api.exportCsv(id, what, name, since, until, path);
+        setResult(`Saved ${r.file} (${r.rows} rows)`);
+      }
+    } catch (e) {
+      setResult(e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e));
+    } finally {
+      running.current = null;
+      setJob(null);
+    }
+  };
+  return (
+    <div className="export" aria-label="Export" data-since={since} data-until={until}>
+      <select value={what} onChange={(e) => setWhat(e.target.value as What)} aria-label="What to export" name="export-kind">
+        <option value="metrics">Raw metrics (CSV)</option>
+        <option value="history">Status history (CSV)</option>
+        <option value="points">Point history (CSV)</option>
+        <option value="chart-png">Latency chart (PNG)</option>
+        <option value="chart-svg">Latency chart (SVG)</option>
+      </select>
+      <input className="export-path" name="export-path" value={path} onChange={(e) => setPath(e.target.value)} aria-label="File" />
+      {job ? (
+        <>
+          <progress max={Math.max(job.total, 1)} value={job.done} />
+          <span className="muted">
+            {job.done} / {job.total} rows
+          </span>
+          <button type="button" onClick={() => void api.cancelExport(job.id)}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <button type="button" onClick={() => void start()} data-action="export">
+          Export
+        </button>
+      )}
+      {result && (
+        <span className="export-result" data-export-result>
+          {result}
+        </span>
+      )}
+    </div>
+  );
+}
