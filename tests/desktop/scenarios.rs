@@ -293,14 +293,24 @@ async fn export_csv(x: &Ctx<'_>) -> Outcome {
     };
     let (since, until) = (attr("data-since").await?, attr("data-until").await?);
     click(c, ".export [data-action=\"export\"]").await?;
+    let said = std::sync::Mutex::new(String::new());
     wait_until("the export says it saved the file", Duration::from_secs(60), || async {
         let r = c.find_all(fantoccini::Locator::Css("[data-export-result]")).await.map_err(|e| e.to_string())?;
         match r.first() {
-            Some(el) => Ok(el.text().await.map_err(|e| e.to_string())?.starts_with("Saved")),
+            Some(el) => {
+                let text = el.text().await.map_err(|e| e.to_string())?;
+                let done = text.starts_with("Saved");
+                *said.lock().unwrap() = text;
+                Ok(done)
+            }
             None => Ok(false),
         }
     })
     .await?;
+    let said = said.into_inner().unwrap();
+    if !said.contains(file.to_str().unwrap()) {
+        return Err(format!("the export went elsewhere than the file typed: {said}"));
+    }
     screenshot(c, &x.shots, "export").await?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read the export: {e}"))?;
     let rows = text.lines().count() - 1;

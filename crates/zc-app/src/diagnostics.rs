@@ -51,14 +51,13 @@ impl App {
         let connection = self.show_connection(name).await?;
         let observer_offline = connection.status == zc_domain::Status::Unknown
             && self.store().observer_offline_connections().await?.contains(&connection.id);
-        let widgets = self
-            .store()
-            .list_widgets(Some(connection.id))
-            .await?
-            .iter()
-            .filter(|w| w.spec.active)
-            .map(widget_view)
-            .collect();
+        let rows: Vec<_> =
+            self.store().list_widgets(Some(connection.id)).await?.into_iter().filter(|w| w.spec.active).collect();
+        // Widget views are recorded apart from the connection's access, in the widget access log.
+        for w in &rows {
+            self.store().record_widget_access(w.id, Some(self.user_id), self.audit().device_id, "view").await?;
+        }
+        let widgets = rows.iter().map(widget_view).collect();
         Ok(ConnectionDetail { connection, observer_offline, widgets })
     }
 

@@ -21,7 +21,10 @@ pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
 pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
 pub use reports::*;
-pub use views::{ControlRoom, SPARK_SAMPLES, SparkPoint, Tile, WidgetView, widget_view};
+pub use views::{
+    ControlRoom, DEFAULT_TREND_WINDOW_MS, PointTrend, SPARK_SAMPLES, SparkPoint, Tile, TrendSample, WidgetView,
+    widget_view,
+};
 
 use serde::Serialize;
 use serde_json::json;

@@ -50,15 +50,35 @@ pub struct Tile {
     pub widgets: Vec<WidgetView>,
 }
 
-/// The control room at one moment: every tile, every point value with its freshness, and
-/// whether the console itself has a network.
+/// One recorded value of a point, for a trend.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct TrendSample {
+    pub at: i64,
+    pub value: Option<f64>,
+}
+
+/// The recorded history a trend widget opens with (it then grows with the live values).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PointTrend {
+    pub connection: String,
+    pub point: String,
+    pub samples: Vec<TrendSample>,
+}
+
+/// The control room at one moment: every tile, every point value with its freshness, the
+/// trends' recorded history, and whether the console itself has a network.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ControlRoom {
     pub at: i64,
     pub observer_online: bool,
     pub tiles: Vec<Tile>,
     pub points: Vec<PointValue>,
+    pub trends: Vec<PointTrend>,
 }
+
+/// A trend's window unless its configuration says otherwise, and its samples at most.
+pub const DEFAULT_TREND_WINDOW_MS: i64 = 10 * 60 * 1000;
+const MAX_TREND_SAMPLES: i64 = 600;
 
 pub fn widget_view(w: &WidgetRow) -> WidgetView {
     let (binding, problem) = match display_binding(&w.spec.kind, w.spec.url.as_deref(), &w.spec.config) {
@@ -94,6 +114,21 @@ impl App {
             widgets.entry(w.connection_id).or_default().push(widget_view(w));
         }
         let observer_offline = store.observer_offline_connections().await?;
+        let now = self.now();
+        let mut trends = Vec::new();
+        for c in &conns {
+            for w in widgets.get(&c.id).into_iter().flatten().filter(|w| w.kind == "trend") {
+                let Some(b) = &w.binding else { continue };
+                let Some(point) = &b.point else { continue };
+                let since = now - b.window_ms.unwrap_or(DEFAULT_TREND_WINDOW_MS);
+                let rows = store.point_history(c.id, Some(point), since, now + 1, MAX_TREND_SAMPLES).await?;
+                trends.push(PointTrend {
+                    connection: c.spec.name.clone(),
+                    point: point.clone(),
+                    samples: rows.into_iter().map(|h| TrendSample { at: h.at, value: h.value }).collect(),
+                });
+            }
+        }
         let tiles = conns
             .iter()
             .map(|c| Tile {
@@ -111,10 +146,11 @@ impl App {
             })
             .collect();
         Ok(ControlRoom {
-            at: self.now(),
+            at: now,
             observer_online: self.network().is_online(),
             tiles,
             points: self.all_points().await?,
+            trends,
         })
     }
 }

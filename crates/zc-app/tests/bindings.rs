@@ -36,6 +36,8 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::WidgetView,
         zc_app::Tile,
         zc_app::ControlRoom,
+        zc_app::PointTrend,
+        zc_app::TrendSample,
         zc_app::ConsoleMode,
         zc_app::ConsoleState,
         zc_app::ConsoleEvent,

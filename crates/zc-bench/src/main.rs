@@ -1,7 +1,10 @@
 //! `cargo xtask bench`: ZeroClient's benchmarks, each measured against a baseline in the same
 //! run and printed as figures and ratios. Not tests: nothing here passes or fails on time.
 //!
-//! Usage: zc-bench [ingest|chart|monitor|all] [--quick]
+//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|all] [--quick]
+
+mod storage;
+mod zoom;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +17,7 @@ fn audit() -> Audit {
     Audit { actor: "bench".into(), device_id: None }
 }
 
-fn sample(id: i64, i: i64, t0: i64, step_ms: i64) -> RequestMetric {
+pub(crate) fn sample(id: i64, i: i64, t0: i64, step_ms: i64) -> RequestMetric {
     // Deterministic, realistic spread: 20-60 ms with rare slow answers and failures.
     let x = i.wrapping_mul(2_654_435_761) & 0xffff;
     let failed = x % 500 == 0;
@@ -36,13 +39,13 @@ async fn fresh_store(dir: &Path) -> (Store, i64) {
     (store, id)
 }
 
-fn rusqlite_open(path: &Path) -> rusqlite::Connection {
+pub(crate) fn rusqlite_open(path: &Path) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(path).unwrap();
     c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").unwrap();
     c
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
 }
@@ -355,7 +358,7 @@ fn main() {
     if which == "all" {
         // Each benchmark in a fresh process, so one's memory does not show in the next's figures.
         let exe = std::env::current_exe().unwrap();
-        for b in ["ingest", "chart", "monitor"] {
+        for b in ["ingest", "chart", "monitor", "storage", "zoom"] {
             let mut c = std::process::Command::new(&exe);
             c.arg(b).arg("--child");
             if quick {
@@ -375,6 +378,12 @@ fn main() {
         }
         if matches!(which, "all" | "monitor") {
             if quick { bench_monitor(100, 10).await } else { bench_monitor(1000, 120).await }
+        }
+        if which == "storage" {
+            storage::bench_storage(if quick { 1 } else { 3 }).await;
+        }
+        if which == "zoom" {
+            zoom::bench_zoom(if quick { 3 } else { 30 }).await;
         }
     });
 }

@@ -9,4 +9,4 @@ mod script;
 mod server;
 
 pub use script::{Fault, FaultKind, Latency, SimScript, StationScript, Window};
-pub use server::{Simulator, Station};
+pub use server::{Simulator, Station, points_json};

@@ -365,7 +365,9 @@ fn health_json(name: &str) -> String {
     serde_json::json!({"status": "ok", "station": name, "time": now_rfc3339()}).to_string()
 }
 
-fn points_json(name: &str, n: usize, t: f64) -> String {
+/// A station's points document at `t` seconds after it started: what `GET /api/v1/points`
+/// answers (the storage benchmark replays a day of it without waiting a day).
+pub fn points_json(name: &str, n: usize, t: f64) -> String {
     // Each station its own phase, so a plant's stations do not move in lockstep.
     let phase = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) as f64 / 1000.0;
     const KINDS: [(&str, &str, f64, f64); 4] = [

@@ -11,9 +11,10 @@ import { useNow } from '../../lib/clock';
 import { age, dateTime, value as fmt } from '../../lib/format';
 import { freshnessAt } from '../../lib/freshness';
 import { api, ConsoleError } from '../../lib/ipc';
-import type { Room } from '../control-room/model';
+import { pointKey, type Room } from '../control-room/model';
 import { StatusBadge, ValueBadges } from '../status/StatusBadge';
 import { ExportPanel } from '../export/ExportPanel';
+import { Widget } from '../widgets/Widget';
 import { Timeline } from './Timeline';
 
 const RANGES: [string, number][] = [
@@ -110,6 +111,18 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
           {dateTime(win.since)} – {dateTime(win.until)}
         </span>
       </div>
+
+      {detail && detail.widgets.length > 0 && (
+        <>
+          <h2>Widgets</h2>
+          <div className="detail-widgets">
+            {detail.widgets.map((w) => {
+              const k = w.binding?.point ? pointKey(name, w.binding.point) : '';
+              return <Widget key={w.id} widget={w} point={room.points.get(k)} trend={room.trends.get(k)} now={now} observerOnline={room.observerOnline} />;
+            })}
+          </div>
+        </>
+      )}
 
       <h2>Export this window</h2>
       <ExportPanel name={name} since={win.since} until={win.until} />

@@ -20,7 +20,7 @@ function tile(id: number, name: string): Tile {
 }
 
 function room(n: number) {
-  const data: ControlRoom = { at: 0, observer_online: true, tiles: [], points: [] };
+  const data: ControlRoom = { at: 0, observer_online: true, tiles: [], points: [], trends: [] };
   for (let i = 1; i <= n; i++) data.tiles.push(tile(i, `s-${i}`));
   return loadRoom(emptyRoom, data, null);
 }

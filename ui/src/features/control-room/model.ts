@@ -58,10 +58,13 @@ export function loadRoom(room: Room, data: ControlRoom, console: ConsoleState | 
   }
   const points = new Map<string, PointValue>();
   const trends = new Map<string, TrendPoint[]>();
+  for (const t of data.trends) trends.set(pointKey(t.connection, t.point), t.samples.slice(-TREND_SAMPLES));
   for (const p of data.points) {
     const k = pointKey(p.connection, p.point);
     points.set(k, p);
-    trends.set(k, room.trends.get(k) ?? [{ at: p.received_at, value: p.value }]);
+    // The live values since the last load stay; the recorded history fills the rest.
+    const live = (room.trends.get(k) ?? []).filter((s) => s.at > (trends.get(k)?.at(-1)?.at ?? 0));
+    trends.set(k, [...(trends.get(k) ?? []), ...live].slice(-TREND_SAMPLES));
   }
   return {
     loaded: true,

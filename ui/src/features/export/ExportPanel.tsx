@@ -16,10 +16,17 @@ export function ExportPanel({ name, since, until }: { name: string; since: numbe
   const [job, setJob] = useState<Progress | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const running = useRef<number | null>(null);
+  // A path the user typed is never replaced by the suggested one, however late that arrives.
+  const typed = useRef(false);
   useEffect(() => {
     const ext = what === 'chart-png' ? 'png' : what === 'chart-svg' ? 'svg' : 'csv';
     const label = what.startsWith('chart') ? 'latency' : what;
-    api.defaultExportPath(name, label, ext).then(setPath, () => undefined);
+    api.defaultExportPath(name, label, ext).then(
+      (p) => {
+        if (!typed.current) setPath(p);
+      },
+      () => undefined,
+    );
   }, [name, what]);
   useEffect(() => {
     const un = onExportProgress((p) => {
@@ -58,7 +65,10 @@ export function ExportPanel({ name, since, until }: { name: string; since: numbe
         <option value="chart-png">Latency chart (PNG)</option>
         <option value="chart-svg">Latency chart (SVG)</option>
       </select>
-      <input className="export-path" name="export-path" value={path} onChange={(e) => setPath(e.target.value)} aria-label="File" />
+      <input className="export-path" name="export-path" value={path} onChange={(e) => {
+          typed.current = true;
+          setPath(e.target.value);
+        }} aria-label="File" />
       {job ? (
         <>
           <progress max={Math.max(job.total, 1)} value={job.done} />
