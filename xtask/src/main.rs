@@ -251,22 +251,39 @@ fn run_soak(args: &[String]) -> Result {
 }
 
 fn bench(args: &[String]) -> Result {
-    ensure_packages(packages::BUILD)?;
+    let mut all: Vec<&str> = packages::BUILD.to_vec();
+    all.extend(packages::DESKTOP_E2E);
+    ensure_packages(&all)?;
+    ensure_node()?;
+    ui::install(false)?;
+    ui::build()?;
     let mut b = cargo();
-    b.args(["build", "--release", "-p", "zc-bench"]);
-    status(b, "building the benchmarks (release)")?;
-    let bin = target_dir().join("release").join("zc-bench");
+    // The console and its baseline, a bare Tauri window, built alike (release).
+    b.args(["build", "--release", "-p", "zc-bench", "-p", "zeroclient-desktop", "-p", "zc-bare-window"]);
+    status(b, "building the benchmarks, the console and the bare window (release)")?;
+    let driver = ensure_tauri_driver()?;
+    let release = target_dir().join("release");
+    let bin = release.join("zc-bench");
+    let quoted = shell_words(args);
+    let env = |c: &mut Command| {
+        c.env("ZC_TAURI_DRIVER", &driver)
+            .env("ZC_DESKTOP_BIN", release.join("zeroclient"))
+            .env("ZC_BARE_WINDOW_BIN", release.join("zc-bare-window"));
+    };
+    // The window benchmarks need a display: a virtual one unless there is one.
+    let display = if has_display() { "" } else { "xvfb-run -a -s '-screen 0 1600x1000x24' " };
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-        let mut c = Command::new(bin);
-        c.args(args);
+        let mut c = Command::new("sh");
+        c.args(["-c", &format!("exec {display}'{}' {}", bin.display(), quoted.join(" "))]);
+        env(&mut c);
         return status(c, "running the benchmarks");
     }
     // The monitor benchmark stores its 1,000 keys in a real keyring, like the console does.
     ensure_packages(packages::SESSION)?;
-    let quoted = shell_words(args);
-    let c = in_keyring_session(
+    let mut c = in_keyring_session(
         &target_dir().join("bench-session"),
-        &format!("exec '{}' {}", bin.display(), quoted.join(" ")),
+        &format!("exec {display}'{}' {}", bin.display(), quoted.join(" ")),
     );
+    env(&mut c);
     status(c, "running the benchmarks (in a private keyring session)")
 }

@@ -13,7 +13,7 @@ mod reports;
 mod views;
 
 pub use activity::{ActivityFilter, ActivityView};
-pub use connection_form::ConnectionInput;
+pub use connection_form::form_defaults;
 pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};
 pub use export::{ExportKind, ExportReport, ExportRequest};

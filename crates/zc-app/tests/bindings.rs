@@ -47,7 +47,6 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::MetricsPage,
         zc_app::HistoryReport,
         zc_app::KeyCheck,
-        zc_app::ConnectionInput,
         zc_app::ActivityFilter,
         zc_app::ActivityView,
         d::activity::ActivityEntry,

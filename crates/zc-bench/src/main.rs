@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: ZeroClient's benchmarks, each measured against a baseline in the same
 //! run and printed as figures and ratios. Not tests: nothing here passes or fails on time.
 //!
-//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|all] [--quick]
+//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|all] [--quick]
 
+mod desktop;
 mod storage;
 mod zoom;
 
@@ -358,7 +359,7 @@ fn main() {
     if which == "all" {
         // Each benchmark in a fresh process, so one's memory does not show in the next's figures.
         let exe = std::env::current_exe().unwrap();
-        for b in ["ingest", "chart", "monitor", "storage", "zoom"] {
+        for b in ["ingest", "chart", "monitor", "storage", "zoom", "window", "room"] {
             let mut c = std::process::Command::new(&exe);
             c.arg(b).arg("--child");
             if quick {
@@ -384,6 +385,12 @@ fn main() {
         }
         if which == "zoom" {
             zoom::bench_zoom(if quick { 3 } else { 30 }).await;
+        }
+        if which == "window" {
+            desktop::bench_first_paint(if quick { 1 } else { 5 }).await;
+        }
+        if which == "room" {
+            desktop::bench_control_room(if quick { 100 } else { 1000 }).await;
         }
     });
 }

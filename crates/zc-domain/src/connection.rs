@@ -34,8 +34,8 @@ pub const DEFAULT_CONFIRM: i64 = 3;
 pub const DEFAULT_DEGRADED_MS: i64 = 1_000;
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
-/// Everything an admin sets on a connection.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+/// Everything an admin sets on a connection (and what the console's form sends).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ConnectionSpec {
     pub name: String,
     pub url: String,

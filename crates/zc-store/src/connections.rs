@@ -71,6 +71,19 @@ fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
     }
 }
 
+/// A history row read with the columns `at, from_status, to_status, error_category,
+/// error_detail, observer_offline` starting at column `first`.
+fn history_from_row(r: &sqlx::sqlite::SqliteRow, first: usize) -> HistoryRow {
+    HistoryRow {
+        at: r.get(first),
+        from_status: Status::parse(r.get::<&str, _>(first + 1)).unwrap_or(Status::Unknown),
+        to_status: Status::parse(r.get::<&str, _>(first + 2)).unwrap_or(Status::Unknown),
+        error_category: r.get(first + 3),
+        error_detail: r.get(first + 4),
+        observer_offline: r.get::<i64, _>(first + 5) != 0,
+    }
+}
+
 fn duplicate(name: &str) -> ZcError {
     ZcError::new(
         ErrorCode::DuplicateName,
@@ -371,17 +384,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| HistoryRow {
-                at: r.get(0),
-                from_status: Status::parse(r.get::<&str, _>(1)).unwrap_or(Status::Unknown),
-                to_status: Status::parse(r.get::<&str, _>(2)).unwrap_or(Status::Unknown),
-                error_category: r.get(3),
-                error_detail: r.get(4),
-                observer_offline: r.get::<i64, _>(5) != 0,
-            })
-            .collect())
+        Ok(rows.iter().map(|r| history_from_row(r, 0)).collect())
     }
 
     /// The status in force at `at_ms` (from the last transition before it).
@@ -411,20 +414,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let h = HistoryRow {
-                    at: r.get(2),
-                    from_status: Status::parse(r.get::<&str, _>(3)).unwrap_or(Status::Unknown),
-                    to_status: Status::parse(r.get::<&str, _>(4)).unwrap_or(Status::Unknown),
-                    error_category: r.get(5),
-                    error_detail: r.get(6),
-                    observer_offline: r.get::<i64, _>(7) != 0,
-                };
-                (r.get(0), r.get(1), h)
-            })
-            .collect())
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), history_from_row(r, 2))).collect())
     }
 
     /// The newest status history row id (0 when there is none).

@@ -96,7 +96,7 @@ impl Store {
         limit: i64,
     ) -> ZcResult<Vec<RequestMetric>> {
         let rows = sqlx::query(
-            "SELECT at, latency_us, http_status, request_bytes, response_bytes, outcome FROM request_metrics \
+            "SELECT connection_id, at, latency_us, http_status, request_bytes, response_bytes, outcome FROM request_metrics \
              WHERE connection_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ? OFFSET ?",
         )
         .bind(id)
@@ -107,18 +107,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| RequestMetric {
-                connection_id: id,
-                at_ms: r.get(0),
-                latency_us: r.get(1),
-                http_status: r.get::<Option<i64>, _>(2).map(|s| s as u16),
-                request_bytes: r.get(3),
-                response_bytes: r.get(4),
-                outcome: outcome(r.get::<&str, _>(5)),
-            })
-            .collect())
+        Ok(rows.iter().map(|r| metric_from_row(r, 0)).collect())
     }
 
     /// Downsamples `[from, to)` into `columns` pixel columns inside SQLite: one min/max pair of
@@ -212,21 +201,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let m = RequestMetric {
-                    connection_id: r.get(1),
-                    at_ms: r.get(2),
-                    latency_us: r.get(3),
-                    http_status: r.get::<Option<i64>, _>(4).map(|s| s as u16),
-                    request_bytes: r.get(5),
-                    response_bytes: r.get(6),
-                    outcome: outcome(r.get::<&str, _>(7)),
-                };
-                (r.get(0), m)
-            })
-            .collect())
+        Ok(rows.iter().map(|r| (r.get(0), metric_from_row(r, 1))).collect())
     }
 
     /// The newest metrics row id (0 when there is none).
@@ -250,18 +225,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| RequestMetric {
-                connection_id: r.get(0),
-                at_ms: r.get(1),
-                latency_us: r.get(2),
-                http_status: r.get::<Option<i64>, _>(3).map(|s| s as u16),
-                request_bytes: r.get(4),
-                response_bytes: r.get(5),
-                outcome: outcome(r.get::<&str, _>(6)),
-            })
-            .collect())
+        Ok(rows.iter().map(|r| metric_from_row(r, 0)).collect())
     }
 
     /// Requests per outcome in `[from, to)`: the error breakdown by category.
@@ -277,6 +241,20 @@ impl Store {
         .await
         .map_err(db_err)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+/// A metrics row read with the columns `connection_id, at, latency_us, http_status,
+/// request_bytes, response_bytes, outcome` starting at column `first`.
+fn metric_from_row(r: &sqlx::sqlite::SqliteRow, first: usize) -> RequestMetric {
+    RequestMetric {
+        connection_id: r.get(first),
+        at_ms: r.get(first + 1),
+        latency_us: r.get(first + 2),
+        http_status: r.get::<Option<i64>, _>(first + 3).map(|s| s as u16),
+        request_bytes: r.get(first + 4),
+        response_bytes: r.get(first + 5),
+        outcome: outcome(r.get::<&str, _>(first + 6)),
     }
 }
 

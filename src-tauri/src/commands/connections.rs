@@ -4,8 +4,8 @@
 use super::Answer;
 use crate::shell::Shell;
 use tauri::State;
-use zc_app::ConnectionInput;
-use zc_app::zc_domain::Sensitive;
+use zc_app::form_defaults;
+use zc_app::zc_domain::{ConnectionSpec, Sensitive};
 use zc_app::zc_store::ConnectionRow;
 
 fn key(k: Option<String>) -> Option<Sensitive<String>> {
@@ -19,17 +19,17 @@ pub async fn list_connections(shell: State<'_, Shell>) -> Answer<Vec<ConnectionR
 
 /// The form's content: a connection's current settings, or the defaults for a new one.
 #[tauri::command]
-pub async fn connection_form(shell: State<'_, Shell>, name: Option<String>) -> Answer<ConnectionInput> {
+pub async fn connection_form(shell: State<'_, Shell>, name: Option<String>) -> Answer<ConnectionSpec> {
     match name {
-        Some(n) => Ok(ConnectionInput::from_row(&shell.app().connection(&n).await?)),
-        None => Ok(ConnectionInput::defaults()),
+        Some(n) => Ok(shell.app().connection(&n).await?.spec),
+        None => Ok(form_defaults()),
     }
 }
 
 #[tauri::command]
 pub async fn add_connection(
     shell: State<'_, Shell>,
-    input: ConnectionInput,
+    input: ConnectionSpec,
     key: Option<String>,
 ) -> Answer<ConnectionRow> {
     shell.app().add_connection_with_key(input, self::key(key)).await
@@ -39,7 +39,7 @@ pub async fn add_connection(
 pub async fn update_connection(
     shell: State<'_, Shell>,
     name: String,
-    input: ConnectionInput,
+    input: ConnectionSpec,
     key: Option<String>,
 ) -> Answer<ConnectionRow> {
     shell.app().update_connection(&name, input, self::key(key)).await

@@ -2,7 +2,7 @@
 import type { ConnectionKind } from "./ConnectionKind";
 
 /**
- * Everything an admin sets on a connection.
+ * Everything an admin sets on a connection (and what the console's form sends).
  */
 export type ConnectionSpec = { name: string, url: string, kind: ConnectionKind, 
 /**

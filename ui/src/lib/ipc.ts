@@ -5,7 +5,7 @@ import type { ActivityFilter } from '../bindings/ActivityFilter';
 import type { ActivityView } from '../bindings/ActivityView';
 import type { ChartReport } from '../bindings/ChartReport';
 import type { ConnectionDetail } from '../bindings/ConnectionDetail';
-import type { ConnectionInput } from '../bindings/ConnectionInput';
+import type { ConnectionSpec } from '../bindings/ConnectionSpec';
 import type { ConnectionRow } from '../bindings/ConnectionRow';
 import type { ExportKind } from '../bindings/ExportKind';
 import type { ExportReport } from '../bindings/ExportReport';
@@ -54,10 +54,10 @@ export const api = {
     call<PointsReport>('point_values', { name, since, until, limit }),
   checkKey: (name: string) => call<KeyCheck>('check_key', { name }),
   listConnections: () => call<ConnectionRow[]>('list_connections'),
-  connectionForm: (name: string | null) => call<ConnectionInput>('connection_form', { name }),
+  connectionForm: (name: string | null) => call<ConnectionSpec>('connection_form', { name }),
   // The key travels once, to the keyring; nothing ever sends it back.
-  addConnection: (input: ConnectionInput, key: string | null) => call<ConnectionRow>('add_connection', { input, key }),
-  updateConnection: (name: string, input: ConnectionInput, key: string | null) =>
+  addConnection: (input: ConnectionSpec, key: string | null) => call<ConnectionRow>('add_connection', { input, key }),
+  updateConnection: (name: string, input: ConnectionSpec, key: string | null) =>
     call<ConnectionRow>('update_connection', { name, input, key }),
   removeConnection: (name: string) => call<ConnectionRow>('remove_connection', { name }),
   activity: (filter: ActivityFilter) => call<ActivityView>('activity', { filter }),

@@ -2,7 +2,7 @@
 // once, sent straight to the OS keyring and never shown again (the field stays empty on edit:
 // typing a new key replaces the stored one).
 import { useEffect, useState } from 'react';
-import type { ConnectionInput } from '../../bindings/ConnectionInput';
+import type { ConnectionSpec } from '../../bindings/ConnectionSpec';
 import type { ConnectionRow } from '../../bindings/ConnectionRow';
 import { api, ConsoleError } from '../../lib/ipc';
 import { StatusBadge } from '../status/StatusBadge';
@@ -23,7 +23,7 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 }
 
 function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; onDone: (saved: boolean) => void }) {
-  const [form, setForm] = useState<ConnectionInput | null>(null);
+  const [form, setForm] = useState<ConnectionSpec | null>(null);
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -32,7 +32,7 @@ function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; 
     api.connectionForm(editName).then(setForm, (e: unknown) => setError(message(e)));
   }, [editName]);
   if (!form) return <p className="muted">{error ?? 'Loading…'}</p>;
-  const set = <K extends keyof ConnectionInput>(k: K, v: ConnectionInput[K]) => setForm({ ...form, [k]: v });
+  const set = <K extends keyof ConnectionSpec>(k: K, v: ConnectionSpec[K]) => setForm({ ...form, [k]: v });
   const num = (k: 'interval_ms' | 'timeout_ms' | 'confirm' | 'degraded_ms' | 'expect_status', scale = 1) => (
     <input
       type="number"
@@ -73,7 +73,7 @@ function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; 
         <input name="url" value={form.url} onChange={(e) => set('url', e.target.value)} placeholder="http://10.0.4.17:8080" required />
       </Field>
       <Field label="Kind">
-        <select name="kind" value={form.kind} disabled={editing.mode === 'edit'} onChange={(e) => set('kind', e.target.value as ConnectionInput['kind'])}>
+        <select name="kind" value={form.kind} disabled={editing.mode === 'edit'} onChange={(e) => set('kind', e.target.value as ConnectionSpec['kind'])}>
           <option value="station">station (Station API, with an API key)</option>
           <option value="http">http (any URL, with expectations)</option>
         </select>
