@@ -33,7 +33,6 @@ impl Options {
 
 pub struct Shell {
     pub console: Console,
-    _demo: Option<Demo>,
     /// Exports running now, by the id the window gave them.
     exports: Mutex<HashMap<u64, CancellationToken>>,
 }
@@ -46,9 +45,16 @@ impl Shell {
         };
         let app = App::open(&dir, Arc::new(SystemClock)).await?;
         init_logging(&dir);
-        let demo = if options.demo { Some(app.start_demo().await?) } else { None };
-        let console = Console::start(Arc::new(app));
-        Ok(Shell { console, _demo: demo, exports: Mutex::new(HashMap::new()) })
+        let app = Arc::new(app);
+        // The window opens at once; the demo's stations and connections are prepared meanwhile
+        // (the console says "starting" until its monitor runs).
+        let console = if options.demo {
+            let demo_app = app.clone();
+            Console::start_after(app, async move { demo_app.start_demo().await.map(Some) })
+        } else {
+            Console::start_after(app, async { Ok(None::<Demo>) })
+        };
+        Ok(Shell { console, exports: Mutex::new(HashMap::new()) })
     }
 
     pub fn export_started(&self, id: u64) -> CancellationToken {

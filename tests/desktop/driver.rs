@@ -20,13 +20,16 @@ impl Driver {
             .stderr(Stdio::from(log))
             .spawn()
             .map_err(|e| format!("cannot start tauri-driver: {e}"))?;
-        // Ready when it accepts connections (a condition, bounded).
+        // Ready when it and WebKitWebDriver behind it (4445) accept connections (bounded): a
+        // session asked for before the native driver listens fails half-way.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect("127.0.0.1:4444").await.is_err() {
-            if Instant::now() > deadline {
-                return Err("tauri-driver did not listen on 4444 within 30 s".into());
+        for port in [4444, 4445] {
+            while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+                if Instant::now() > deadline {
+                    return Err(format!("tauri-driver did not listen on {port} within 30 s"));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(Driver { child })
     }

@@ -184,7 +184,7 @@ fn test(args: &[String]) -> Result {
         &target_dir().join("test-session"),
         // Under a virtual display: the desktop end-to-end tests open the real window.
         &format!(
-            "exec xvfb-run -a -s '-screen 0 1600x1000x24' cargo test --workspace --exclude xtask --all-targets --no-fail-fast {}",
+            "exec xvfb-run -a -s '-screen 0 1600x1000x24' cargo test --workspace --exclude xtask --exclude zc-bare-window --all-targets --no-fail-fast {}",
             extra.join(" ")
         ),
     );

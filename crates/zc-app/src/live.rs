@@ -78,6 +78,16 @@ pub struct Console {
 impl Console {
     /// Starts the console's feed: the monitor in-process, or following the one that runs.
     pub fn start(app: Arc<App>) -> Console {
+        Self::start_after(app, async { Ok(()) })
+    }
+
+    /// As [`Console::start`], once `prepare` is done (the demo's stations and connections): the
+    /// console exists at once (mode `starting`), so a window can open while it prepares. What
+    /// `prepare` returns is kept until the console stops; if it fails, the mode says why.
+    pub fn start_after<T: Send + 'static>(
+        app: Arc<App>,
+        prepare: impl std::future::Future<Output = ZcResult<T>> + Send + 'static,
+    ) -> Console {
         let (events, _) = broadcast::channel(1024);
         let state = Arc::new(Mutex::new(ConsoleState {
             mode: ConsoleMode::Starting,
@@ -87,7 +97,20 @@ impl Console {
         }));
         let stop = CancellationToken::new();
         let feed = Feed { app: app.clone(), events: events.clone(), state: state.clone() };
-        let task = tokio::spawn(feed.supervise(stop.clone()));
+        let stopping = stop.clone();
+        let task = tokio::spawn(async move {
+            let kept = match prepare.await {
+                Ok(kept) => kept,
+                Err(e) => {
+                    tracing::error!("the console cannot start: {e}");
+                    feed.set_mode(ConsoleMode::Failed, Some(e.message));
+                    return None;
+                }
+            };
+            let report = feed.supervise(stopping).await;
+            drop(kept);
+            report
+        });
         Console { app, events, state, stop, task: Mutex::new(Some(task)) }
     }
 

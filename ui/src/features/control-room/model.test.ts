@@ -82,6 +82,11 @@ describe('control room events', () => {
   it('asks for a reload when events were lost or a connection is new', () => {
     const r = room(1);
     expect(applyEvents(r, [{ type: 'resync' }]).stale).toBe(true);
+    const mode = applyEvents(r, [
+      { type: 'mode', state: { mode: 'monitoring', detail: null, observer_online: true, data_dir: '/d' } },
+    ]);
+    expect(mode.stale).toBe(true);
+    expect(mode.console?.mode).toBe('monitoring');
     expect(
       applyEvents(r, [{ type: 'status', connection_id: 99, from: 'unknown', to: 'online', at: 1, observer_offline: false, detail: null }]).stale,
     ).toBe(true);

@@ -123,8 +123,11 @@ export function applyEvents(room: Room, events: ConsoleEvent[]): Room {
         observerOnline = e.online;
         break;
       case 'mode':
+        // The console started, or started following another monitor: what it shows may have
+        // changed wholesale (the demo's connections, say), so load it again.
         console = e.state;
         observerOnline = e.state.observer_online;
+        stale = true;
         break;
       case 'resync':
         stale = true;
