@@ -276,6 +276,15 @@ impl App {
     ) -> ZcResult<ChartReport> {
         zc_chart::Format::from_path(out)?;
         let input = self.chart_input(name, since_ms, until_ms, width, height).await?;
+        // The console suggests `<data dir>/exports/…`, which may not exist yet.
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                ZcError::new(
+                    ErrorCode::Io,
+                    format!("cannot create {} ({e}); choose a folder you can write to", dir.display()),
+                )
+            })?;
+        }
         let input_for_render = input.clone();
         let out_buf = out.to_owned();
         // Rasterising is CPU work: keep it off the async threads.

@@ -77,3 +77,13 @@ async fn a_cancelled_export_leaves_no_file() {
         .collect();
     assert!(left.is_empty(), "no file and no partial file: {left:?}");
 }
+
+#[tokio::test]
+async fn a_chart_export_makes_its_folder_and_is_recorded() {
+    let (dir, app) = app_with_rows(500).await;
+    let path = dir.path().join("exports/deep/c.svg");
+    let r = app.chart("c", T0, Some(T0 + 500_000), &path, 800, 400).await.unwrap();
+    assert_eq!(r.samples, 500);
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
+    assert!(app.log(0, 100).await.unwrap().iter().any(|e| e.action == "export.chart"));
+}
