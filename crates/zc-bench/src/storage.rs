@@ -53,7 +53,7 @@ pub async fn bench_storage(days: i64) {
             let at = t0 + k * interval;
             metrics.push(crate::sample(id, k, t0, interval));
             let doc = zc_sim::points_json("north-1", script.points, (k * interval) as f64 / 1000.0);
-            points.push(PointBatch { connection_id: id, received_at: at + 25, samples: samples(&doc) });
+            points.push(PointBatch { connection_id: id, received_at: at + 25, samples: samples(&doc).into() });
         }
         clock.set_ms(t0 + (i + n) * interval);
         store.write_batch(run, seq, &metrics, &points, &[], RunCounts::default()).await.unwrap();

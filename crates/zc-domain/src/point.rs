@@ -51,12 +51,13 @@ pub struct PointSample {
     pub source_at: Option<i64>,
 }
 
-/// The samples one successful probe read, with the time they were received.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The samples one successful probe read, with the time they were received. Shared, not copied:
+/// the same samples sit in the monitor's queue, in the batch being written and in the event.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PointBatch {
     pub connection_id: i64,
     pub received_at: i64,
-    pub samples: Vec<PointSample>,
+    pub samples: std::sync::Arc<[PointSample]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]

@@ -57,7 +57,7 @@ pub enum MonitorEvent {
         connection_id: i64,
         name: String,
         metric: zc_domain::probe::RequestMetric,
-        points: Vec<zc_domain::PointSample>,
+        points: std::sync::Arc<[zc_domain::PointSample]>,
     },
     /// The console's own network changed (checked every `reload_every`): while it is offline,
     /// nothing it shows can be confirmed.
@@ -229,7 +229,9 @@ impl Monitor {
     pub async fn probe_now(&self, conn: &ConnectionRow) -> (ProbeResult, Option<Transition>) {
         let key = self.key_for(conn).await;
         let at = self.store.now();
-        let result = self.prober.probe(conn.id, &conn.spec, key.as_ref(), at).await;
+        let mut result = self.prober.probe(conn.id, &conn.spec, key.as_ref(), at).await;
+        // The samples move into the queue (and from there to the writer and the event).
+        let points: std::sync::Arc<[zc_domain::PointSample]> = std::mem::take(&mut result.points).into();
         let observer_online = match result.outcome {
             zc_domain::Outcome::Failed(c) if c.is_network_level() => self.network.is_online(),
             _ => true,
@@ -246,7 +248,7 @@ impl Monitor {
             q.probed();
             let row = result.metric.clone().map(|metric| QueuedRow {
                 metric,
-                points: result.points.clone(),
+                points: points.clone(),
                 name: conn.spec.name.clone(),
             });
             if let Some(row) = row

@@ -27,7 +27,7 @@ pub(crate) struct QueuedChange {
 #[derive(Debug, Clone)]
 pub(crate) struct QueuedRow {
     pub metric: RequestMetric,
-    pub points: Vec<PointSample>,
+    pub points: std::sync::Arc<[PointSample]>,
     pub name: String,
 }
 
@@ -128,7 +128,7 @@ mod tests {
                 response_bytes: 1,
                 outcome: zc_domain::Outcome::Ok,
             };
-            q.push_metric(QueuedRow { metric, points: Vec::new(), name: "c".into() });
+            q.push_metric(QueuedRow { metric, points: Vec::new().into(), name: "c".into() });
         }
         q.settle(3, 0, RunWritten { rows_written: 2, rows_discarded: 1, ..Default::default() });
         let a = q.account();

@@ -106,7 +106,7 @@ pub(crate) async fn write_points(conn: &mut SqliteConnection, batches: &[PointBa
     let mut history: Vec<Kept> = Vec::new();
     let mut touched: Vec<(i64, String)> = Vec::new();
     for b in batches.iter().filter(|b| existing.contains(&b.connection_id)) {
-        for s in &b.samples {
+        for s in b.samples.iter() {
             let key = (b.connection_id, s.point.clone());
             let p = points.entry(key.clone()).or_insert_with(|| PointState {
                 id: None,

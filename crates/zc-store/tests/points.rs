@@ -55,7 +55,7 @@ async fn history_keeps_changes_and_heartbeats_and_latest_survives_a_restart() {
             .map(|(at, v, q, _)| PointBatch {
                 connection_id: id,
                 received_at: *at,
-                samples: vec![sample("p", *v, *q), sample("steady", 1.0, Quality::Good)],
+                samples: vec![sample("p", *v, *q), sample("steady", 1.0, Quality::Good)].into(),
             })
             .collect();
         s.write_batch(run, seq, &metrics, &points, &[], RunCounts::default()).await.unwrap();
@@ -87,7 +87,7 @@ async fn samples_of_a_removed_connection_are_skipped_with_their_rows() {
     let points = [gone, kept].map(|id| PointBatch {
         connection_id: id,
         received_at: T0,
-        samples: vec![sample("p", 1.0, Quality::Good)],
+        samples: vec![sample("p", 1.0, Quality::Good)].into(),
     });
     let out = s.write_batch(run, 1, &[metric(gone, T0), metric(kept, T0)], &points, &[], RunCounts::default()).await;
     assert!(out.is_ok(), "{out:?}");
