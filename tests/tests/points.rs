@@ -53,4 +53,30 @@ async fn point_values_are_kept_with_quality_and_history() {
     assert!(r.stderr.starts_with("error[not_found]: 'plant' has no point 'nope'"), "{}", r.stderr);
     let r = env.run(&["points", "plant", "--until", "1h"]);
     assert!(r.stderr.contains("--until needs --since"), "{}", r.stderr);
+
+    // A point's recording rule: set, shown, audited; bad values refused with a reason.
+    let set = env.json(&["points", "plant", "--point", "plant.level-1", "--deadband", "0.5", "--heartbeat", "5m"]);
+    assert_eq!((set["deadband"].as_f64(), set["heartbeat_ms"].as_i64()), (Some(0.5), Some(300_000)));
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let stored: (f64, i64) = c
+        .query_row("SELECT deadband, heartbeat_ms FROM data_points WHERE point_key = 'plant.level-1'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(stored, (0.5, 300_000));
+    let back = env.json(&["points", "plant", "--point", "plant.level-1", "--deadband", "default"]);
+    assert!(back["deadband"].is_null() && back["heartbeat_ms"] == 300_000, "{back}");
+    let log = env.json(&["log", "--since", "1h"]);
+    assert_eq!(log.as_array().unwrap().iter().filter(|e| e["action"] == "point.rule").count(), 2);
+    for (flag, value, says) in [
+        ("--deadband", "-1", "0 or more"),
+        ("--deadband", "wide", "not a number"),
+        ("--heartbeat", "0s", "between 1s and 1d"),
+    ] {
+        let r = env.run(&["points", "plant", "--point", "plant.level-1", flag, value]);
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.starts_with("error[invalid_input]") && r.stderr.contains(says), "{}", r.stderr);
+    }
+    let r = env.run(&["points", "plant", "--point", "plant.nothing", "--deadband", "1"]);
+    assert!(r.stderr.starts_with("error[not_found]"), "{}", r.stderr);
 }

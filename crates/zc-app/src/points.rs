@@ -113,4 +113,24 @@ impl App {
             .map(|(c, r)| PointValue::from_row(c, r, now, online))
             .collect())
     }
+
+    /// Sets how a point's history is recorded: its deadband (in the point's unit) and heartbeat.
+    /// None puts a setting back to its default (1 % of the value; 10 minutes). The monitor uses
+    /// the new rule from its next write.
+    pub async fn set_point_rule(
+        &self,
+        name: &str,
+        point: &str,
+        deadband: Option<f64>,
+        heartbeat_ms: Option<i64>,
+    ) -> ZcResult<()> {
+        if deadband.is_some_and(|d| !d.is_finite() || d < 0.0) {
+            return Err(ZcError::invalid("the deadband must be a number of 0 or more, in the point's unit"));
+        }
+        if heartbeat_ms.is_some_and(|h| !(1_000..=86_400_000).contains(&h)) {
+            return Err(ZcError::invalid("the heartbeat must be between 1s and 1d"));
+        }
+        let conn = self.connection(name).await?;
+        self.store().set_point_rule(conn.id, name, point, deadband, heartbeat_ms, self.audit()).await
+    }
 }

@@ -87,6 +87,13 @@ enum Command {
         until: Option<String>,
         #[arg(long, default_value_t = 10_000)]
         limit: i64,
+        /// With --point: record a new history row only past this change (in the point's unit;
+        /// `default`: 1 % of the value).
+        #[arg(long, requires = "point", allow_negative_numbers = true)]
+        deadband: Option<String>,
+        /// With --point: record at least this often even without a change, e.g. 5m (`default`: 10m).
+        #[arg(long, requires = "point")]
+        heartbeat: Option<String>,
     },
     /// Render latency with status bands to a PNG or SVG file.
     Chart {
@@ -213,7 +220,12 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
         Command::Status => monitor::status(app, f).await,
         Command::History { name, since, until } => history::history(app, name, since, until.as_deref(), f).await,
         Command::Metrics { name, since, limit } => history::metrics(app, name, since, *limit, f).await,
-        Command::Points { name, point, since, until, limit } => {
+        Command::Points { name, point: Some(point), deadband, heartbeat, .. }
+            if deadband.is_some() || heartbeat.is_some() =>
+        {
+            points::set_rule(app, name, point, deadband.as_deref(), heartbeat.as_deref(), f).await
+        }
+        Command::Points { name, point, since, until, limit, .. } => {
             let a = points::PointsArgs {
                 name,
                 point: point.as_deref(),

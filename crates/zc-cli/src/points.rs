@@ -2,7 +2,7 @@
 
 use crate::output::{Format, Table, duration, emit, time_opt};
 use zc_app::App;
-use zc_app::zc_domain::timefmt::{parse_since, rfc3339};
+use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_since, rfc3339};
 use zc_app::zc_domain::{Clock, SystemClock, ZcError, ZcResult};
 
 pub struct PointsArgs<'a> {
@@ -59,5 +59,38 @@ pub async fn points(app: &App, a: PointsArgs<'_>, f: Format) -> ZcResult<()> {
     if f == Format::Table && !r.observer_online {
         println!("this console has no network of its own: no value can be confirmed, all are unknown");
     }
+    Ok(())
+}
+
+/// `zc points NAME --point P --deadband X --heartbeat D`: the point's recording rule. A flag not
+/// given keeps its setting; `default` puts it back.
+pub async fn set_rule(
+    app: &App,
+    name: &str,
+    point: &str,
+    deadband: Option<&str>,
+    heartbeat: Option<&str>,
+    f: Format,
+) -> ZcResult<()> {
+    let conn = app.connection(name).await?;
+    let current = app.store().latest_points(Some(conn.id)).await?.into_iter().find(|p| p.point == point);
+    let (mut d, mut h) = current.map(|p| (p.deadband, p.heartbeat_ms)).unwrap_or((None, None));
+    if let Some(v) = deadband {
+        d = match v {
+            "default" => None,
+            v => Some(v.parse::<f64>().map_err(|_| {
+                ZcError::invalid(format!("--deadband '{v}' is not a number; give it in the point's unit, or `default`"))
+            })?),
+        };
+    }
+    if let Some(v) = heartbeat {
+        h = if v == "default" { None } else { Some(parse_duration_ms(v)?) };
+    }
+    app.set_point_rule(name, point, d, h).await?;
+    let mut t = Table::new(&["point", "deadband", "heartbeat"]);
+    let show_d = d.map(|d| d.to_string()).unwrap_or_else(|| "default (1 % of the value)".into());
+    let show_h = h.map(duration).unwrap_or_else(|| "default (10m)".into());
+    t.row(vec![point.to_owned(), show_d, show_h]);
+    emit(f, &t, &serde_json::json!({"point": point, "deadband": d, "heartbeat_ms": h}));
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! samples came with, so a point sample is written exactly when its metrics row is.
 
 use crate::Store;
+use crate::activity::{Audit, append};
 use crate::error::db_err;
 use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -194,6 +195,44 @@ fn point_row(r: &sqlx::sqlite::SqliteRow) -> PointRow {
 }
 
 impl Store {
+    /// Sets a point's recording rule (None: back to the default), audited. The point must have
+    /// been received at least once (it is known by its station's id).
+    pub async fn set_point_rule(
+        &self,
+        connection_id: i64,
+        connection: &str,
+        point: &str,
+        deadband: Option<f64>,
+        heartbeat_ms: Option<i64>,
+        audit: &Audit,
+    ) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE data_points SET deadband = ?, heartbeat_ms = ?, updated_at = ? WHERE connection_id = ? AND point_key = ?",
+        )
+        .bind(deadband)
+        .bind(heartbeat_ms)
+        .bind(now)
+        .bind(connection_id)
+        .bind(point)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(zc_domain::ZcError::new(
+                zc_domain::ErrorCode::NotFound,
+                format!(
+                    "'{connection}' has no point '{point}' yet; `zc points {connection}` lists the points it has sent"
+                ),
+            ));
+        }
+        let meta = serde_json::json!({"point": point, "deadband": deadband, "heartbeat_ms": heartbeat_ms});
+        append(&mut tx, now, audit, "point.rule", connection, meta).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
     /// The latest value of every point, of one connection or of all, by connection and point.
     pub async fn latest_points(&self, connection_id: Option<i64>) -> ZcResult<Vec<PointRow>> {
         let rows = sqlx::query(
