@@ -53,6 +53,7 @@ fn main() {
         ])
         .setup(|app| {
             events::forward(app.handle().clone());
+            stop_on_signal(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -67,5 +68,28 @@ fn main() {
             let shell = handle.state::<Shell>();
             tauri::async_runtime::block_on(shell.stop());
         }
+    });
+}
+
+/// SIGTERM or SIGINT (a service manager, a shutdown, Ctrl-C in a terminal) ends the app the same
+/// way closing its window does, so the monitor stops cleanly and writes everything it holds.
+fn stop_on_signal(handle: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        handle.exit(0);
     });
 }
