@@ -67,6 +67,15 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
 pub type EventBatch = Arc<Vec<ConsoleEvent>>;
 
+/// How long values stay fresh, per connection (name, ms), and when that was read.
+struct Deadlines {
+    map: HashMap<i64, (String, i64)>,
+    read_at: std::time::Instant,
+}
+
+/// The deadlines are read again at most this often (and at once for an unknown connection).
+const DEADLINES_EVERY: Duration = Duration::from_secs(5);
+
 pub struct Console {
     app: Arc<App>,
     events: broadcast::Sender<EventBatch>,
@@ -256,7 +265,7 @@ impl Feed {
 
     /// Turns the in-process monitor's events into console events, in batches.
     async fn forward(self, mut rx: broadcast::Receiver<MonitorEvent>) {
-        let mut conns = self.fresh_for().await;
+        let mut conns = Deadlines { map: self.fresh_for().await, read_at: std::time::Instant::now() };
         loop {
             let Ok(first) = recv(&mut rx).await else { return };
             let mut batch = Vec::new();
@@ -280,12 +289,15 @@ impl Feed {
         }
     }
 
-    async fn convert(&self, ev: MonitorEvent, conns: &mut HashMap<i64, (String, i64)>, out: &mut Vec<ConsoleEvent>) {
+    async fn convert(&self, ev: MonitorEvent, conns: &mut Deadlines, out: &mut Vec<ConsoleEvent>) {
         match ev {
             MonitorEvent::Sample { connection_id, metric, points, .. } => {
-                if !conns.contains_key(&connection_id) {
-                    *conns = self.fresh_for().await;
+                // A new connection, or an edit that may have changed an interval: read the
+                // deadlines again (a cheap query, at most every few seconds otherwise).
+                if !conns.map.contains_key(&connection_id) || conns.read_at.elapsed() > DEADLINES_EVERY {
+                    *conns = Deadlines { map: self.fresh_for().await, read_at: std::time::Instant::now() };
                 }
+                let conns = &conns.map;
                 out.push(sample_event(&metric));
                 if !points.is_empty() {
                     let online = self.state.lock().unwrap().observer_online;
@@ -294,8 +306,6 @@ impl Feed {
                 }
             }
             MonitorEvent::Transition { connection_id, transition: t, detail, .. } => {
-                // An edit may have changed the interval: read the deadlines again.
-                *conns = self.fresh_for().await;
                 out.push(ConsoleEvent::Status {
                     connection_id,
                     from: t.from,
@@ -316,6 +326,9 @@ impl Feed {
         let mut last_metric = store.last_metrics_id().await?;
         let mut last_history = store.last_history_id().await?;
         let mut points_since = self.app.now();
+        // The receive time last sent per point: a row read twice (same write millisecond) is
+        // sent once.
+        let mut sent: HashMap<(i64, String), i64> = HashMap::new();
         let mut conns = self.fresh_for().await;
         let mut tick = tokio::time::interval(FOLLOW_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -346,11 +359,17 @@ impl Feed {
                     detail: h.error_detail,
                 });
             }
-            let rows = store.points_received_since(points_since).await?;
+            let (rows, newest) = store.points_written_since(points_since).await?;
+            points_since = newest;
+            if rows.iter().any(|r| !conns.contains_key(&r.connection_id)) {
+                conns = self.fresh_for().await;
+            }
             let mut by_conn: HashMap<i64, Vec<PointValue>> = HashMap::new();
             let now = self.app.now();
             for r in &rows {
-                points_since = points_since.max(r.received_at + 1);
+                if sent.insert((r.connection_id, r.point.clone()), r.received_at) == Some(r.received_at) {
+                    continue;
+                }
                 if let Some((name, fresh_for)) = conns.get(&r.connection_id) {
                     let conn_fresh = zc_domain::point::freshness(Some(r.received_at), *fresh_for, now, online);
                     by_conn.entry(r.connection_id).or_default().push(PointValue {

@@ -245,15 +245,18 @@ impl Store {
         Ok(rows.iter().map(point_row).collect())
     }
 
-    /// Points whose latest value was received at or after `since` (for a viewer following
-    /// another process's monitor).
-    pub async fn points_received_since(&self, since: i64) -> ZcResult<Vec<PointRow>> {
-        let rows = sqlx::query("SELECT * FROM data_points WHERE received_at >= ? ORDER BY connection_id, point_key")
+    /// Points whose latest value was written at or after `since` (the writer's clock, which
+    /// only moves forward, unlike receive times across probes), with the newest write time seen:
+    /// how a console following another process's monitor reads new values. A row written in
+    /// the same millisecond as the last read comes again, which is harmless; none is missed.
+    pub async fn points_written_since(&self, since: i64) -> ZcResult<(Vec<PointRow>, i64)> {
+        let rows = sqlx::query("SELECT * FROM data_points WHERE updated_at >= ? ORDER BY connection_id, point_key")
             .bind(since)
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(rows.iter().map(point_row).collect())
+        let newest = rows.iter().map(|r| r.get::<i64, _>("updated_at")).max().unwrap_or(since);
+        Ok((rows.iter().map(point_row).collect(), newest))
     }
 
     /// Recorded history of a connection's points in `[since, until)`, optionally of one point,
