@@ -39,7 +39,8 @@ fn matches(field: &str, want: &Option<String>) -> bool {
 impl App {
     pub async fn activity(&self, f: &ActivityFilter) -> ZcResult<ActivityView> {
         let until = f.until.unwrap_or(i64::MAX);
-        let all = self.log(f.since, MAX_SCAN).await?;
+        // Newest first: a long-lived console shows its latest entries, however many are older.
+        let all = self.store().activity_newest(f.since, MAX_SCAN).await?;
         let scanned = all.len();
         let mut entries: Vec<ActivityEntry> = all
             .into_iter()
@@ -50,7 +51,6 @@ impl App {
                     && matches(&e.resource, &f.resource)
             })
             .collect();
-        entries.reverse();
         entries.truncate(f.limit.clamp(1, 10_000) as usize);
         Ok(ActivityView { entries, scanned, verify: self.verify_log().await? })
     }

@@ -87,3 +87,27 @@ async fn a_chart_export_makes_its_folder_and_is_recorded() {
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
     assert!(app.log(0, 100).await.unwrap().iter().any(|e| e.action == "export.chart"));
 }
+
+#[tokio::test]
+async fn the_activity_view_shows_the_newest_entries_filtered() {
+    let (_dir, app) = app_with_rows(10).await;
+    for i in 0..30 {
+        app.record("test.note", &format!("thing-{i}"), serde_json::json!({})).await.unwrap();
+    }
+    let f = zc_app::ActivityFilter {
+        since: 0,
+        until: None,
+        actor: None,
+        action: Some("NOTE".into()),
+        resource: None,
+        limit: 5,
+    };
+    let v = app.activity(&f).await.unwrap();
+    let names: Vec<_> = v.entries.iter().map(|e| e.resource.as_str()).collect();
+    assert_eq!(
+        names,
+        ["thing-29", "thing-28", "thing-27", "thing-26", "thing-25"],
+        "newest first, case-insensitive filter"
+    );
+    assert!(v.verify.problem.is_none());
+}

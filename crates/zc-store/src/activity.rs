@@ -135,6 +135,18 @@ impl Store {
         Ok(rows.iter().map(entry_from_row).collect())
     }
 
+    /// The newest `limit` entries at or after `since_ms`, newest first (the console's view).
+    pub async fn activity_newest(&self, since_ms: i64, limit: i64) -> ZcResult<Vec<ActivityEntry>> {
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM activity_log WHERE at >= ? ORDER BY seq DESC LIMIT ?");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since_ms)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(entry_from_row).collect())
+    }
+
     /// Checks the whole chain from its anchor to its recorded head.
     pub async fn verify_activity(&self) -> ZcResult<VerifyReport> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
