@@ -61,6 +61,7 @@ pub fn band_color(status: Status, observer_offline: bool) -> RGBColor {
         Status::Degraded => RGBColor(230, 150, 0),
         Status::Offline => RGBColor(214, 39, 40),
         Status::Unauthorized => RGBColor(148, 103, 189),
+        Status::Untrusted => RGBColor(170, 60, 130),
         Status::Unknown if observer_offline => RGBColor(60, 60, 60),
         Status::Unknown => RGBColor(150, 150, 150),
     }

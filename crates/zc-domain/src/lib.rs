@@ -4,6 +4,7 @@
 //! (time is passed in as milliseconds since the Unix epoch, read from a [`Clock`]).
 
 pub mod activity;
+pub mod alarm;
 pub mod chart;
 pub mod clock;
 pub mod connection;

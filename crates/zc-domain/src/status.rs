@@ -15,11 +15,14 @@ pub enum Status {
     Degraded,
     Offline,
     Unauthorized,
+    /// The station answers, but the console refuses its certificate (not trusted, or not the
+    /// pinned one). Never `offline`: the station is there.
+    Untrusted,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::Unknown, Status::Online, Status::Degraded, Status::Offline, Status::Unauthorized];
+    pub const ALL: [Status; 6] =
+        [Status::Unknown, Status::Online, Status::Degraded, Status::Offline, Status::Unauthorized, Status::Untrusted];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Unknown => "unknown",
@@ -27,6 +30,7 @@ impl Status {
             Status::Degraded => "degraded",
             Status::Offline => "offline",
             Status::Unauthorized => "unauthorized",
+            Status::Untrusted => "untrusted",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -152,12 +156,12 @@ pub fn spans(initial: Status, transitions: &[(i64, Status, bool)], from_ms: i64,
     out
 }
 
-/// Downtime counts only `offline` and `unauthorized`: `unknown` (including observer offline)
+/// Downtime counts only `offline`, `unauthorized` and `untrusted` (unusable either way): `unknown` (including observer offline)
 /// is excluded because nobody could see the backend then.
 pub fn downtime_ms(spans: &[StatusSpan]) -> i64 {
     spans
         .iter()
-        .filter(|s| matches!(s.status, Status::Offline | Status::Unauthorized))
+        .filter(|s| matches!(s.status, Status::Offline | Status::Unauthorized | Status::Untrusted))
         .map(|s| s.to_ms - s.from_ms)
         .sum()
 }

@@ -11,6 +11,12 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// The UTC calendar date of a time, `2026-12-01`.
+pub fn date(ms: i64) -> String {
+    let t = rfc3339(ms);
+    t.get(..10).map(str::to_owned).unwrap_or(t)
+}
+
 /// An RFC 3339 time as Unix ms, if it is one.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
     OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)

@@ -6,7 +6,7 @@ import { useNow } from '../../lib/clock';
 import type { Room } from './model';
 import { TileCard } from './TileCard';
 
-const STATUSES: Status[] = ['offline', 'unauthorized', 'degraded', 'unknown', 'online'];
+const STATUSES: Status[] = ['offline', 'untrusted', 'unauthorized', 'degraded', 'unknown', 'online'];
 const TILE_WIDTH = 380;
 const ROW_HEIGHT = 330;
 

@@ -8,6 +8,7 @@ const WORDS: Record<Status, string> = {
   degraded: 'Degraded',
   offline: 'Offline',
   unauthorized: 'Unauthorized',
+  untrusted: 'Untrusted certificate',
   unknown: 'Unknown',
 };
 
@@ -36,6 +37,14 @@ function Shape({ status, observerOffline }: { status: Status; observerOffline: b
       return (
         <svg {...common}>
           <path d="M9 1.5 L16.5 9 L9 16.5 L1.5 9 Z" fill="currentColor" />
+        </svg>
+      );
+    case 'untrusted':
+      // A shield with a slash: the station is there, its certificate is refused.
+      return (
+        <svg {...common}>
+          <path d="M9 1.5 L15.5 4 V9 C15.5 13 12.5 15.5 9 16.5 C5.5 15.5 2.5 13 2.5 9 V4 Z" fill="currentColor" />
+          <path d="M4 14 L14 4" stroke="white" strokeWidth="1.8" />
         </svg>
       );
     case 'unknown':
