@@ -2,6 +2,7 @@
 //! call these and only adapt input and output; nothing here knows about terminals or windows.
 
 mod activity;
+mod alarms;
 mod connection_form;
 mod demo;
 mod diagnostics;
@@ -13,6 +14,7 @@ mod reports;
 mod views;
 
 pub use activity::{ActivityFilter, ActivityView};
+pub use alarms::{AckTarget, AlarmCounts, AlarmsView, FloodView, MAX_ALARM_HISTORY_ROWS, RepeatOffender};
 pub use connection_form::form_defaults;
 pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};

@@ -54,6 +54,22 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::ExportKind,
         zc_app::ExportReport,
         zc_app::ChartReport,
+        d::alarm::Priority,
+        d::alarm::AlarmKind,
+        d::alarm::AlarmState,
+        d::alarm::AlarmAction,
+        d::alarm::AlarmSettings,
+        d::alarm::FloodStatus,
+        s::AlarmRow,
+        s::AlarmHistoryRow,
+        s::AlarmFilter,
+        s::AckReport,
+        s::MaintenanceWindow,
+        zc_app::AlarmsView,
+        zc_app::AlarmCounts,
+        zc_app::FloodView,
+        zc_app::RepeatOffender,
+        zc_app::AckTarget,
     ]
 }
 

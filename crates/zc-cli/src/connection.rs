@@ -65,6 +65,16 @@ pub enum ConnectionCmd {
     Rm {
         name: String,
     },
+    /// Make a connection depend on another (its gateway): while the gateway has lost contact,
+    /// this connection's alarms wait under the gateway's alarm.
+    Depends {
+        name: String,
+        #[arg(long, conflicts_with = "none", required_unless_present = "none")]
+        on: Option<String>,
+        /// Depend on nothing.
+        #[arg(long)]
+        none: bool,
+    },
 }
 
 pub fn ms_arg(v: &Option<String>) -> ZcResult<Option<i64>> {
@@ -129,7 +139,9 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
             if let Some(obj) = v.as_object() {
                 for (k, val) in obj {
                     let shown = match (k.as_str(), val.as_i64()) {
-                        (k, Some(ms)) if k.ends_with("_at") || k == "status_since" => rfc3339(ms),
+                        (k, Some(ms)) if k.ends_with("_at") || k == "status_since" || k == "tls_not_after" => {
+                            rfc3339(ms)
+                        }
                         _ => val.as_str().map(str::to_owned).unwrap_or_else(|| val.to_string()),
                     };
                     t.row(vec![k.clone(), shown]);
@@ -141,6 +153,12 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
             let patch = ConnectionPatch { name: rename.clone(), url: url.clone(), ..patch_from_args(spec)? };
             let row = app.edit_connection(name, patch).await?;
             emit(f, &connection_table(std::slice::from_ref(&row)), &row);
+        }
+        ConnectionCmd::Depends { name, on, .. } => {
+            let row = app.set_dependency(name, on.as_deref()).await?;
+            let mut t = Table::new(&["connection", "depends_on"]);
+            t.row(vec![name.clone(), on.clone().unwrap_or_else(|| "-".into())]);
+            emit(f, &t, &row);
         }
         ConnectionCmd::Rm { name } => {
             let row = app.remove_connection(name).await?;

@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 success, 1 error (one line on stderr: `error[code]: message`), 2 usage error.
 
+mod alarms;
 mod connection;
 mod demo;
 mod health;
@@ -14,6 +15,7 @@ mod monitor;
 mod output;
 mod points;
 mod widget;
+mod window;
 
 use clap::{Parser, Subcommand};
 use connection::{ConnectionCmd, ms_arg};
@@ -94,7 +96,24 @@ enum Command {
         /// With --point: record at least this often even without a change, e.g. 5m (`default`: 10m).
         #[arg(long, requires = "point")]
         heartbeat: Option<String>,
+        /// With --point: alarm below this value (`none`: no low limit).
+        #[arg(long, requires = "point", allow_negative_numbers = true)]
+        low: Option<String>,
+        /// With --point: alarm above this value (`none`: no high limit).
+        #[arg(long, requires = "point", allow_negative_numbers = true)]
+        high: Option<String>,
     },
+    /// Alarms: list (default), history, ack, shelve, unshelve, settings.
+    #[command(args_conflicts_with_subcommands = true)]
+    Alarms {
+        #[command(flatten)]
+        list: alarms::ListArgs,
+        #[command(subcommand)]
+        cmd: Option<alarms::AlarmsCmd>,
+    },
+    /// Maintenance windows of connections: open, end, list.
+    #[command(subcommand)]
+    Window(window::WindowCmd),
     /// Render latency with status bands to a PNG or SVG file.
     Chart {
         name: String,
@@ -220,6 +239,9 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
         Command::Status => monitor::status(app, f).await,
         Command::History { name, since, until } => history::history(app, name, since, until.as_deref(), f).await,
         Command::Metrics { name, since, limit } => history::metrics(app, name, since, *limit, f).await,
+        Command::Points { name, point: Some(point), low, high, .. } if low.is_some() || high.is_some() => {
+            points::set_limits(app, name, point, low.as_deref(), high.as_deref(), f).await
+        }
         Command::Points { name, point: Some(point), deadband, heartbeat, .. }
             if deadband.is_some() || heartbeat.is_some() =>
         {
@@ -235,6 +257,8 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
             };
             points::points(app, a, f).await
         }
+        Command::Alarms { list, cmd } => alarms::run(app, list, cmd.as_ref(), f).await,
+        Command::Window(cmd) => window::run(app, cmd, f).await,
         Command::Chart { name, since, until, out, width, height } => {
             let a = history::ChartArgs { name, since, until: until.as_deref(), out, width: *width, height: *height };
             history::chart(app, a, f).await

@@ -94,3 +94,37 @@ pub async fn set_rule(
     emit(f, &t, &serde_json::json!({"point": point, "deadband": d, "heartbeat_ms": h}));
     Ok(())
 }
+
+/// `zc points NAME --point P --low X --high Y`: the point's alarm limits. A flag not given keeps
+/// its limit; `none` removes it.
+pub async fn set_limits(
+    app: &App,
+    name: &str,
+    point: &str,
+    low: Option<&str>,
+    high: Option<&str>,
+    f: Format,
+) -> ZcResult<()> {
+    let conn = app.connection(name).await?;
+    let current = app.store().latest_points(Some(conn.id)).await?.into_iter().find(|p| p.point == point);
+    let (mut l, mut h) = current.map(|p| (p.low_limit, p.high_limit)).unwrap_or((None, None));
+    let parse = |flag: &str, v: &str| -> ZcResult<Option<f64>> {
+        match v {
+            "none" => Ok(None),
+            v => v.parse::<f64>().map(Some).map_err(|_| {
+                ZcError::invalid(format!("--{flag} '{v}' is not a number; give it in the point's unit, or `none`"))
+            }),
+        }
+    };
+    if let Some(v) = low {
+        l = parse("low", v)?;
+    }
+    if let Some(v) = high {
+        h = parse("high", v)?;
+    }
+    app.set_point_limits(name, point, l, h).await?;
+    let mut t = Table::new(&["point", "low", "high"]);
+    t.row(vec![point.to_owned(), value(l), value(h)]);
+    emit(f, &t, &serde_json::json!({"point": point, "low": l, "high": h}));
+    Ok(())
+}

@@ -23,7 +23,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Three levels, as ISA-18.2 suggests (about 80 % low, 15 % medium, 5 % high annunciated).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     High,
@@ -49,7 +49,7 @@ impl Priority {
 }
 
 /// What raises an alarm. The strings are stored and are a stable interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmKind {
     /// The console itself has no network: one alarm instead of one per station.
@@ -145,7 +145,7 @@ impl AlarmKind {
 }
 
 /// The states of ISA-18.2, as a word the operator reads (and the UI gives a shape and a colour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmState {
     /// Not in alarm, nothing to acknowledge. Not shown in the alarm list.
@@ -496,7 +496,8 @@ pub struct AlarmEvent {
 }
 
 /// Thresholds an engineer tunes (stored in the settings table; these are the defaults).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
 pub struct AlarmSettings {
     /// Status changes within `chatter_window_ms` that make a connection chatter.
     pub chatter_changes: u32,
@@ -756,7 +757,7 @@ fn status_message(c: &ConnectionFacts, kind: AlarmKind) -> String {
         _ => "degraded (slow answers)",
     };
     match &c.detail {
-        Some(d) if !d.is_empty() => format!("{}: {what}: {d}", c.name),
+        Some(d) if !d.is_empty() => format!("{}: {what} ({d})", c.name),
         _ => format!("{}: {what}", c.name),
     }
 }

@@ -58,6 +58,24 @@ impl FailureCategory {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// What an operator reads (an alarm message): short, no library text.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Timeout => "no answer in time",
+            Self::ConnectionRefused => "connection refused",
+            Self::ConnectionDropped => "connection dropped",
+            Self::Dns => "name not found (DNS)",
+            Self::Tls => "TLS handshake failed",
+            Self::Network => "network unreachable",
+            Self::Unauthorized => "API key refused",
+            Self::Http4xx => "request refused (HTTP 4xx)",
+            Self::Http5xx => "server error (HTTP 5xx)",
+            Self::InvalidResponse => "answer not understood",
+            Self::BodyTooLarge => "answer too large",
+            Self::KeyMissing => "no API key in the keyring",
+        }
+    }
+
     /// Failures that say the path to the backend is broken (as opposed to the backend
     /// answering badly). Only these can be explained by the console itself being offline.
     pub fn is_network_level(self) -> bool {

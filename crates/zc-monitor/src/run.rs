@@ -4,6 +4,7 @@
 
 use crate::monitor::{Monitor, RunStats};
 use crate::schedule::Scheduled;
+use crate::writer::FlushReport;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,7 +74,27 @@ impl Monitor {
                 _ = tick.tick() => {}
             }
             // Failures are logged by flush; the rows stay queued for the next attempt.
-            let _ = self.flush().await;
+            if let Ok(FlushReport { rows: 0, changes: 0 }) = self.flush().await {
+                // No batch decided the alarms this time: time alone may change them (a shelve
+                // expires, a maintenance window opens, chattering settles).
+                if let Err(e) = self.store.evaluate_alarms().await {
+                    tracing::warn!("cannot decide the alarms now (retried each second): {e}");
+                }
+            }
+        }
+    }
+
+    /// Stores the console's own network when it differs from what is stored, so its alarm (one
+    /// alarm instead of one per station) is raised and cleared by the monitor. Retried at each
+    /// check while the database refuses it.
+    async fn record_observer(&self, recorded: &mut Option<bool>) {
+        let online = self.observer_online();
+        if *recorded == Some(online) {
+            return;
+        }
+        match self.store.set_console_network(online).await {
+            Ok(()) => *recorded = Some(online),
+            Err(e) => tracing::warn!("cannot record the console's network state yet: {e}"),
         }
     }
 
@@ -139,12 +160,15 @@ impl Monitor {
         reload.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         reload.tick().await;
         self.check_observer(true);
+        let mut observer_recorded = None;
+        self.record_observer(&mut observer_recorded).await;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = reload.tick() => {
                     self.check_observer(false);
+                    self.record_observer(&mut observer_recorded).await;
                     if let Err(e) = self.reload(&mut tasks, &mut retired, &mut versions, &schedules).await {
                         tracing::error!("cannot re-read connections: {e}");
                     }

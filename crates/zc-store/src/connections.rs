@@ -26,6 +26,15 @@ pub struct ConnectionRow {
     pub last_used_at: Option<i64>,
     /// Changes with every settings or key edit, never with status.
     pub settings_version: i64,
+    /// The connection this one depends on (its gateway): its alarms wait under that one's.
+    pub depends_on: Option<i64>,
+    /// Trust for https: a private CA file in the data directory, or a pinned certificate.
+    pub tls_ca_file: Option<String>,
+    pub tls_pin_sha256: Option<String>,
+    /// What the last https probe saw: the certificate's SHA-256, its expiry and subject.
+    pub tls_seen_sha256: Option<String>,
+    pub tls_not_after: Option<i64>,
+    pub tls_subject: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -66,6 +75,12 @@ fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
         usage_count: r.get("usage_count"),
         last_used_at: r.get("last_used_at"),
         settings_version: r.get("settings_version"),
+        depends_on: r.get("depends_on"),
+        tls_ca_file: r.get("tls_ca_file"),
+        tls_pin_sha256: r.get("tls_pin_sha256"),
+        tls_seen_sha256: r.get("tls_seen_sha256"),
+        tls_not_after: r.get("tls_not_after"),
+        tls_subject: r.get("tls_subject"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
     }
@@ -321,6 +336,64 @@ impl Store {
         self.delete_audited("backend_connections", row.id, audit, "connection.remove", name, json!({"id": row.id}))
             .await?;
         Ok(row)
+    }
+
+    /// Sets (or with None clears) the connection this one depends on, its gateway: while the
+    /// gateway has lost contact, this one's alarms wait under its alarm. A loop is refused.
+    pub async fn set_dependency(
+        &self,
+        id: i64,
+        name: &str,
+        parent: Option<(i64, &str)>,
+        audit: &Audit,
+    ) -> ZcResult<ConnectionRow> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        if let Some((pid, pname)) = parent {
+            // Walk up from the gateway: reaching this connection would make a loop.
+            let mut at = Some(pid);
+            let mut steps = 0;
+            while let Some(cur) = at {
+                if cur == id {
+                    return Err(ZcError::invalid(format!(
+                        "'{name}' cannot depend on '{pname}': '{pname}' already depends on '{name}', directly or through others"
+                    )));
+                }
+                steps += 1;
+                if steps > 10_000 {
+                    break;
+                }
+                at = sqlx::query_scalar::<_, Option<i64>>("SELECT depends_on FROM backend_connections WHERE id = ?")
+                    .bind(cur)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .flatten();
+            }
+        }
+        let n = sqlx::query("UPDATE backend_connections SET depends_on = ?, updated_at = ? WHERE id = ?")
+            .bind(parent.map(|p| p.0))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(ZcError::not_found("connection", name));
+        }
+        append(
+            &mut tx,
+            now,
+            audit,
+            "connection.depends_on",
+            name,
+            json!({"id": id, "depends_on": parent.map(|p| p.1)}),
+        )
+        .await?;
+        crate::alarms::evaluate_in(&mut tx, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.connection_by_id(id).await
     }
 
     /// A person looked at the connection (show, history, metrics, chart).

@@ -11,11 +11,13 @@
 //! - No secret is ever stored here: API keys live in the OS keyring (zc-secrets).
 
 mod activity;
+mod alarms;
 mod connections;
 mod devices;
 mod error;
 mod health;
 mod lock;
+mod maintenance_windows;
 mod metrics;
 mod points;
 mod retention;
@@ -23,10 +25,12 @@ mod runs;
 mod widgets;
 
 pub use activity::Audit;
+pub use alarms::{AckReport, AlarmFilter, AlarmHistoryRow, AlarmRow};
 pub use connections::{ConnectionRow, HistoryRow, StatusChange};
 pub use devices::DeviceInfo;
 pub use health::TableStats;
 pub use lock::{LOCK_FILE, MonitorLock};
+pub use maintenance_windows::{MAX_WINDOW_MS, MaintenanceWindow};
 pub use metrics::{ChartBucket, ChartSeries};
 pub use points::{PointHistoryRow, PointRow};
 pub use retention::{RetentionPolicy, RetentionReport};

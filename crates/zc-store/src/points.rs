@@ -31,6 +31,9 @@ pub struct PointRow {
     /// The recording rule's overrides (None: the defaults).
     pub deadband: Option<f64>,
     pub heartbeat_ms: Option<i64>,
+    /// Alarm limits (None: none on that side).
+    pub low_limit: Option<f64>,
+    pub high_limit: Option<f64>,
 }
 
 /// One kept sample of a point's history.
@@ -60,6 +63,13 @@ struct Latest {
     quality: Quality,
     source_at: Option<i64>,
     received_at: i64,
+}
+
+fn no_point(connection: &str, point: &str) -> zc_domain::ZcError {
+    zc_domain::ZcError::new(
+        zc_domain::ErrorCode::NotFound,
+        format!("'{connection}' has no point '{point}' yet; `zc points {connection}` lists the points it has sent"),
+    )
 }
 
 fn quality(s: &str) -> Quality {
@@ -191,6 +201,8 @@ fn point_row(r: &sqlx::sqlite::SqliteRow) -> PointRow {
         received_at: r.get("received_at"),
         deadband: r.get("deadband"),
         heartbeat_ms: r.get("heartbeat_ms"),
+        low_limit: r.get("low_limit"),
+        high_limit: r.get("high_limit"),
     }
 }
 
@@ -221,15 +233,52 @@ impl Store {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(zc_domain::ZcError::new(
-                zc_domain::ErrorCode::NotFound,
-                format!(
-                    "'{connection}' has no point '{point}' yet; `zc points {connection}` lists the points it has sent"
-                ),
-            ));
+            return Err(no_point(connection, point));
         }
         let meta = serde_json::json!({"point": point, "deadband": deadband, "heartbeat_ms": heartbeat_ms});
         append(&mut tx, now, audit, "point.rule", connection, meta).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Sets a point's alarm limits (None: no limit on that side), audited; the alarms are decided
+    /// again in the same transaction. The point must have been received at least once.
+    pub async fn set_point_limits(
+        &self,
+        connection_id: i64,
+        connection: &str,
+        point: &str,
+        low: Option<f64>,
+        high: Option<f64>,
+        audit: &Audit,
+    ) -> ZcResult<()> {
+        if low.is_some_and(|l| !l.is_finite()) || high.is_some_and(|h| !h.is_finite()) {
+            return Err(zc_domain::ZcError::invalid("a limit must be a finite number"));
+        }
+        if let (Some(l), Some(h)) = (low, high)
+            && l >= h
+        {
+            return Err(zc_domain::ZcError::invalid(format!("the low limit ({l}) must be below the high limit ({h})")));
+        }
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE data_points SET low_limit = ?, high_limit = ?, updated_at = ? WHERE connection_id = ? AND point_key = ?",
+        )
+        .bind(low)
+        .bind(high)
+        .bind(now)
+        .bind(connection_id)
+        .bind(point)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(no_point(connection, point));
+        }
+        let meta = serde_json::json!({"point": point, "low": low, "high": high});
+        append(&mut tx, now, audit, "point.limits", connection, meta).await?;
+        crate::alarms::evaluate_in(&mut tx, now).await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -222,6 +222,9 @@ impl Store {
             written_from.push(apply_change(&mut tx, c, now).await?);
         }
         let transitions = written_from.iter().flatten().count() as u64;
+        // Alarms are decided with the facts this batch wrote, in its transaction: a status change
+        // and its alarm are committed together or not at all.
+        crate::alarms::evaluate_in(&mut tx, now).await?;
         let batch = RunWritten {
             rows_written: rows,
             rows_discarded: metrics.len() as u64 - rows,

@@ -6,7 +6,19 @@ export type ConnectionRow = { id: number, status: Status, status_since: number, 
 /**
  * Changes with every settings or key edit, never with status.
  */
-settings_version: number, created_at: number, updated_at: number, name: string, url: string, kind: ConnectionKind, 
+settings_version: number, 
+/**
+ * The connection this one depends on (its gateway): its alarms wait under that one's.
+ */
+depends_on: number | null, 
+/**
+ * Trust for https: a private CA file in the data directory, or a pinned certificate.
+ */
+tls_ca_file: string | null, tls_pin_sha256: string | null, 
+/**
+ * What the last https probe saw: the certificate's SHA-256, its expiry and subject.
+ */
+tls_seen_sha256: string | null, tls_not_after: number | null, tls_subject: string | null, created_at: number, updated_at: number, name: string, url: string, kind: ConnectionKind, 
 /**
  * A JSON object, stored as text.
  */
