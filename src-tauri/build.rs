@@ -22,6 +22,14 @@ const COMMANDS: &[&str] = &[
     "export_csv",
     "cancel_export",
     "export_chart",
+    "alarms_view",
+    "acknowledge_alarms",
+    "shelve_alarm",
+    "unshelve_alarm",
+    "alarm_history",
+    "maintenance_windows",
+    "open_maintenance_window",
+    "end_maintenance_window",
 ];
 
 fn main() {

@@ -50,6 +50,14 @@ fn main() {
             commands::export::export_csv,
             commands::export::cancel_export,
             commands::export::export_chart,
+            commands::alarms::alarms_view,
+            commands::alarms::acknowledge_alarms,
+            commands::alarms::shelve_alarm,
+            commands::alarms::unshelve_alarm,
+            commands::alarms::alarm_history,
+            commands::alarms::maintenance_windows,
+            commands::alarms::open_maintenance_window,
+            commands::alarms::end_maintenance_window,
         ])
         .setup(|app| {
             events::forward(app.handle().clone());

@@ -32,7 +32,10 @@ async fn a_lost_station_raises_one_alarm_the_cli_and_the_app_agree_and_operator_
     let alarms = cli["alarms"].as_array().unwrap();
     assert_eq!(alarms.len(), 1, "{cli}");
     let a = &alarms[0];
-    assert_eq!((a["kind"].as_str(), a["state"].as_str(), a["priority"].as_str()), (Some("offline"), Some("unacknowledged"), Some("high")));
+    assert_eq!(
+        (a["kind"].as_str(), a["state"].as_str(), a["priority"].as_str()),
+        (Some("offline"), Some("unacknowledged"), Some("high"))
+    );
     assert!(a["message"].as_str().unwrap().starts_with("north: offline"), "{a}");
     assert_eq!(cli["counts"]["unacknowledged_high"], 1);
 

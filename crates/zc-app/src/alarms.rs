@@ -5,7 +5,7 @@
 
 use crate::App;
 use serde::Serialize;
-use zc_domain::alarm::{AlarmSettings, AlarmState, FloodStatus};
+use zc_domain::alarm::{AlarmSettings, AlarmState, FloodStatus, Priority};
 use zc_domain::{ZcError, ZcResult};
 use zc_store::{AckReport, AlarmFilter, AlarmHistoryRow, AlarmRow, MaintenanceWindow};
 
@@ -18,7 +18,19 @@ pub struct AlarmsView {
     pub at: i64,
     pub alarms: Vec<AlarmRow>,
     pub counts: AlarmCounts,
+    /// Per connection, what its control-room tile shows.
+    pub by_connection: Vec<ConnectionAlarms>,
     pub flood: FloodView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ConnectionAlarms {
+    pub connection_id: i64,
+    /// Alarms that need the operator (unacknowledged, acknowledged, returned unacknowledged).
+    pub active: u32,
+    pub unacknowledged: u32,
+    /// The highest priority among them.
+    pub worst: Priority,
 }
 
 /// Counts over all alarms (whatever the filter): the operator always sees these.
@@ -40,8 +52,8 @@ pub struct AlarmCounts {
 pub struct FloodView {
     #[serde(flatten)]
     pub status: FloodStatus,
-    pub first_out: Option<AlarmRow>,
-    pub repeat_offenders: Vec<RepeatOffender>,
+    pub first_out_alarm: Option<AlarmRow>,
+    pub offenders: Vec<RepeatOffender>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -69,7 +81,21 @@ impl App {
         let alarms = self.store().alarms(filter).await?;
         let all = self.store().alarms(&AlarmFilter { states: AlarmState::ALL.to_vec(), ..Default::default() }).await?;
         let mut counts = AlarmCounts::default();
+        let mut by: std::collections::BTreeMap<i64, ConnectionAlarms> = Default::default();
         for a in &all {
+            if let Some(id) = a.connection_id
+                && a.state.is_visible()
+            {
+                let c = by.entry(id).or_insert(ConnectionAlarms {
+                    connection_id: id,
+                    active: 0,
+                    unacknowledged: 0,
+                    worst: Priority::Low,
+                });
+                c.active += 1;
+                c.unacknowledged += u32::from(a.state != AlarmState::Acknowledged);
+                c.worst = c.worst.min(a.priority);
+            }
             match a.state {
                 AlarmState::Unacknowledged => counts.unacknowledged += 1,
                 AlarmState::Acknowledged => counts.acknowledged += 1,
@@ -78,7 +104,7 @@ impl App {
                 AlarmState::Suppressed => counts.suppressed += 1,
                 AlarmState::Normal => {}
             }
-            if a.state == AlarmState::Unacknowledged && a.priority == zc_domain::alarm::Priority::High {
+            if a.state == AlarmState::Unacknowledged && a.priority == Priority::High {
                 counts.unacknowledged_high += 1;
             }
         }
@@ -97,7 +123,13 @@ impl App {
             };
             repeat_offenders.push(RepeatOffender { alarm, times });
         }
-        Ok(AlarmsView { at: self.now(), alarms, counts, flood: FloodView { status, first_out, repeat_offenders } })
+        Ok(AlarmsView {
+            at: self.now(),
+            alarms,
+            counts,
+            by_connection: by.into_values().collect(),
+            flood: FloodView { status, first_out_alarm: first_out, offenders: repeat_offenders },
+        })
     }
 
     pub async fn acknowledge_alarms(&self, target: &AckTarget, comment: Option<&str>) -> ZcResult<AckReport> {

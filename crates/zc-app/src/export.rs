@@ -21,6 +21,8 @@ pub enum ExportKind {
     Metrics,
     /// Recorded point history.
     Points,
+    /// Alarm transitions: of the connection, or of every source when the connection is "".
+    Alarms,
 }
 
 impl ExportKind {
@@ -29,6 +31,7 @@ impl ExportKind {
             ExportKind::History => "history",
             ExportKind::Metrics => "metrics",
             ExportKind::Points => "points",
+            ExportKind::Alarms => "alarms",
         }
     }
 }
@@ -46,9 +49,11 @@ pub struct ExportRequest<'a> {
 
 /// The rows one export reads: a connection's, in `[since, until)`.
 #[derive(Clone, Copy)]
-struct Rows {
+struct Rows<'a> {
     kind: ExportKind,
     id: i64,
+    /// The connection's name; None for an export of every alarm.
+    name: Option<&'a str>,
     since: i64,
     until: i64,
 }
@@ -89,7 +94,8 @@ impl App {
         cancel: &CancellationToken,
     ) -> ZcResult<ExportReport> {
         let (kind, name, since_ms, until_ms, path) = (req.kind, req.connection, req.since_ms, req.until_ms, req.path);
-        let conn = self.connection(name).await?;
+        let every_alarm = kind == ExportKind::Alarms && name.is_empty();
+        let id = if every_alarm { 0 } else { self.connection(name).await?.id };
         let until = until_ms.unwrap_or_else(|| self.now() + 1);
         if until <= since_ms {
             return Err(ZcError::invalid("the export window is empty: its start must be before its end"));
@@ -99,7 +105,7 @@ impl App {
         }
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let partial = path.with_file_name(format!(".{file_name}.partial-{}", std::process::id()));
-        let rows = Rows { kind, id: conn.id, since: since_ms, until };
+        let rows = Rows { kind, id, name: (!every_alarm).then_some(name), since: since_ms, until };
         let result = self.write_csv(&rows, &partial, progress, cancel).await;
         let rows = match result {
             Ok(rows) => rows,
@@ -124,12 +130,12 @@ impl App {
 
     async fn write_csv(
         &self,
-        what: &Rows,
+        what: &Rows<'_>,
         partial: &Path,
         progress: &(dyn Fn(u64, u64) + Sync),
         cancel: &CancellationToken,
     ) -> ZcResult<u64> {
-        let Rows { kind, id, since, until } = *what;
+        let Rows { kind, id, name, since, until } = *what;
         let file = std::fs::File::create(partial).map_err(|e| io_err(partial, e))?;
         let mut out = std::io::BufWriter::new(file);
         let store = self.store();
@@ -200,6 +206,44 @@ impl App {
                             h.value.map(|v| v.to_string()).unwrap_or_default(),
                             h.quality.as_str(),
                             h.source_at.map(rfc3339).unwrap_or_default()
+                        )
+                        .map_err(|e| io_err(partial, e))?;
+                    }
+                    rows += page.len() as u64;
+                    progress(rows, rows);
+                    if (page.len() as i64) < PAGE_ROWS {
+                        break;
+                    }
+                }
+            }
+            ExportKind::Alarms => {
+                writeln!(out, "at,alarm,source,kind,action,from,to,priority,message,actor,reason")
+                    .map_err(|e| io_err(partial, e))?;
+                loop {
+                    if cancel.is_cancelled() {
+                        return Err(stopped());
+                    }
+                    let page = store.alarm_history(since, until, name, rows as i64, PAGE_ROWS).await?;
+                    for h in &page {
+                        let source = match (&h.connection, &h.point) {
+                            (Some(c), Some(p)) => format!("{c}/{p}"),
+                            (Some(c), None) => c.clone(),
+                            _ => "(this console)".into(),
+                        };
+                        writeln!(
+                            out,
+                            "{},{},{},{},{},{},{},{},{},{},{}",
+                            rfc3339(h.at),
+                            h.alarm_id,
+                            csv_cell(&source),
+                            h.kind.as_str(),
+                            h.action.as_str(),
+                            h.from_state.as_str(),
+                            h.to_state.as_str(),
+                            h.priority.as_str(),
+                            csv_cell(&h.message),
+                            csv_cell(h.actor.as_deref().unwrap_or("")),
+                            csv_cell(h.reason.as_deref().unwrap_or(""))
                         )
                         .map_err(|e| io_err(partial, e))?;
                     }

@@ -14,7 +14,9 @@ mod reports;
 mod views;
 
 pub use activity::{ActivityFilter, ActivityView};
-pub use alarms::{AckTarget, AlarmCounts, AlarmsView, FloodView, MAX_ALARM_HISTORY_ROWS, RepeatOffender};
+pub use alarms::{
+    AckTarget, AlarmCounts, AlarmsView, ConnectionAlarms, FloodView, MAX_ALARM_HISTORY_ROWS, RepeatOffender,
+};
 pub use connection_form::form_defaults;
 pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};

@@ -70,6 +70,7 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::FloodView,
         zc_app::RepeatOffender,
         zc_app::AckTarget,
+        zc_app::ConnectionAlarms,
     ]
 }
 

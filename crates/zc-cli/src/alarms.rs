@@ -149,9 +149,9 @@ fn summary(v: &AlarmsView) {
     let minutes = v.flood.status.window_ms / 60_000;
     println!("alarm rate: {} in the last {minutes} minutes", v.flood.status.rate);
     if v.flood.status.flooding {
-        let first = v.flood.first_out.as_ref().map(|a| format!("#{} {}", a.id, a.message)).unwrap_or_default();
+        let first = v.flood.first_out_alarm.as_ref().map(|a| format!("#{} {}", a.id, a.message)).unwrap_or_default();
         println!("ALARM FLOOD since {}: first out {first}", time_opt(v.flood.status.started_at));
-        for o in &v.flood.repeat_offenders {
+        for o in &v.flood.offenders {
             println!("  repeats: #{} {} ({} times)", o.alarm.id, o.alarm.message, o.times);
         }
     }

@@ -512,7 +512,6 @@ pub struct AlarmSettings {
     pub flood_end: u32,
     pub flood_window_ms: i64,
     /// Per-kind priorities that differ from the defaults.
-    #[ts(type = "Record<string, Priority>")]
     pub priorities: std::collections::BTreeMap<String, Priority>,
 }
 

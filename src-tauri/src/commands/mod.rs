@@ -2,6 +2,7 @@
 //! and its result back; errors reach the window as `{code, message}`.
 
 pub mod activity;
+pub mod alarms;
 pub mod connections;
 pub mod console;
 pub mod diagnostics;

@@ -5,7 +5,7 @@ import type { RepeatOffender } from "./RepeatOffender";
 /**
  * The alarm rate and, in a flood, the alarm that started it and the worst repeaters.
  */
-export type FloodView = { first_out: AlarmRow | null, repeat_offenders: Array<RepeatOffender>, 
+export type FloodView = { first_out_alarm: AlarmRow | null, offenders: Array<RepeatOffender>, 
 /**
  * Annunciations in the last `flood_window_ms` (10 minutes by default).
  */

@@ -1,7 +1,14 @@
 // The console's commands, typed with the bindings generated from Rust. Every failure arrives as
 // zc-app's `{code, message}`; nothing here decides anything, it only asks the core.
 import { invoke } from '@tauri-apps/api/core';
+import type { AckReport } from '../bindings/AckReport';
+import type { AckTarget } from '../bindings/AckTarget';
 import type { ActivityFilter } from '../bindings/ActivityFilter';
+import type { AlarmFilter } from '../bindings/AlarmFilter';
+import type { AlarmHistoryRow } from '../bindings/AlarmHistoryRow';
+import type { AlarmRow } from '../bindings/AlarmRow';
+import type { AlarmsView } from '../bindings/AlarmsView';
+import type { MaintenanceWindow } from '../bindings/MaintenanceWindow';
 import type { ActivityView } from '../bindings/ActivityView';
 import type { ChartReport } from '../bindings/ChartReport';
 import type { ConnectionDetail } from '../bindings/ConnectionDetail';
@@ -65,6 +72,17 @@ export const api = {
   exportCsv: (id: number, kind: ExportKind, name: string, since: number, until: number | null, path: string) =>
     call<ExportReport>('export_csv', { id, kind, name, since, until, path }),
   cancelExport: (id: number) => call<null>('cancel_export', { id }),
+  alarms: (filter: AlarmFilter) => call<AlarmsView>('alarms_view', { filter }),
+  acknowledgeAlarms: (target: AckTarget, comment: string | null) =>
+    call<AckReport>('acknowledge_alarms', { target, comment }),
+  shelveAlarm: (id: number, forMs: number, reason: string) => call<AlarmRow>('shelve_alarm', { id, forMs, reason }),
+  unshelveAlarm: (id: number) => call<AlarmRow>('unshelve_alarm', { id }),
+  alarmHistory: (since: number, until: number | null, connection: string | null, limit: number) =>
+    call<AlarmHistoryRow[]>('alarm_history', { since, until, connection, limit }),
+  maintenanceWindows: (name: string | null) => call<MaintenanceWindow[]>('maintenance_windows', { name }),
+  openMaintenanceWindow: (name: string, forMs: number, reason: string) =>
+    call<MaintenanceWindow>('open_maintenance_window', { name, forMs, reason }),
+  endMaintenanceWindow: (id: number) => call<MaintenanceWindow>('end_maintenance_window', { id }),
   exportChart: (name: string, since: number, until: number | null, path: string, width: number, height: number) =>
     call<ChartReport>('export_chart', { name, since, until, path, width, height }),
 };

@@ -13,6 +13,7 @@ import { freshnessAt } from '../../lib/freshness';
 import { api, ConsoleError } from '../../lib/ipc';
 import { pointKey, type Room } from '../control-room/model';
 import { StatusBadge, ValueBadges } from '../status/StatusBadge';
+import { Maintenance } from '../alarms/Maintenance';
 import { ExportPanel } from '../export/ExportPanel';
 import { Widget } from '../widgets/Widget';
 import { Timeline } from './Timeline';
@@ -123,6 +124,9 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
           </div>
         </>
       )}
+
+      <h2>Maintenance</h2>
+      <Maintenance name={name} />
 
       <h2>Export this window</h2>
       <ExportPanel name={name} since={win.since} until={win.until} />

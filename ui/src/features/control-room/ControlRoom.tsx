@@ -1,6 +1,7 @@
 // Every connection as a tile, virtualised so a thousand stay smooth; filters by status and text.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { ConnectionAlarms } from '../../bindings/ConnectionAlarms';
 import type { Status } from '../../bindings/Status';
 import { useNow } from '../../lib/clock';
 import type { Room } from './model';
@@ -10,7 +11,8 @@ const STATUSES: Status[] = ['offline', 'untrusted', 'unauthorized', 'degraded', 
 const TILE_WIDTH = 380;
 const ROW_HEIGHT = 330;
 
-export function ControlRoom({ room, onOpen }: { room: Room; onOpen: (name: string) => void }) {
+export function ControlRoom({ room, alarms, onOpen }: { room: Room; alarms: ConnectionAlarms[]; onOpen: (name: string) => void }) {
+  const alarmsOf = useMemo(() => new Map(alarms.map((a) => [a.connection_id, a])), [alarms]);
   const now = useNow();
   const [text, setText] = useState('');
   const [shown, setShown] = useState<Set<Status>>(new Set(STATUSES));
@@ -76,7 +78,7 @@ export function ControlRoom({ room, onOpen }: { room: Room; onOpen: (name: strin
             >
               {ids.slice(row.index * columns, row.index * columns + columns).map((id) => {
                 const t = room.tiles.get(id);
-                return t ? <TileCard key={id} tile={t} room={room} now={now} onOpen={onOpen} /> : null;
+                return t ? <TileCard key={id} tile={t} room={room} now={now} alarms={alarmsOf.get(id)} onOpen={onOpen} /> : null;
               })}
             </div>
           ))}

@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import type { ConnectionAlarms } from '../../bindings/ConnectionAlarms';
 import type { Tile } from '../../bindings/Tile';
 import { age } from '../../lib/format';
 import { StatusBadge } from '../status/StatusBadge';
@@ -10,10 +11,11 @@ interface Props {
   tile: Tile;
   room: Room;
   now: number;
+  alarms: ConnectionAlarms | undefined;
   onOpen: (name: string) => void;
 }
 
-function TileCardInner({ tile, room, now, onOpen }: Props) {
+function TileCardInner({ tile, room, now, alarms, onOpen }: Props) {
   const abnormal = tile.status !== 'online';
   return (
     <article
@@ -33,6 +35,12 @@ function TileCardInner({ tile, room, now, onOpen }: Props) {
       <header className="tile-head">
         <h2 className="tile-name">{tile.name}</h2>
         <StatusBadge status={tile.status} observerOffline={tile.observer_offline} />
+        {alarms && (
+          <span className={`tile-alarms prio-${alarms.worst}`} data-tile-alarms={alarms.active} data-tile-unack={alarms.unacknowledged} title={`${alarms.active} alarm(s), ${alarms.unacknowledged} to acknowledge`}>
+            ▲ {alarms.active}
+            {alarms.unacknowledged > 0 ? ` (${alarms.unacknowledged} new)` : ''}
+          </span>
+        )}
       </header>
       <div className="tile-meta">
         <span>for {age(now - tile.status_since)}</span>

@@ -10,8 +10,9 @@ type What = ExportKind | 'chart-png' | 'chart-svg';
 
 let nextId = 1;
 
-export function ExportPanel({ name, since, until }: { name: string; since: number; until: number }) {
-  const [what, setWhat] = useState<What>('metrics');
+/// `only`: a single kind (no choice); `name` "" with `only` "alarms" exports every alarm.
+export function ExportPanel({ name, since, until, only }: { name: string; since: number; until: number; only?: ExportKind }) {
+  const [what, setWhat] = useState<What>(only ?? 'metrics');
   const [path, setPath] = useState('');
   const [job, setJob] = useState<Progress | null>(null);
   const [result, setResult] = useState<string | null>(null);
@@ -21,7 +22,7 @@ export function ExportPanel({ name, since, until }: { name: string; since: numbe
   useEffect(() => {
     const ext = what === 'chart-png' ? 'png' : what === 'chart-svg' ? 'svg' : 'csv';
     const label = what.startsWith('chart') ? 'latency' : what;
-    api.defaultExportPath(name, label, ext).then(
+    api.defaultExportPath(name === '' ? 'all' : name, label, ext).then(
       (p) => {
         if (!typed.current) setPath(p);
       },
@@ -58,13 +59,16 @@ export function ExportPanel({ name, since, until }: { name: string; since: numbe
   };
   return (
     <div className="export" aria-label="Export" data-since={since} data-until={until}>
-      <select value={what} onChange={(e) => setWhat(e.target.value as What)} aria-label="What to export" name="export-kind">
-        <option value="metrics">Raw metrics (CSV)</option>
-        <option value="history">Status history (CSV)</option>
-        <option value="points">Point history (CSV)</option>
-        <option value="chart-png">Latency chart (PNG)</option>
-        <option value="chart-svg">Latency chart (SVG)</option>
-      </select>
+      {!only && (
+        <select value={what} onChange={(e) => setWhat(e.target.value as What)} aria-label="What to export" name="export-kind">
+          <option value="metrics">Raw metrics (CSV)</option>
+          <option value="history">Status history (CSV)</option>
+          <option value="points">Point history (CSV)</option>
+          <option value="alarms">Alarm history (CSV)</option>
+          <option value="chart-png">Latency chart (PNG)</option>
+          <option value="chart-svg">Latency chart (SVG)</option>
+        </select>
+      )}
       <input className="export-path" name="export-path" value={path} onChange={(e) => {
           typed.current = true;
           setPath(e.target.value);

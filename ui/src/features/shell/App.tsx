@@ -4,19 +4,23 @@ import { useEffect, useState } from 'react';
 import { onConsoleEvents } from '../../lib/events';
 import { api, ConsoleError } from '../../lib/ipc';
 import { Activity } from '../activity/Activity';
+import { AlarmBanners, AlarmCounter } from '../alarms/AlarmBar';
+import { AlarmList } from '../alarms/AlarmList';
+import { NO_FILTER, useAlarms } from '../alarms/useAlarms';
 import { Detail } from '../connection-detail/Detail';
 import { Connections } from '../connections/Connections';
 import { ControlRoom } from '../control-room/ControlRoom';
 import { applyEvents, emptyRoom, loadRoom, type Room } from '../control-room/model';
 import { ModeLine } from './ModeLine';
 
-type View = { name: 'room' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'activity' };
+type View = { name: 'room' } | { name: 'alarms' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'activity' };
 type Theme = 'dark' | 'light';
 
 export function App() {
   const [room, setRoom] = useState<Room>(emptyRoom);
   const [view, setView] = useState<View>({ name: 'room' });
   const [error, setError] = useState<string | null>(null);
+  const alarms = useAlarms(NO_FILTER);
   const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('zc-theme') === 'light' ? 'light' : 'dark'));
 
   useEffect(() => {
@@ -64,6 +68,9 @@ export function App() {
           <button type="button" aria-current={view.name === 'room'} onClick={() => setView({ name: 'room' })} data-nav="room">
             Control room
           </button>
+          <button type="button" aria-current={view.name === 'alarms'} onClick={() => setView({ name: 'alarms' })} data-nav="alarms">
+            Alarms{alarms.view ? ` (${alarms.view.counts.active})` : ''}
+          </button>
           <button type="button" aria-current={view.name === 'connections'} onClick={() => setView({ name: 'connections' })} data-nav="connections">
             Connections
           </button>
@@ -71,6 +78,7 @@ export function App() {
             Activity
           </button>
         </nav>
+        <AlarmCounter view={alarms.view} onOpen={() => setView({ name: 'alarms' })} />
         <ModeLine state={room.console} />
         <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>
           {theme === 'dark' ? 'Light theme' : 'Dark theme'}
@@ -82,13 +90,17 @@ export function App() {
           statuses are unknown, not offline.
         </div>
       )}
+      <AlarmBanners view={alarms.view} onOpen={() => setView({ name: 'alarms' })} />
       {error && (
         <div className="banner banner-error" role="alert">
           {error}
         </div>
       )}
       <main>
-        {view.name === 'room' && <ControlRoom room={room} onOpen={(c) => setView({ name: 'detail', connection: c })} />}
+        {view.name === 'room' && (
+          <ControlRoom room={room} alarms={alarms.view?.by_connection ?? []} onOpen={(c) => setView({ name: 'detail', connection: c })} />
+        )}
+        {view.name === 'alarms' && <AlarmList connections={[...room.tiles.values()].map((t) => t.name).sort()} />}
         {view.name === 'detail' && <Detail name={view.connection} room={room} onBack={() => setView({ name: 'room' })} />}
         {view.name === 'connections' && <Connections />}
         {view.name === 'activity' && <Activity />}
