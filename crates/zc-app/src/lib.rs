@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use zc_domain::connection::ConnectionPatch;
-use zc_domain::status::{downtime_ms, spans};
+use zc_domain::status::{downtime_outside, spans};
 use zc_domain::widget::WidgetSpec;
 use zc_domain::{ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
 use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunReport, SystemNetwork};
@@ -247,11 +247,16 @@ impl App {
             first.observer_offline = initial_obs && first.status == Status::Unknown;
         }
         let unknown = sp.iter().filter(|s| s.status == Status::Unknown).map(|s| s.to_ms - s.from_ms).sum();
+        let maintenance = self.store.maintenance_windows(Some(row.id), since_ms, until).await?;
+        let windows: Vec<(i64, i64)> = maintenance.iter().map(|w| (w.starts_at, w.ends_at)).collect();
+        let (downtime, maintenance_ms) = downtime_outside(&sp, &windows);
         Ok(HistoryReport {
             connection: name.to_owned(),
             since: since_ms,
             until,
-            downtime_ms: downtime_ms(&sp),
+            downtime_ms: downtime,
+            maintenance_ms,
+            maintenance,
             unknown_ms: unknown,
             transitions: rows,
             spans: sp,

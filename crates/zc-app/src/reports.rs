@@ -9,8 +9,13 @@ pub struct HistoryReport {
     pub connection: String,
     pub since: i64,
     pub until: i64,
-    /// Time offline or unauthorized. Unknown time (observer offline included) is not downtime.
+    /// Time offline, unauthorized or untrusted, outside maintenance windows. Unknown time
+    /// (observer offline included) is not downtime.
     pub downtime_ms: i64,
+    /// Time in maintenance windows within the report's window.
+    pub maintenance_ms: i64,
+    /// The maintenance windows that overlap the report's window.
+    pub maintenance: Vec<zc_store::MaintenanceWindow>,
     pub unknown_ms: i64,
     pub transitions: Vec<HistoryRow>,
     pub spans: Vec<StatusSpan>,

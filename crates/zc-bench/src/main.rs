@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: ZeroClient's benchmarks, each measured against a baseline in the same
 //! run and printed as figures and ratios. Not tests: nothing here passes or fails on time.
 //!
-//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|all] [--quick]
+//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|alarms|all] [--quick]
 
+mod alarms;
 mod desktop;
 mod storage;
 mod zoom;
@@ -359,7 +360,7 @@ fn main() {
     if which == "all" {
         // Each benchmark in a fresh process, so one's memory does not show in the next's figures.
         let exe = std::env::current_exe().unwrap();
-        for b in ["ingest", "chart", "monitor", "storage", "zoom", "window", "room"] {
+        for b in ["ingest", "chart", "monitor", "storage", "zoom", "window", "room", "alarms"] {
             let mut c = std::process::Command::new(&exe);
             c.arg(b).arg("--child");
             if quick {
@@ -391,6 +392,9 @@ fn main() {
         }
         if which == "room" {
             desktop::bench_control_room(if quick { 100 } else { 1000 }).await;
+        }
+        if which == "alarms" {
+            alarms::bench_gateway_outage(if quick { 100 } else { 1000 }).await;
         }
     });
 }

@@ -64,6 +64,9 @@ pub enum AlarmsCmd {
         /// … and ends below this many.
         #[arg(long)]
         flood_end: Option<u32>,
+        /// An alarm more than this before the next does not belong to the burst (first-out).
+        #[arg(long)]
+        first_out_gap: Option<String>,
         /// KIND=LEVEL, e.g. degraded=medium (repeatable; LEVEL `default` resets it).
         #[arg(long = "priority", value_name = "KIND=LEVEL")]
         priorities: Vec<String>,
@@ -222,6 +225,7 @@ pub async fn run(app: &App, list: &ListArgs, cmd: Option<&AlarmsCmd>, f: Format)
             cert_warn_days,
             flood_start,
             flood_end,
+            first_out_gap,
             priorities,
         } => {
             let mut s = app.alarm_settings().await?;
@@ -234,6 +238,8 @@ pub async fn run(app: &App, list: &ListArgs, cmd: Option<&AlarmsCmd>, f: Format)
             s.cert_warn_days = cert_warn_days.unwrap_or(s.cert_warn_days);
             s.flood_start = flood_start.unwrap_or(s.flood_start);
             s.flood_end = flood_end.unwrap_or(s.flood_end);
+            s.first_out_gap_ms =
+                first_out_gap.as_deref().map(parse_duration_ms).transpose()?.unwrap_or(s.first_out_gap_ms);
             for p in priorities {
                 let (kind, level) = p.split_once('=').ok_or_else(|| {
                     ZcError::invalid(format!("--priority '{p}': use KIND=LEVEL, e.g. degraded=medium"))
@@ -272,6 +278,7 @@ fn settings_table(s: &AlarmSettings) -> Table {
     t.row(vec!["cert_warn_days".into(), s.cert_warn_days.to_string()]);
     t.row(vec!["flood_start".into(), format!("more than {} in {}", s.flood_start, d(s.flood_window_ms))]);
     t.row(vec!["flood_end".into(), format!("fewer than {}", s.flood_end)]);
+    t.row(vec!["first_out_gap".into(), d(s.first_out_gap_ms)]);
     for k in zc_app::zc_domain::alarm::AlarmKind::ALL {
         let p = s.priority(k);
         let note = if p == k.default_priority() { "" } else { " (changed)" };

@@ -29,9 +29,10 @@ pub async fn history(app: &App, name: &str, since: &str, until: Option<&str>, f:
     emit(f, &t, &h);
     if f == Format::Table {
         println!(
-            "downtime {}  unknown {}  over {}",
+            "downtime {}  unknown {}  maintenance {}  over {}",
             duration(h.downtime_ms),
             duration(h.unknown_ms),
+            duration(h.maintenance_ms),
             duration(h.until - h.since)
         );
     }

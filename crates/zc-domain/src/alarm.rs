@@ -511,6 +511,9 @@ pub struct AlarmSettings {
     /// … and ends below this many (5).
     pub flood_end: u32,
     pub flood_window_ms: i64,
+    /// The first-out is the first annunciation of the burst that crossed the threshold: one
+    /// more than this before the next belongs to an earlier, quieter time.
+    pub first_out_gap_ms: i64,
     /// Per-kind priorities that differ from the defaults.
     pub priorities: std::collections::BTreeMap<String, Priority>,
 }
@@ -525,6 +528,7 @@ impl Default for AlarmSettings {
             flood_start: 10,
             flood_end: 5,
             flood_window_ms: 600_000,
+            first_out_gap_ms: 60_000,
             priorities: Default::default(),
         }
     }
@@ -547,6 +551,9 @@ impl AlarmSettings {
         }
         if !(1..=365).contains(&self.cert_warn_days) {
             return Err(ZcError::invalid("the certificate warning must be 1 to 365 days before expiry"));
+        }
+        if !(1_000..=600_000).contains(&self.first_out_gap_ms) {
+            return Err(ZcError::invalid("the first-out gap must be between 1s and 10m"));
         }
         if self.flood_end == 0 || self.flood_end > self.flood_start {
             return Err(ZcError::invalid(
@@ -839,7 +846,7 @@ pub struct FloodStatus {
     pub window_ms: i64,
     pub flooding: bool,
     pub started_at: Option<i64>,
-    /// The alarm annunciated first in the window that crossed the threshold.
+    /// The alarm that started the burst that crossed the threshold.
     pub first_out: Option<i64>,
     /// Alarms annunciated most often since the flood started: (alarm id, times), worst first.
     pub repeat_offenders: Vec<(i64, u32)>,
@@ -867,7 +874,13 @@ pub fn flood(annunciations: &[Annunciation], now: i64, s: &AlarmSettings) -> Flo
         expire_until(&mut window, &mut flood, a.at_ms);
         window.push_back(*a);
         if flood.is_none() && window.len() as u32 > s.flood_start {
-            flood = Some((a.at_ms, window[0]));
+            // Back from the crossing while the annunciations follow each other closely: a stray
+            // alarm minutes earlier in the window did not start this burst.
+            let mut first = window.len() - 1;
+            while first > 0 && window[first].at_ms - window[first - 1].at_ms <= s.first_out_gap_ms {
+                first -= 1;
+            }
+            flood = Some((a.at_ms, window[first]));
         }
     }
     expire_until(&mut window, &mut flood, now);

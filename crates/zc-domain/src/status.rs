@@ -166,11 +166,46 @@ pub fn downtime_ms(spans: &[StatusSpan]) -> i64 {
         .sum()
 }
 
+/// Downtime outside maintenance windows (`[start, end)`, possibly overlapping): planned work is
+/// not an outage. Returns (downtime, time in maintenance within the spans).
+pub fn downtime_outside(spans: &[StatusSpan], windows: &[(i64, i64)]) -> (i64, i64) {
+    let mut w: Vec<(i64, i64)> = windows.iter().copied().filter(|(a, b)| b > a).collect();
+    w.sort();
+    // Merge overlapping windows, so overlap is never counted twice.
+    let mut merged: Vec<(i64, i64)> = Vec::new();
+    for (a, b) in w {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let overlap = |from: i64, to: i64| -> i64 { merged.iter().map(|&(a, b)| (b.min(to) - a.max(from)).max(0)).sum() };
+    let (from, to) = match (spans.first(), spans.last()) {
+        (Some(f), Some(l)) => (f.from_ms, l.to_ms),
+        _ => return (0, 0),
+    };
+    let down = spans
+        .iter()
+        .filter(|s| matches!(s.status, Status::Offline | Status::Unauthorized | Status::Untrusted))
+        .map(|s| (s.to_ms - s.from_ms) - overlap(s.from_ms, s.to_ms))
+        .sum();
+    (down, overlap(from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const RULES: Rules = Rules { confirm: 3, degraded_latency_ms: 1000 };
+
+    #[test]
+    fn maintenance_is_not_downtime() {
+        let sp = spans(Status::Online, &[(10, Status::Offline, false), (50, Status::Online, false)], 0, 100);
+        assert_eq!(downtime_ms(&sp), 40);
+        // A window over part of the outage (and an overlapping one) takes only its part out.
+        assert_eq!(downtime_outside(&sp, &[(20, 40), (30, 45), (90, 200)]), (15, 35));
+        assert_eq!(downtime_outside(&sp, &[]), (40, 0));
+    }
 
     fn ok(ms: i64) -> Observation {
         Observation { outcome: Outcome::Ok, latency_ms: ms, observer_online: true }

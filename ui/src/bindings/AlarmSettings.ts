@@ -26,6 +26,11 @@ flood_start: number,
  */
 flood_end: number, flood_window_ms: number, 
 /**
+ * The first-out is the first annunciation of the burst that crossed the threshold: one
+ * more than this before the next belongs to an earlier, quieter time.
+ */
+first_out_gap_ms: number, 
+/**
  * Per-kind priorities that differ from the defaults.
  */
 priorities: { [key in string]: Priority }, };

@@ -11,7 +11,7 @@ export type FloodView = { first_out_alarm: AlarmRow | null, offenders: Array<Rep
  */
 rate: number, window_ms: number, flooding: boolean, started_at: number | null, 
 /**
- * The alarm annunciated first in the window that crossed the threshold.
+ * The alarm that started the burst that crossed the threshold.
  */
 first_out: number | null, 
 /**

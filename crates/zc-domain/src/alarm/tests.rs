@@ -472,6 +472,17 @@ fn a_flood_starts_above_ten_in_ten_minutes_names_its_first_out_and_ends_below_fi
 }
 
 #[test]
+fn the_first_out_starts_the_burst_not_the_window() {
+    let s = AlarmSettings::default();
+    // A stray alarm five minutes before the burst is in the window but did not start it.
+    let mut a = vec![ann(0, 7)];
+    a.extend((0..11).map(|i| ann(5 * MIN + i * 2_000, 100 + i)));
+    let st = flood(&a, 6 * MIN, &s);
+    assert!(st.flooding);
+    assert_eq!(st.first_out, Some(100));
+}
+
+#[test]
 fn the_rate_counts_only_the_window() {
     let s = AlarmSettings::default();
     let a: Vec<_> = (0..30).map(|i| ann(i * MIN, i)).collect();

@@ -136,7 +136,9 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
         <>
           <Timeline spans={history.spans} since={history.since} until={history.until} />
           <p className="muted">
-            downtime {age(history.downtime_ms)} · unknown {age(history.unknown_ms)} · {history.transitions.length} changes
+            downtime {age(history.downtime_ms)} · unknown {age(history.unknown_ms)}
+            {history.maintenance_ms > 0 && <span data-maintenance-ms={history.maintenance_ms}> · maintenance {age(history.maintenance_ms)} (not downtime)</span>} ·{' '}
+            {history.transitions.length} changes
           </p>
           <table className="grid transitions">
             <thead>
