@@ -198,9 +198,24 @@ async fn outage(x: &Ctx<'_>) -> Outcome {
 }
 
 async fn observer_offline(x: &Ctx<'_>) -> Outcome {
-    let c = &x.c;
+    click(&x.c, "[data-nav=\"room\"]").await?;
     let since = zc_app::zc_domain::Clock::now_ms(&SystemClock);
     x.ns.drop_route()?;
+    let result = without_network(x, since).await;
+    // The route comes back whatever happened, so the next scenarios have a network.
+    x.ns.restore_route()?;
+    result?;
+    let c = &x.c;
+    wait_gone(c, "[data-banner=\"observer-offline\"]", Duration::from_secs(20)).await?;
+    for name in ["demo-north", "demo-east"] {
+        wait_for(c, &format!("{} .widget[data-freshness=\"fresh\"]", tile(name)), Duration::from_secs(30)).await?;
+        wait_gone(c, &format!("{}[data-status=\"unknown\"]", tile(name)), Duration::from_secs(30)).await?;
+    }
+    Ok(())
+}
+
+async fn without_network(x: &Ctx<'_>, since: i64) -> Outcome {
+    let c = &x.c;
     wait_for(c, "[data-banner=\"observer-offline\"]", Duration::from_secs(20)).await?;
     // Values cannot be confirmed: unknown, not stale, not live.
     wait_gone(c, ".widget[data-freshness=\"fresh\"]", Duration::from_secs(20)).await?;
@@ -236,12 +251,6 @@ async fn observer_offline(x: &Ctx<'_>) -> Outcome {
         if !wrong.is_empty() {
             return Err(format!("{name} was marked offline while the console had no network: {wrong:?}"));
         }
-    }
-    x.ns.restore_route()?;
-    wait_gone(c, "[data-banner=\"observer-offline\"]", Duration::from_secs(20)).await?;
-    for name in ["demo-north", "demo-east"] {
-        wait_for(c, &format!("{} .widget[data-freshness=\"fresh\"]", tile(name)), Duration::from_secs(30)).await?;
-        wait_gone(c, &format!("{}[data-status=\"unknown\"]", tile(name)), Duration::from_secs(30)).await?;
     }
     Ok(())
 }
@@ -369,7 +378,10 @@ async fn flood(x: &Ctx<'_>) -> Outcome {
     app.close().await;
     zc_json(&x.data, &["alarms", "settings", "--first-out-gap", "60s"])?;
     result?;
-    wait_gone(c, "[data-banner=\"flood\"]", Duration::from_secs(30)).await
+    wait_gone(c, "[data-banner=\"flood\"]", Duration::from_secs(30)).await?;
+    // Back where an operator starts: the control room.
+    click(c, "[data-nav=\"room\"]").await?;
+    wait_for(c, TILE, Duration::from_secs(10)).await
 }
 
 async fn flood_burst(x: &Ctx<'_>, app: &App) -> Outcome {

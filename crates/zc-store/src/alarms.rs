@@ -266,16 +266,23 @@ async fn stored_alarms(conn: &mut SqliteConnection) -> ZcResult<Vec<Alarm>> {
         .collect())
 }
 
-async fn alarm_by_key(conn: &mut SqliteConnection, key: &AlarmKey) -> ZcResult<Option<Alarm>> {
-    Ok(sqlx::query("SELECT * FROM alarms WHERE kind = ? AND IFNULL(connection_id, 0) = IFNULL(?, 0) AND point_key = ?")
-        .bind(key.kind.as_str())
-        .bind(key.connection_id)
-        .bind(&key.point)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(row_to_alarm))
+/// The normal rows among `keys` (one query, however many: a burst raises a thousand at once).
+async fn normal_alarms_of(conn: &mut SqliteConnection, keys: &[&AlarmKey]) -> ZcResult<Vec<Alarm>> {
+    let wanted: Vec<(String, i64, String)> =
+        keys.iter().map(|k| (k.kind.as_str().to_owned(), k.connection_id.unwrap_or(0), k.point.clone())).collect();
+    let json = serde_json::to_string(&wanted).map_err(|e| ZcError::internal(e.to_string()))?;
+    Ok(sqlx::query(
+        "SELECT a.* FROM json_each(?) w JOIN alarms a ON a.kind = json_extract(w.value, '$[0]') \
+         AND IFNULL(a.connection_id, 0) = json_extract(w.value, '$[1]') AND a.point_key = json_extract(w.value, '$[2]') \
+         WHERE a.state = 'normal'",
+    )
+    .bind(json)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(row_to_alarm)
+    .collect())
 }
 
 /// Decides every alarm against what the store holds now, without writing.
@@ -286,10 +293,8 @@ async fn decide(conn: &mut SqliteConnection, now: i64) -> ZcResult<Vec<AlarmChan
     let mut changes = evaluate(&facts, &stored, &settings, now);
     // A source new to this pass may have a row from an earlier occurrence (now normal): with it
     // loaded, decide again, so its occurrences and shelving continue.
-    let mut known = Vec::new();
-    for c in changes.iter().filter(|c| c.alarm.id.is_none()) {
-        known.extend(alarm_by_key(conn, &c.alarm.key).await?);
-    }
+    let new: Vec<&AlarmKey> = changes.iter().filter(|c| c.alarm.id.is_none()).map(|c| &c.alarm.key).collect();
+    let known = if new.is_empty() { Vec::new() } else { normal_alarms_of(conn, &new).await? };
     if !known.is_empty() {
         stored.extend(known);
         changes = evaluate(&facts, &stored, &settings, now);

@@ -14,7 +14,7 @@ export function AlarmCounter({ view, onOpen }: { view: AlarmsView | null; onOpen
   const minutes = Math.round(view.flood.window_ms / 60_000);
   return (
     <span className="alarm-counter" data-alarm-counter>
-      <button type="button" className={c.unacknowledged > 0 ? 'alarm-count alarm-count-unack' : 'alarm-count'} onClick={onOpen} data-active={c.active} data-unacknowledged={c.unacknowledged}>
+      <button type="button" className={c.unacknowledged + c.returned_unacknowledged > 0 ? 'alarm-count alarm-count-unack' : 'alarm-count'} onClick={onOpen} data-active={c.active} data-unacknowledged={c.unacknowledged}>
         {c.active} alarm{c.active === 1 ? '' : 's'} · {c.unacknowledged + c.returned_unacknowledged} to acknowledge
       </button>
       <span className="alarm-rate" data-alarm-rate={view.flood.rate} title="Alarms raised in the flood window (EEMUA 191: about 1 per 10 minutes is manageable; more than 10 is a flood)">
