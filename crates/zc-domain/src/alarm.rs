@@ -763,7 +763,8 @@ fn status_message(c: &ConnectionFacts, kind: AlarmKind) -> String {
         _ => "degraded (slow answers)",
     };
     match &c.detail {
-        Some(d) if !d.is_empty() => format!("{}: {what} ({d})", c.name),
+        // The untrusted alarm's words already say why.
+        Some(d) if !d.is_empty() && kind != AlarmKind::Untrusted => format!("{}: {what} ({d})", c.name),
         _ => format!("{}: {what}", c.name),
     }
 }

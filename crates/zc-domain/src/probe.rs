@@ -12,6 +12,9 @@ pub enum FailureCategory {
     ConnectionDropped,
     Dns,
     Tls,
+    /// The TLS handshake reached the station's certificate and the console refused it (unknown
+    /// issuer, expired, wrong name): the station answers, it is not trusted.
+    CertificateUntrusted,
     Network,
     Unauthorized,
     Http4xx,
@@ -22,12 +25,13 @@ pub enum FailureCategory {
 }
 
 impl FailureCategory {
-    pub const ALL: [FailureCategory; 12] = [
+    pub const ALL: [FailureCategory; 13] = [
         Self::Timeout,
         Self::ConnectionRefused,
         Self::ConnectionDropped,
         Self::Dns,
         Self::Tls,
+        Self::CertificateUntrusted,
         Self::Network,
         Self::Unauthorized,
         Self::Http4xx,
@@ -44,6 +48,7 @@ impl FailureCategory {
             Self::ConnectionDropped => "connection_dropped",
             Self::Dns => "dns",
             Self::Tls => "tls",
+            Self::CertificateUntrusted => "certificate_untrusted",
             Self::Network => "network",
             Self::Unauthorized => "unauthorized",
             Self::Http4xx => "http_4xx",
@@ -66,6 +71,7 @@ impl FailureCategory {
             Self::ConnectionDropped => "connection dropped",
             Self::Dns => "name not found (DNS)",
             Self::Tls => "TLS handshake failed",
+            Self::CertificateUntrusted => "certificate not trusted",
             Self::Network => "network unreachable",
             Self::Unauthorized => "API key refused",
             Self::Http4xx => "request refused (HTTP 4xx)",

@@ -71,6 +71,7 @@ fn target(obs: &Observation, rules: &Rules) -> (Status, Option<FailureCategory>,
         Outcome::Ok if obs.latency_ms > rules.degraded_latency_ms => (Status::Degraded, None, false),
         Outcome::Ok => (Status::Online, None, false),
         Outcome::Failed(c) if !obs.observer_online && c.is_network_level() => (Status::Unknown, Some(c), true),
+        Outcome::Failed(c @ FailureCategory::CertificateUntrusted) => (Status::Untrusted, Some(c), false),
         Outcome::Failed(c @ (FailureCategory::Unauthorized | FailureCategory::KeyMissing)) => {
             (Status::Unauthorized, Some(c), false)
         }
@@ -253,6 +254,12 @@ mod tests {
             assert!(t.observe(fail(FailureCategory::Unauthorized), i, &RULES).is_none());
         }
         assert_eq!(t.observe(fail(FailureCategory::Unauthorized), 9, &RULES).unwrap().to, Status::Unauthorized);
+        // A refused certificate: the station answers, so it is untrusted, never offline.
+        let mut t = StatusTracker::new(Status::Online);
+        for i in 0..2 {
+            assert!(t.observe(fail(FailureCategory::CertificateUntrusted), i, &RULES).is_none());
+        }
+        assert_eq!(t.observe(fail(FailureCategory::CertificateUntrusted), 3, &RULES).unwrap().to, Status::Untrusted);
     }
 
     #[test]

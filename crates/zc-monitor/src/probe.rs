@@ -296,6 +296,20 @@ fn check_station_points(body: &[u8]) -> Result<Vec<PointSample>, (FailureCategor
     Ok(samples)
 }
 
+/// The rustls error inside `e`, if any. It sits in an io::Error (inside another io::Error) whose
+/// `source()` skips it, so io::Errors are opened with `get_ref`.
+fn rustls_error<'a>(mut e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        e = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|i| i as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        }?;
+    }
+}
+
 /// Classifies a transport error by walking its source chain.
 pub fn classify(e: &reqwest::Error) -> (FailureCategory, String) {
     let mut text = e.to_string();
@@ -305,7 +319,12 @@ pub fn classify(e: &reqwest::Error) -> (FailureCategory, String) {
         text.push_str(": ");
         text.push_str(&s.to_string());
         if category.is_none() {
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if let Some(t) = rustls_error(s) {
+                category = Some(match t {
+                    rustls::Error::InvalidCertificate(_) => FailureCategory::CertificateUntrusted,
+                    _ => FailureCategory::Tls,
+                });
+            } else if let Some(io) = s.downcast_ref::<std::io::Error>() {
                 use std::io::ErrorKind::*;
                 category = match io.kind() {
                     ConnectionRefused => Some(FailureCategory::ConnectionRefused),
@@ -318,8 +337,6 @@ pub fn classify(e: &reqwest::Error) -> (FailureCategory, String) {
                     }
                     _ => None,
                 };
-            } else if s.downcast_ref::<rustls::Error>().is_some() {
-                category = Some(FailureCategory::Tls);
             }
         }
         source = s.source();
