@@ -223,8 +223,16 @@ impl Store {
         }
         let transitions = written_from.iter().flatten().count() as u64;
         // Alarms are decided with the facts this batch wrote, in its transaction: a status change
-        // and its alarm are committed together or not at all.
-        crate::alarms::evaluate_in(&mut tx, now).await?;
+        // and its alarm are committed together. In a savepoint: should deciding the alarms fail,
+        // the measurements are still written (the next pass decides the alarms), never held back.
+        let mut alarms = sqlx::Connection::begin(&mut *tx).await.map_err(db_err)?;
+        match crate::alarms::evaluate_in(&mut alarms, now).await {
+            Ok(_) => alarms.commit().await.map_err(db_err)?,
+            Err(e) => {
+                alarms.rollback().await.map_err(db_err)?;
+                tracing::error!("the alarms could not be decided with this batch (retried with the next): {e}");
+            }
+        }
         let batch = RunWritten {
             rows_written: rows,
             rows_discarded: metrics.len() as u64 - rows,
