@@ -3,6 +3,7 @@
 
 mod activity;
 mod alarms;
+mod certificates;
 mod connection_form;
 mod demo;
 mod diagnostics;
@@ -17,6 +18,7 @@ pub use activity::{ActivityFilter, ActivityView};
 pub use alarms::{
     AckTarget, AlarmCounts, AlarmsView, ConnectionAlarms, FloodView, MAX_ALARM_HISTORY_ROWS, RepeatOffender,
 };
+pub use certificates::{CertificateCheck, TrustChoice};
 pub use connection_form::form_defaults;
 pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};
@@ -221,7 +223,7 @@ impl App {
             )
         })?;
         let prober = Prober::new(ProberConfig::default());
-        let result = prober.check_key(&row.spec, &key).await;
+        let result = prober.check_key(&row.spec, &row.tls_trust(&self.data_dir), &key).await;
         let error = result.as_ref().err().map(|(c, d)| format!("{}: {d}", c.as_str()));
         self.store.record_key_validation(row.id, name, error.as_deref(), &self.audit).await?;
         Ok(KeyCheck { connection: name.to_owned(), valid: error.is_none(), checked_at: self.now(), error })

@@ -1,13 +1,13 @@
-//! `zc connection add|list|show|edit|rm`.
+//! `zc connection add|list|show|edit|rm|depends|certificate|trust`.
 
 use crate::output::{Format, Table, duration, emit, time_opt};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use zc_app::App;
 use zc_app::zc_domain::connection::ConnectionPatch;
 use zc_app::zc_domain::timefmt::{parse_duration_ms, rfc3339};
 use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, ZcResult};
 use zc_app::zc_store::ConnectionRow;
+use zc_app::{App, CertificateCheck, TrustChoice};
 
 #[derive(Args, Default)]
 pub struct SpecArgs {
@@ -75,6 +75,76 @@ pub enum ConnectionCmd {
         #[arg(long)]
         none: bool,
     },
+    /// Show the certificate an https station presents now, its fingerprint and expiry, and
+    /// whether this connection trusts it.
+    Certificate {
+        name: String,
+    },
+    /// Set how an https station's certificate is trusted: a private CA, one pinned certificate,
+    /// or the operating system's roots. There is no option to ignore certificate errors.
+    #[command(group = clap::ArgGroup::new("how").required(true).multiple(false))]
+    Trust {
+        name: String,
+        /// Trust only certificates issued by the CA in this PEM file (copied into the data
+        /// directory).
+        #[arg(long, group = "how")]
+        ca: Option<std::path::PathBuf>,
+        /// Trust exactly the certificate with this SHA-256 fingerprint (as `zc connection
+        /// certificate` shows it; compare it with the device's own display first).
+        #[arg(long, group = "how")]
+        pin: Option<String>,
+        /// Trust the operating system's roots (the default).
+        #[arg(long, group = "how")]
+        system: bool,
+    },
+}
+
+/// A certificate check for people: field and value.
+fn certificate_table(c: &CertificateCheck, now: i64) -> Table {
+    let mut t = Table::new(&["field", "value"]);
+    let mut row = |k: &str, v: String| t.row(vec![k.to_owned(), v]);
+    if let Some(n) = &c.note {
+        row("changed", n.clone());
+    }
+    row("trust", c.trust.clone());
+    if let Some(p) = &c.pinned_sha256 {
+        row("pinned_sha256", p.clone());
+    }
+    if let Some(f) = &c.ca_file {
+        row("ca_file", f.clone());
+    }
+    for ca in &c.ca {
+        row("ca", format!("{} (until {})", ca.subject, zc_app::zc_domain::timefmt::date(ca.not_after_ms)));
+    }
+    match &c.presented {
+        Some(p) => {
+            row("presented_sha256", p.sha256.clone());
+            row("subject", p.subject.clone());
+            row("issuer", p.issuer.clone());
+            row("valid_from", rfc3339(p.not_before_ms));
+            row("expires", expiry(p.not_after_ms, now));
+        }
+        None => row("presented", "-".into()),
+    }
+    row("trusted", if c.trusted { "yes".into() } else { "no".into() });
+    if let Some(r) = &c.refusal {
+        row("refused_because", r.clone());
+    }
+    if let Some(e) = &c.error {
+        row("unreachable", e.clone());
+    }
+    t
+}
+
+/// An expiry date with the days left (or since).
+fn expiry(not_after: i64, now: i64) -> String {
+    let days = (not_after - now).div_euclid(86_400_000);
+    let when = if not_after <= now {
+        format!("expired {} days ago", (now - not_after) / 86_400_000)
+    } else {
+        format!("in {days} days")
+    };
+    format!("{} ({when})", rfc3339(not_after))
 }
 
 pub fn ms_arg(v: &Option<String>) -> ZcResult<Option<i64>> {
@@ -127,6 +197,23 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
             let s = patch_from_args(spec)?.apply(ConnectionSpec::new(name, url, ConnectionKind::parse(kind)?))?;
             let row = app.add_connection(s).await?;
             emit(f, &connection_table(std::slice::from_ref(&row)), &row);
+            // Shown at once for the engineer to confirm: what the station presents, and how to
+            // trust it if the console does not.
+            if f == Format::Table && row.spec.url.starts_with("https://") {
+                match app.inspect_certificate(name).await {
+                    Ok(c) => {
+                        println!();
+                        emit(f, &certificate_table(&c, app.store().now()), &c);
+                        if let (false, Some(p)) = (c.trusted, &c.presented) {
+                            println!(
+                                "\nIf this is the device's own certificate (compare the fingerprint with its display), pin it:\n  zc connection trust {name} --pin {}",
+                                p.sha256
+                            );
+                        }
+                    }
+                    Err(e) => eprintln!("the certificate could not be checked: {}", e.message),
+                }
+            }
         }
         ConnectionCmd::List => {
             let rows = app.list_connections().await?;
@@ -147,6 +234,9 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
                     t.row(vec![k.clone(), shown]);
                 }
             }
+            if let Some(na) = r.tls_not_after {
+                t.row(vec!["certificate_expires".into(), expiry(na, app.store().now())]);
+            }
             emit(f, &t, &r);
         }
         ConnectionCmd::Edit { name, rename, url, spec } => {
@@ -159,6 +249,19 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
             let mut t = Table::new(&["connection", "depends_on"]);
             t.row(vec![name.clone(), on.clone().unwrap_or_else(|| "-".into())]);
             emit(f, &t, &row);
+        }
+        ConnectionCmd::Certificate { name } => {
+            let c = app.inspect_certificate(name).await?;
+            emit(f, &certificate_table(&c, app.store().now()), &c);
+        }
+        ConnectionCmd::Trust { name, ca, pin, system: _ } => {
+            let choice = match (ca, pin) {
+                (Some(p), _) => TrustChoice::Ca(p.clone()),
+                (_, Some(p)) => TrustChoice::Pin(p.clone()),
+                _ => TrustChoice::System,
+            };
+            let c = app.trust_certificate(name, choice).await?;
+            emit(f, &certificate_table(&c, app.store().now()), &c);
         }
         ConnectionCmd::Rm { name } => {
             let row = app.remove_connection(name).await?;

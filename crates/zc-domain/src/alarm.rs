@@ -584,6 +584,8 @@ pub struct ConnectionFacts {
     pub recent_changes: u32,
     pub last_change_at: Option<i64>,
     pub cert: Option<CertFacts>,
+    /// When the connection's certificate trust was last changed.
+    pub trust_changed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -640,7 +642,13 @@ pub fn evaluate(facts: &AlarmFacts, stored: &[Alarm], settings: &AlarmSettings, 
     for c in &facts.connections {
         for kind in [AlarmKind::Offline, AlarmKind::Unauthorized, AlarmKind::Untrusted, AlarmKind::Degraded] {
             let key = AlarmKey::connection(kind, c.id);
+            // A pinned certificate replaced: its own alarm says more than "untrusted".
+            let pin_changed = kind == AlarmKind::Untrusted && c.cert.as_ref().is_some_and(|x| x.pin_changed);
+            // The trust changed after the station was found untrusted: the monitor checks again.
+            let rechecking = kind == AlarmKind::Untrusted
+                && c.trust_changed_at.is_some_and(|t| t >= c.status_since && now < t + c.confirm_window_ms);
             let holds = match c.status {
+                _ if pin_changed || rechecking => false,
                 // Nothing is known: keep what was there.
                 Status::Unknown => active_now(&key),
                 s => AlarmKind::for_status(s) == Some(kind) && (active_now(&key) || !waits_for_gateway(c, &conns, now)),
@@ -682,7 +690,10 @@ pub fn evaluate(facts: &AlarmFacts, stored: &[Alarm], settings: &AlarmSettings, 
             if cert.pin_changed {
                 cond(
                     AlarmKey::connection(AlarmKind::CertChanged, c.id),
-                    format!("{}: its certificate changed and no longer matches the pinned one", c.name),
+                    format!(
+                        "{}: its certificate changed and no longer matches the pinned one; check the device before trusting the new one",
+                        c.name
+                    ),
                 );
             }
         }
@@ -695,7 +706,7 @@ pub fn evaluate(facts: &AlarmFacts, stored: &[Alarm], settings: &AlarmSettings, 
 
     // Suppression, for every source that is active or stored (a release must be seen too).
     let lost_contact = |id: i64| {
-        [AlarmKind::Offline, AlarmKind::Unauthorized, AlarmKind::Untrusted]
+        [AlarmKind::Offline, AlarmKind::Unauthorized, AlarmKind::Untrusted, AlarmKind::CertChanged]
             .into_iter()
             .any(|k| conditions.contains_key(&AlarmKey::connection(k, id)))
     };

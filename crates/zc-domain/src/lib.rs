@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod alarm;
+pub mod certificate;
 pub mod chart;
 pub mod clock;
 pub mod connection;
@@ -17,6 +18,7 @@ pub mod status;
 pub mod timefmt;
 pub mod widget;
 
+pub use certificate::{CertificateInfo, Fingerprint, TlsTrust};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connection::{ConnectionKind, ConnectionPatch, ConnectionSpec};
 pub use error::{ErrorCode, ZcError, ZcResult};

@@ -99,6 +99,8 @@ pub struct Monitor {
     _lock: MonitorLock,
     pub(crate) trackers: Mutex<HashMap<i64, StatusTracker>>,
     pub(crate) keys: Mutex<HashMap<i64, Option<ApiKey>>>,
+    /// The presented certificate last stored per connection (its SHA-256, hex).
+    pub(crate) certificates: Mutex<HashMap<i64, Option<String>>>,
     /// Keyring reads at once: the keyring daemon answers one at a time anyway, and each
     /// waiting read would hold a blocking-pool thread.
     keyring_reads: tokio::sync::Semaphore,
@@ -163,6 +165,7 @@ impl Monitor {
             _lock: lock,
             trackers: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
+            certificates: Mutex::new(HashMap::new()),
             keyring_reads: tokio::sync::Semaphore::new(4),
             queue: Mutex::new(Queue::default()),
             writer: tokio::sync::Mutex::new(WriteState::new()),
@@ -229,7 +232,8 @@ impl Monitor {
     pub async fn probe_now(&self, conn: &ConnectionRow) -> (ProbeResult, Option<Transition>) {
         let key = self.key_for(conn).await;
         let at = self.store.now();
-        let mut result = self.prober.probe(conn.id, &conn.spec, key.as_ref(), at).await;
+        let trust = conn.tls_trust(self.store.data_dir());
+        let mut result = self.prober.probe_trusting(conn.id, &conn.spec, &trust, key.as_ref(), at).await;
         // The samples move into the queue (and from there to the writer and the event).
         let points: std::sync::Arc<[zc_domain::PointSample]> = std::mem::take(&mut result.points).into();
         let observer_online = match result.outcome {
@@ -277,6 +281,9 @@ impl Monitor {
         if wake {
             self.wake_writer.notify_one();
         }
+        if let Some(cert) = &result.certificate {
+            self.record_certificate(conn, cert).await;
+        }
         let _ = self.events.send(MonitorEvent::Probed {
             connection_id: conn.id,
             name: conn.spec.name.clone(),
@@ -284,6 +291,25 @@ impl Monitor {
             latency_ms: result.latency_ms,
         });
         (result, transition)
+    }
+
+    /// Stores the presented certificate when it is not the one last stored (rarely: a renewal,
+    /// a replaced device). A failed write is tried again at the next probe.
+    async fn record_certificate(&self, conn: &ConnectionRow, cert: &zc_domain::CertificateInfo) {
+        let Ok(sha) = zc_domain::Fingerprint::parse(&cert.sha256).map(|f| f.hex()) else { return };
+        {
+            let mut known = self.certificates.lock().unwrap();
+            let stored = known.entry(conn.id).or_insert_with(|| conn.tls_seen_sha256.clone());
+            if stored.as_deref() == Some(sha.as_str()) {
+                return;
+            }
+        }
+        match self.store.record_certificate(conn.id, &conn.spec.name, cert, &self.audit).await {
+            Ok(()) => {
+                self.certificates.lock().unwrap().insert(conn.id, Some(sha));
+            }
+            Err(e) => tracing::warn!(connection = %conn.spec.name, "cannot record the presented certificate yet: {e}"),
+        }
     }
 
     pub fn stats(&self) -> RunStats {

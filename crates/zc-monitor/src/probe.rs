@@ -1,11 +1,16 @@
 //! One probe: one HTTP request, measured, read with a size cap, classified.
 
+use crate::tls::{StationVerifier, certificate_info, client_config, fingerprint, refusal_words};
+use std::collections::HashMap;
 use std::error::Error as _;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zc_domain::point::{PointSample, Quality};
 use zc_domain::probe::RequestMetric;
 use zc_domain::timefmt::parse_rfc3339_ms;
-use zc_domain::{ApiKey, ConnectionKind, ConnectionSpec, FailureCategory, Outcome};
+use zc_domain::{
+    ApiKey, CertificateInfo, ConnectionKind, ConnectionSpec, FailureCategory, Fingerprint, Outcome, TlsTrust, ZcResult,
+};
 
 #[derive(Debug, Clone)]
 pub struct ProberConfig {
@@ -32,6 +37,29 @@ pub struct ProbeResult {
     /// The data points a healthy station answer carried (empty otherwise; the monitor moves
     /// them into its queue).
     pub points: Vec<PointSample>,
+    /// The certificate an https station presented (also when it was refused, for connections
+    /// with a private CA or a pin).
+    pub certificate: Option<CertificateInfo>,
+}
+
+/// What an inspection of a station's certificate found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Inspection {
+    /// None when no TLS handshake got as far as a certificate (see `error`).
+    pub presented: Option<CertificateInfo>,
+    /// Whether the connection's trust accepts it.
+    pub trusted: bool,
+    /// Why it is refused, in words, when it is.
+    pub refusal: Option<String>,
+    /// Why the station could not be asked, when it could not.
+    pub error: Option<String>,
+}
+
+/// A client of its own for a connection with a private CA or a pin.
+struct TrustedClient {
+    trust: TlsTrust,
+    client: reqwest::Client,
+    verifier: Arc<StationVerifier>,
 }
 
 /// The shared HTTP client. Clone is cheap (reqwest's client is reference-counted).
@@ -39,6 +67,10 @@ pub struct ProbeResult {
 pub struct Prober {
     client: reqwest::Client,
     config: ProberConfig,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    trusted: Arc<Mutex<HashMap<i64, Arc<TrustedClient>>>>,
+    /// The certificate each connection last presented, read once per change.
+    seen: Arc<Mutex<HashMap<i64, (Fingerprint, CertificateInfo)>>>,
 }
 
 pub const STATION_POINTS_PATH: &str = "/api/v1/points";
@@ -48,16 +80,104 @@ impl Prober {
     pub fn new(config: ProberConfig) -> Self {
         // reqwest is built without a bundled crypto provider; install ring once for TLS.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let client = Self::builder(&config).build().expect("the HTTP client configuration is static and valid");
+        Self {
+            client,
+            config,
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+            trusted: Arc::default(),
+            seen: Arc::default(),
+        }
+    }
+
+    fn builder(config: &ProberConfig) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(4)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::limited(5))
             .user_agent(concat!("ZeroClient/", env!("CARGO_PKG_VERSION")))
+            // The presented certificate: its expiry is recorded.
+            .tls_info(true)
+    }
+
+    /// A client that checks certificates with `trust`, and its verifier.
+    fn trusted_client(&self, trust: &TlsTrust) -> ZcResult<TrustedClient> {
+        let verifier = Arc::new(StationVerifier::new(trust, self.provider.clone())?);
+        let tls = client_config(verifier.clone(), self.provider.clone());
+        let client = Self::builder(&self.config)
+            .tls_backend_preconfigured(tls)
             .build()
-            .expect("the HTTP client configuration is static and valid");
-        Self { client, config }
+            .map_err(|e| zc_domain::ZcError::new(zc_domain::ErrorCode::Internal, format!("cannot set up TLS ({e})")))?;
+        Ok(TrustedClient { trust: trust.clone(), client, verifier })
+    }
+
+    /// The client for connection `id` under `trust`: the shared one for the system's roots, the
+    /// connection's own otherwise (built again when its trust changed).
+    fn client_for(&self, id: i64, trust: &TlsTrust) -> ZcResult<Option<Arc<TrustedClient>>> {
+        if *trust == TlsTrust::System {
+            self.trusted.lock().unwrap().remove(&id);
+            return Ok(None);
+        }
+        if let Some(c) = self.trusted.lock().unwrap().get(&id)
+            && c.trust == *trust
+        {
+            return Ok(Some(c.clone()));
+        }
+        let c = Arc::new(self.trusted_client(trust)?);
+        self.trusted.lock().unwrap().insert(id, c.clone());
+        Ok(Some(c))
+    }
+
+    /// Forgets a removed connection's client and certificate.
+    pub fn forget(&self, id: i64) {
+        self.trusted.lock().unwrap().remove(&id);
+        self.seen.lock().unwrap().remove(&id);
+    }
+
+    /// What the certificate in `der` says, read again only when connection `id`'s changed.
+    fn read_certificate(&self, id: i64, der: &[u8]) -> Option<CertificateInfo> {
+        let f = fingerprint(der);
+        let mut seen = self.seen.lock().unwrap();
+        if let Some((known, info)) = seen.get(&id)
+            && *known == f
+        {
+            return Some(info.clone());
+        }
+        let info = certificate_info(der)?;
+        seen.insert(id, (f, info.clone()));
+        Some(info)
+    }
+
+    /// Connects to the station as the probe would under `trust`, and reports the certificate
+    /// it presents and whether `trust` accepts it. Sends one GET to the connection's address;
+    /// its answer does not matter.
+    pub async fn inspect(&self, spec: &ConnectionSpec, trust: &TlsTrust) -> ZcResult<Inspection> {
+        if !spec.url.starts_with("https://") {
+            return Err(zc_domain::ZcError::invalid(format!(
+                "'{}' is reached over plain http ({}); only https connections have a certificate",
+                spec.name, spec.url
+            )));
+        }
+        let tc = self.trusted_client(trust)?;
+        let sent = tc.client.get(&spec.url).timeout(Duration::from_millis(spec.timeout_ms as u64)).send().await;
+        let presented = tc.verifier.take_presented().and_then(|d| certificate_info(&d));
+        let verdict = tc.verifier.take_verdict();
+        let error = match (&presented, sent) {
+            (None, Err(e)) => Some(classify(&e).1),
+            (None, Ok(_)) => Some("the station presented no certificate that could be read".to_owned()),
+            _ => None,
+        };
+        Ok(Inspection {
+            trusted: matches!(verdict, Some(Ok(()))),
+            refusal: match verdict {
+                Some(Err(e)) => Some(refusal_words(&e).replace("NAME", &spec.name)),
+                _ => None,
+            },
+            presented,
+            error,
+        })
     }
 
     pub fn probe_url(spec: &ConnectionSpec) -> String {
@@ -69,8 +189,20 @@ impl Prober {
         }
     }
 
-    /// Probes a connection. `at_ms` is the clock's time when the probe starts.
+    /// Probes a connection whose https certificate the system's roots check.
     pub async fn probe(&self, id: i64, spec: &ConnectionSpec, key: Option<&ApiKey>, at_ms: i64) -> ProbeResult {
+        self.probe_trusting(id, spec, &TlsTrust::System, key, at_ms).await
+    }
+
+    /// Probes a connection. `at_ms` is the clock's time when the probe starts.
+    pub async fn probe_trusting(
+        &self,
+        id: i64,
+        spec: &ConnectionSpec,
+        trust: &TlsTrust,
+        key: Option<&ApiKey>,
+        at_ms: i64,
+    ) -> ProbeResult {
         if spec.kind == ConnectionKind::Station && key.is_none() {
             return ProbeResult {
                 metric: None,
@@ -78,10 +210,25 @@ impl Prober {
                 latency_ms: 0,
                 detail: Some(format!("no API key in the keyring; set one with `zc key set {}`", spec.name)),
                 points: Vec::new(),
+                certificate: None,
             };
         }
         let url = Self::probe_url(spec);
-        let ex = self.request(&url, spec, key, Duration::from_millis(spec.timeout_ms as u64)).await;
+        let client = match self.client_for(id, trust) {
+            Ok(c) => c,
+            Err(e) => {
+                return ProbeResult {
+                    metric: None,
+                    outcome: Outcome::Failed(FailureCategory::CertificateUntrusted),
+                    latency_ms: 0,
+                    detail: Some(e.message),
+                    points: Vec::new(),
+                    certificate: None,
+                };
+            }
+        };
+        let ex =
+            self.request(id, client.as_deref(), &url, spec, key, Duration::from_millis(spec.timeout_ms as u64)).await;
         let latency_us = ex.latency.as_micros() as i64;
         let outcome = ex.outcome();
         ProbeResult {
@@ -98,23 +245,44 @@ impl Prober {
             latency_ms: latency_us / 1000,
             detail: ex.outcome.map(|(_, d)| d),
             points: ex.points,
+            certificate: ex.certificate,
         }
     }
 
     /// Checks a key against a station's health endpoint: `Ok(())` when accepted, otherwise the
     /// category and a reason.
-    pub async fn check_key(&self, spec: &ConnectionSpec, key: &ApiKey) -> Result<(), (FailureCategory, String)> {
+    pub async fn check_key(
+        &self,
+        spec: &ConnectionSpec,
+        trust: &TlsTrust,
+        key: &ApiKey,
+    ) -> Result<(), (FailureCategory, String)> {
         let url = format!("{}{}", spec.url.trim_end_matches('/'), STATION_HEALTH_PATH);
         let mut health = spec.clone();
         health.kind = ConnectionKind::Http;
         health.expect_status = 200;
-        let ex = self.request(&url, &health, Some(key), Duration::from_millis(spec.timeout_ms as u64)).await;
+        let client = match trust {
+            TlsTrust::System => None,
+            t => Some(self.trusted_client(t).map_err(|e| (FailureCategory::CertificateUntrusted, e.message))?),
+        };
+        let timeout = Duration::from_millis(spec.timeout_ms as u64);
+        let ex = self.request(0, client.as_ref(), &url, &health, Some(key), timeout).await;
         ex.outcome.map_or(Ok(()), Err)
     }
 
-    /// One GET with the key (if any), the body read up to the cap, the answer judged.
-    async fn request(&self, url: &str, spec: &ConnectionSpec, key: Option<&ApiKey>, deadline: Duration) -> Exchange {
-        let mut req = self.client.get(url).timeout(deadline).header("accept", "application/json");
+    /// One GET with the key (if any), the body read up to the cap, the answer judged. `id` 0
+    /// reads no certificate (a key check).
+    async fn request(
+        &self,
+        id: i64,
+        trusted: Option<&TrustedClient>,
+        url: &str,
+        spec: &ConnectionSpec,
+        key: Option<&ApiKey>,
+        deadline: Duration,
+    ) -> Exchange {
+        let client = trusted.map_or(&self.client, |t| &t.client);
+        let mut req = client.get(url).timeout(deadline).header("accept", "application/json");
         // Request size as sent on the wire, approximately: request line, Host and our headers.
         let mut ex = Exchange { request_bytes: (url.len() + 64 + 40 + 30) as i64, ..Exchange::default() };
         if let Some(k) = key {
@@ -132,11 +300,32 @@ impl Prober {
         let mut resp = match req.send().await {
             Ok(r) => r,
             Err(e) => {
-                let (c, d) = classify(&e);
+                let (c, mut d) = classify(&e);
                 ex.latency = started.elapsed();
+                if c == FailureCategory::CertificateUntrusted {
+                    if let Some(r) = rustls_error(&e) {
+                        d = refusal_words(r).replace("NAME", &spec.name);
+                    }
+                    // What a connection with its own trust was shown, even though it refused it.
+                    if id != 0 {
+                        ex.certificate = trusted
+                            .and_then(|t| t.verifier.take_presented())
+                            .and_then(|der| self.read_certificate(id, &der));
+                    }
+                }
                 return ex.failed(c, d);
             }
         };
+        if id != 0 {
+            if let Some(t) = trusted {
+                t.verifier.take_presented();
+            }
+            ex.certificate = resp
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .and_then(|i| i.peer_certificate())
+                .and_then(|der| self.read_certificate(id, der));
+        }
         let status = resp.status().as_u16();
         ex.http_status = Some(status);
         ex.response_bytes =
@@ -189,6 +378,7 @@ struct Exchange {
     response_bytes: i64,
     latency: Duration,
     points: Vec<PointSample>,
+    certificate: Option<CertificateInfo>,
 }
 
 impl Exchange {

@@ -90,6 +90,8 @@ impl Monitor {
             }
             self.trackers.lock().unwrap().remove(&id);
             self.keys.lock().unwrap().remove(&id);
+            self.certificates.lock().unwrap().remove(&id);
+            self.prober.forget(id);
         }
         retired.retain(|h| !h.is_finished());
         for (i, conn) in conns.into_iter().enumerate() {

@@ -7,6 +7,8 @@
 
 mod script;
 mod server;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use script::{Fault, FaultKind, Latency, SimScript, StationScript, Window};
 pub use server::{Simulator, Station, points_json};

@@ -171,7 +171,7 @@ async fn read_facts(conn: &mut SqliteConnection, now: i64, s: &AlarmSettings) ->
     let mut facts = AlarmFacts { console_online: console_online(conn).await?, ..Default::default() };
     let rows = sqlx::query(
         "SELECT c.id, c.name, c.status, c.status_since, c.depends_on, c.probe_interval_ms, c.probe_timeout_ms, \
-         c.confirm_count, c.tls_not_after, c.tls_pin_sha256, c.tls_seen_sha256, \
+         c.confirm_count, c.tls_not_after, c.tls_pin_sha256, c.tls_seen_sha256, c.tls_trust_at, \
          EXISTS (SELECT 1 FROM maintenance_windows m WHERE m.connection_id = c.id AND m.starts_at <= ?1 AND m.ends_at > ?1), \
          CASE WHEN c.status IN ('offline', 'unauthorized', 'untrusted', 'degraded') THEN \
            (SELECT h.error_category FROM connection_status_history h \
@@ -210,19 +210,20 @@ async fn read_facts(conn: &mut SqliteConnection, now: i64, s: &AlarmSettings) ->
             status_since: r.get(3),
             // The category in words: the library's error text is for the detail view, not an alarm.
             detail: r
-                .get::<Option<&str>, _>(12)
+                .get::<Option<&str>, _>(13)
                 .and_then(zc_domain::FailureCategory::parse)
                 .map(|c| c.words().to_owned()),
             depends_on: r.get(4),
             // The gateway's own confirmation: `confirm` probes, the last one up to its deadline.
             confirm_window_ms: interval * confirm.max(1) + timeout,
-            in_maintenance: r.get::<i64, _>(11) != 0,
+            in_maintenance: r.get::<i64, _>(12) != 0,
             recent_changes: recent.max(0) as u32,
             last_change_at: last,
             cert: r.get::<Option<i64>, _>(8).map(|not_after_ms| CertFacts {
                 not_after_ms,
                 pin_changed: matches!((&pin, &seen), (Some(p), Some(s)) if p != s),
             }),
+            trust_changed_at: r.get(11),
         });
     }
     let names: HashMap<i64, &str> = facts.connections.iter().map(|c| (c.id, c.name.as_str())).collect();

@@ -12,6 +12,7 @@
 
 mod activity;
 mod alarms;
+mod certificates;
 mod connections;
 mod devices;
 mod error;
@@ -26,6 +27,7 @@ mod widgets;
 
 pub use activity::Audit;
 pub use alarms::{AckReport, AlarmFilter, AlarmHistoryRow, AlarmRow};
+pub use certificates::TRUST_DIR;
 pub use connections::{ConnectionRow, HistoryRow, StatusChange};
 pub use devices::DeviceInfo;
 pub use health::TableStats;

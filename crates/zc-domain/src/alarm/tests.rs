@@ -89,6 +89,7 @@ fn conn(id: i64, status: Status, since: i64) -> ConnectionFacts {
         recent_changes: 0,
         last_change_at: None,
         cert: None,
+        trust_changed_at: None,
     }
 }
 
@@ -417,6 +418,38 @@ fn certificates_warn_before_and_at_expiry_and_when_changed() {
     b.run(&f, 21 * day);
     let changed = b.get(&AlarmKey::connection(AlarmKind::CertChanged, 1));
     assert_eq!((changed.state(), changed.priority), (AlarmState::Unacknowledged, Priority::High));
+}
+
+#[test]
+fn a_replaced_pinned_certificate_is_one_alarm_not_two() {
+    let mut b = Bench::default();
+    let mut f = facts(vec![conn(1, Status::Untrusted, 0)]);
+    f.connections[0].cert = Some(CertFacts { not_after_ms: i64::MAX / 2, pin_changed: true });
+    b.run(&f, 0);
+    let shown: Vec<AlarmKind> = b.visible().iter().map(|k| k.kind).collect();
+    assert_eq!(shown, vec![AlarmKind::CertChanged], "the changed certificate is the cause");
+    // Pinned again (or the old certificate back): the station is only untrusted if it still is.
+    f.connections[0].cert = Some(CertFacts { not_after_ms: i64::MAX / 2, pin_changed: false });
+    b.run(&f, 1_000);
+    let untrusted = AlarmKey::connection(AlarmKind::Untrusted, 1);
+    assert_eq!(b.state(&untrusted), AlarmState::Unacknowledged);
+    assert_eq!(b.state(&AlarmKey::connection(AlarmKind::CertChanged, 1)), AlarmState::ReturnedUnacknowledged);
+}
+
+#[test]
+fn a_station_found_untrusted_before_its_trust_changed_is_checked_again_before_it_alarms() {
+    let mut b = Bench::default();
+    let untrusted = AlarmKey::connection(AlarmKind::Untrusted, 1);
+    // Untrusted since 0; the engineer pins its certificate at 10 s: the monitor has its
+    // confirmation window (35 s here) to see it trusted before the old status alarms.
+    let f = facts(vec![ConnectionFacts { trust_changed_at: Some(10_000), ..conn(1, Status::Untrusted, 0) }]);
+    b.run(&f, 10_000);
+    assert!(b.visible().is_empty(), "no alarm while the new trust is checked");
+    b.run(&f, 44_999);
+    assert!(b.visible().is_empty());
+    // Still untrusted after the window: the new trust did not help.
+    b.run(&f, 45_000);
+    assert_eq!(b.state(&untrusted), AlarmState::Unacknowledged);
 }
 
 #[test]
