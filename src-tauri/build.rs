@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "maintenance_windows",
     "open_maintenance_window",
     "end_maintenance_window",
+    "inspect_certificate",
+    "trust_certificate",
 ];
 
 fn main() {

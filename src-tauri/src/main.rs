@@ -58,6 +58,8 @@ fn main() {
             commands::alarms::maintenance_windows,
             commands::alarms::open_maintenance_window,
             commands::alarms::end_maintenance_window,
+            commands::connections::inspect_certificate,
+            commands::connections::trust_certificate,
         ])
         .setup(|app| {
             events::forward(app.handle().clone());

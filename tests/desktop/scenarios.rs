@@ -147,6 +147,7 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("the_console_loses_its_own_network", observer_offline);
     scenario!("add_a_connection_with_its_key", add_connection);
     scenario!("export_raw_metrics_as_csv", export_csv);
+    scenario!("pin_a_self_signed_station_after_comparing_its_fingerprint", certificate);
     // Close the session (which ends the app) before anything is judged.
     let _ = ctx.c.close().await;
     drop(driver);
@@ -531,4 +532,74 @@ async fn export_csv(x: &Ctx<'_>) -> Outcome {
         return Err("the export is not in the activity log".into());
     }
     click(c, "button.back").await
+}
+
+/// An https station with a self-signed certificate (served on the console's own loopback) is
+/// untrusted, not offline; the engineer checks its certificate in the detail view, confirms the
+/// fingerprint and pins it; the station comes online and its expiry is shown.
+async fn certificate(x: &Ctx<'_>) -> Outcome {
+    let not_after = 1_900_000_000_000; // 2030-03-17
+    let device = zc_sim::tls::TlsCert::self_signed(&["plc.local"], Some(not_after));
+    let fp = zc_app::zc_monitor::fingerprint(&device.der).to_string();
+    let st = zc_sim::tls::TlsStation::start(&device).await.map_err(|e| e.to_string())?;
+    zc_json(&x.data, &["connection", "add", "plc-9", "--url", &st.url(), "--interval", "1s", "--confirm", "2"])?;
+    let result = pin_in_the_window(x, &fp).await;
+    // Removed whatever happened, so the console is left as it was found.
+    let removed = zc_json(&x.data, &["connection", "rm", "plc-9"]);
+    result?;
+    removed.map(|_| ())
+}
+
+async fn pin_in_the_window(x: &Ctx<'_>, fp: &str) -> Outcome {
+    let c = &x.c;
+    click(c, "[data-nav=\"room\"]").await?;
+    wait_for(c, &format!("{}[data-status=\"untrusted\"]", tile("plc-9")), Duration::from_secs(30)).await?;
+    click(c, &tile("plc-9")).await?;
+    wait_for(c, "[data-certificate] [data-trust=\"system\"]", Duration::from_secs(20)).await?;
+    click(c, "[data-action=\"inspect-certificate\"]").await?;
+    wait_for(c, "[data-cert-trusted=\"no\"]", Duration::from_secs(20)).await?;
+    let shown = c
+        .find(fantoccini::Locator::Css("[data-presented-sha256]"))
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    if shown.trim() != fp {
+        return Err(format!("the window shows fingerprint {shown}, the station presents {fp}"));
+    }
+    click(c, "[data-action=\"pin-certificate\"]").await?;
+    wait_for(c, "[data-action=\"confirm-pin\"]", Duration::from_secs(10)).await?;
+    screenshot(c, &x.shots, "certificate-confirm").await?;
+    click(c, "[data-action=\"confirm-pin\"]").await?;
+    wait_for(c, "[data-certificate] [data-trust=\"pinned\"]", Duration::from_secs(20)).await?;
+    wait_for(c, "[data-cert-trusted=\"yes\"]", Duration::from_secs(20)).await?;
+    click(c, "button.back").await?;
+    wait_for(c, &format!("{}[data-status=\"online\"]", tile("plc-9")), Duration::from_secs(30)).await?;
+    // The monitor sees it trusted and records its expiry, which the detail view shows.
+    click(c, &tile("plc-9")).await?;
+    wait_for(c, "[data-cert-expiry]", Duration::from_secs(20)).await?;
+    wait_until("the expiry shown", Duration::from_secs(30), || async {
+        let t = c
+            .find(fantoccini::Locator::Css("[data-cert-expiry]"))
+            .await
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(t.contains("expires in"))
+    })
+    .await?;
+    screenshot(c, &x.shots, "certificate-pinned").await?;
+    click(c, "button.back").await?;
+    let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+    let pinned = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "connection.trust" && e["metadata"].as_str().is_some_and(|m| m.contains(fp)));
+    if !pinned {
+        return Err("the pin is not in the activity log".into());
+    }
+    Ok(())
 }

@@ -54,6 +54,8 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::ExportKind,
         zc_app::ExportReport,
         zc_app::ChartReport,
+        d::CertificateInfo,
+        zc_app::CertificateCheck,
         d::alarm::Priority,
         d::alarm::AlarmKind,
         d::alarm::AlarmState,

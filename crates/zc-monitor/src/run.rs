@@ -87,14 +87,22 @@ impl Monitor {
     /// Stores the console's own network when it differs from what is stored, so its alarm (one
     /// alarm instead of one per station) is raised and cleared by the monitor. Retried at each
     /// check while the database refuses it.
-    async fn record_observer(&self, recorded: &mut Option<bool>) {
+    async fn record_observer(&self, recorded: &mut ObserverRecord) {
         let online = self.observer_online();
-        if *recorded == Some(online) {
+        if recorded.state == Some(online) {
             return;
         }
         match self.store.set_console_network(online).await {
-            Ok(()) => *recorded = Some(online),
-            Err(e) => tracing::warn!("cannot record the console's network state yet: {e}"),
+            Ok(()) => {
+                recorded.state = Some(online);
+                recorded.failing = false;
+            }
+            // Tried again every second; said once per failing streak, not every second.
+            Err(e) if !recorded.failing => {
+                recorded.failing = true;
+                tracing::warn!("cannot record the console's network state yet (retried every second): {e}");
+            }
+            Err(_) => {}
         }
     }
 
@@ -160,7 +168,7 @@ impl Monitor {
         reload.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         reload.tick().await;
         self.check_observer(true);
-        let mut observer_recorded = None;
+        let mut observer_recorded = ObserverRecord::default();
         self.record_observer(&mut observer_recorded).await;
         tokio::pin!(shutdown);
         loop {
@@ -227,4 +235,11 @@ impl Monitor {
         }
         RunReport { run_id: self.run_id, stats: self.stats(), account, loss, write_error, close_error, check_error }
     }
+}
+
+/// The console's network state as last stored for the alarms, and whether storing it fails.
+#[derive(Default)]
+struct ObserverRecord {
+    state: Option<bool>,
+    failing: bool,
 }

@@ -1,12 +1,12 @@
-//! Connections: list, add, edit, remove. A key arrives once, is wrapped as a secret at once and
+//! Connections: list, add, edit, remove, certificate trust. A key arrives once, is wrapped as a secret at once and
 //! handed to zc-app, which puts it in the OS keyring; nothing returns it.
 
 use super::Answer;
 use crate::shell::Shell;
 use tauri::State;
-use zc_app::form_defaults;
-use zc_app::zc_domain::{ConnectionSpec, Sensitive};
+use zc_app::zc_domain::{ConnectionSpec, Sensitive, ZcError};
 use zc_app::zc_store::ConnectionRow;
+use zc_app::{CertificateCheck, TrustChoice, form_defaults};
 
 fn key(k: Option<String>) -> Option<Sensitive<String>> {
     k.filter(|k| !k.is_empty()).map(Sensitive::new)
@@ -48,4 +48,30 @@ pub async fn update_connection(
 #[tauri::command]
 pub async fn remove_connection(shell: State<'_, Shell>, name: String) -> Answer<ConnectionRow> {
     shell.app().remove_connection(&name).await
+}
+
+/// What the station presents now and whether the connection trusts it.
+#[tauri::command]
+pub async fn inspect_certificate(shell: State<'_, Shell>, name: String) -> Answer<CertificateCheck> {
+    shell.app().inspect_certificate(&name).await
+}
+
+/// Pins the certificate the engineer confirmed (by its fingerprint), trusts a private CA file,
+/// or goes back to the system's roots. Exactly one of `pin` and `ca_file`, or neither.
+#[tauri::command]
+pub async fn trust_certificate(
+    shell: State<'_, Shell>,
+    name: String,
+    pin: Option<String>,
+    ca_file: Option<String>,
+) -> Answer<CertificateCheck> {
+    let choice = match (pin, ca_file) {
+        (Some(_), Some(_)) => {
+            return Err(ZcError::invalid("give either a fingerprint to pin or a CA file, not both"));
+        }
+        (Some(p), None) => TrustChoice::Pin(p),
+        (None, Some(f)) => TrustChoice::Ca(f.into()),
+        (None, None) => TrustChoice::System,
+    };
+    shell.app().trust_certificate(&name, choice).await
 }

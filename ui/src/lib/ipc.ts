@@ -10,6 +10,7 @@ import type { AlarmRow } from '../bindings/AlarmRow';
 import type { AlarmsView } from '../bindings/AlarmsView';
 import type { MaintenanceWindow } from '../bindings/MaintenanceWindow';
 import type { ActivityView } from '../bindings/ActivityView';
+import type { CertificateCheck } from '../bindings/CertificateCheck';
 import type { ChartReport } from '../bindings/ChartReport';
 import type { ConnectionDetail } from '../bindings/ConnectionDetail';
 import type { ConnectionSpec } from '../bindings/ConnectionSpec';
@@ -83,6 +84,10 @@ export const api = {
   openMaintenanceWindow: (name: string, forMs: number, reason: string) =>
     call<MaintenanceWindow>('open_maintenance_window', { name, forMs, reason }),
   endMaintenanceWindow: (id: number) => call<MaintenanceWindow>('end_maintenance_window', { id }),
+  inspectCertificate: (name: string) => call<CertificateCheck>('inspect_certificate', { name }),
+  /** One of `pin` and `caFile`, or neither for the system's roots. */
+  trustCertificate: (name: string, pin: string | null, caFile: string | null) =>
+    call<CertificateCheck>('trust_certificate', { name, pin, caFile }),
   exportChart: (name: string, since: number, until: number | null, path: string, width: number, height: number) =>
     call<ChartReport>('export_chart', { name, since, until, path, width, height }),
 };

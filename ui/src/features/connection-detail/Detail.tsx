@@ -14,6 +14,7 @@ import { api, ConsoleError } from '../../lib/ipc';
 import { pointKey, type Room } from '../control-room/model';
 import { StatusBadge, ValueBadges } from '../status/StatusBadge';
 import { Maintenance } from '../alarms/Maintenance';
+import { Certificate } from '../certificates/Certificate';
 import { ExportPanel } from '../export/ExportPanel';
 import { Widget } from '../widgets/Widget';
 import { Timeline } from './Timeline';
@@ -127,6 +128,13 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
 
       <h2>Maintenance</h2>
       <Maintenance name={name} />
+
+      {detail?.connection.url.startsWith('https://') && (
+        <>
+          <h2>Certificate</h2>
+          <Certificate connection={detail.connection} now={now} />
+        </>
+      )}
 
       <h2>Export this window</h2>
       <ExportPanel name={name} since={win.since} until={win.until} />
