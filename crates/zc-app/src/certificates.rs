@@ -76,14 +76,15 @@ impl App {
             TrustChoice::Pin(text) => {
                 let pin = Fingerprint::parse(&text)?;
                 let seen = prober.inspect(&row.spec, &TlsTrust::Pin(pin)).await?;
-                if let Some(p) = &seen.presented
-                    && p.sha256 != pin.to_string()
-                {
+                let other = seen.presented.as_ref().filter(|p| p.sha256 != pin.to_string());
+                if other.is_some() || seen.pin_mismatch {
+                    let what = other.map_or("another certificate".to_owned(), |p| {
+                        format!("the certificate {} ({})", p.sha256, p.subject)
+                    });
                     return Err(ZcError::new(
                         ErrorCode::InvalidInput,
                         format!(
-                            "'{name}' presents the certificate {} ({}), not {pin}; compare with the device's own display before pinning. Nothing was changed",
-                            p.sha256, p.subject
+                            "'{name}' presents {what}, not {pin}; compare with the device's own display before pinning. Nothing was changed"
                         ),
                     ));
                 }

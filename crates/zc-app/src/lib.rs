@@ -150,7 +150,12 @@ impl App {
         if row.spec.kind == ConnectionKind::Station {
             self.keyring()?.delete(&self.account(row.id)).await?;
         }
-        self.store.remove_connection(name, &self.audit).await
+        let removed = self.store.remove_connection(name, &self.audit).await?;
+        // Its private CA copy is its own (named by its id); nothing else uses it.
+        if let Some(file) = &removed.tls_ca_file {
+            let _ = std::fs::remove_file(self.data_dir.join(file));
+        }
+        Ok(removed)
     }
 
     // ---- widget configurations ----

@@ -138,7 +138,8 @@ fn certificate_table(c: &CertificateCheck, now: i64) -> Table {
 
 /// An expiry date with the days left (or since).
 fn expiry(not_after: i64, now: i64) -> String {
-    let days = (not_after - now).div_euclid(86_400_000);
+    // As the alarm counts: a part of a day left is a day left.
+    let days = (not_after - now + 86_400_000 - 1).div_euclid(86_400_000);
     let when = if not_after <= now {
         format!("expired {} days ago", (now - not_after) / 86_400_000)
     } else {

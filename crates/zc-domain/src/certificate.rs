@@ -63,6 +63,9 @@ pub enum TlsTrust {
     Ca(std::path::PathBuf),
     /// Only this exact certificate.
     Pin(Fingerprint),
+    /// The stored trust cannot be read (a damaged row): nothing is trusted, and the reason says
+    /// how to set it again.
+    Unusable(String),
 }
 
 impl TlsTrust {
@@ -71,6 +74,7 @@ impl TlsTrust {
             Self::System => "system",
             Self::Ca(_) => "private_ca",
             Self::Pin(_) => "pinned",
+            Self::Unusable(_) => "unusable",
         }
     }
 }

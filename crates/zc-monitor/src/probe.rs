@@ -51,6 +51,8 @@ pub struct Inspection {
     pub trusted: bool,
     /// Why it is refused, in words, when it is.
     pub refusal: Option<String>,
+    /// A pin refused the certificate (known even when the certificate itself cannot be read).
+    pub pin_mismatch: bool,
     /// Why the station could not be asked, when it could not.
     pub error: Option<String>,
 }
@@ -96,7 +98,7 @@ impl Prober {
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(4)
             .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(same_host_redirects())
             .user_agent(concat!("ZeroClient/", env!("CARGO_PKG_VERSION")))
             // The presented certificate: its expiry is recorded.
             .tls_info(true)
@@ -171,6 +173,7 @@ impl Prober {
         };
         Ok(Inspection {
             trusted: matches!(verdict, Some(Ok(()))),
+            pin_mismatch: matches!(&verdict, Some(Err(e)) if crate::tls::is_pin_mismatch(e)),
             refusal: match verdict {
                 Some(Err(e)) => Some(refusal_words(&e).replace("NAME", &spec.name)),
                 _ => None,
@@ -367,6 +370,25 @@ impl Prober {
             Err((c, d)) => ex.failed(c, d),
         }
     }
+}
+
+/// Redirects are followed (up to 5) only to the same host, and never from https down to http:
+/// a station's key header is sent again on a redirect (reqwest strips only its own sensitive
+/// headers), so it must not reach another host or travel in clear text. A redirect elsewhere is
+/// answered as the redirect itself (`HTTP 3xx, expected …`).
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else { return attempt.follow() };
+        let to = attempt.url();
+        let downgrade = first.scheme() == "https" && to.scheme() != "https";
+        if attempt.previous().len() > 5 {
+            attempt.error("more than 5 redirects")
+        } else if to.host_str() != first.host_str() || downgrade {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// What one request exchanged, as measured.

@@ -98,6 +98,8 @@ impl Monitor {
             if tasks.get(&conn.id).is_some_and(|t| t.version == conn.settings_version) {
                 continue;
             }
+            // Its trust may have changed: what it presented is read from the row again.
+            self.certificates.lock().unwrap().remove(&conn.id);
             let previous = tasks.remove(&conn.id).map(|t| {
                 t.stop.cancel();
                 t.handle

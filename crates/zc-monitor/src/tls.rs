@@ -34,6 +34,11 @@ impl std::fmt::Display for PinMismatch {
 
 impl std::error::Error for PinMismatch {}
 
+/// Whether `e` is a pinned connection refusing another certificate.
+pub fn is_pin_mismatch(e: &rustls::Error) -> bool {
+    matches!(e, rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)) if o.0.downcast_ref::<PinMismatch>().is_some())
+}
+
 pub fn fingerprint(der: &[u8]) -> Fingerprint {
     Fingerprint(sha2::Sha256::digest(der).into())
 }
@@ -51,9 +56,15 @@ pub fn certificate_info(der: &[u8]) -> Option<CertificateInfo> {
     })
 }
 
-/// Reads a PEM file meant as a private CA: at least one certificate, and at least one of them
-/// a CA. Returns what each certificate says, for the engineer to confirm.
+/// Reads a PEM file meant as a private CA and returns what its CA certificates say, for the
+/// engineer to confirm. Only CA certificates become trust anchors: a full chain's station
+/// certificate in the same file is left out, never trusted as an issuer.
 pub fn read_ca_pem(pem: &[u8]) -> ZcResult<Vec<CertificateInfo>> {
+    Ok(ca_certificates(pem)?.iter().filter_map(|c| certificate_info(c)).collect())
+}
+
+/// The CA certificates in a PEM file; an error says what the file holds instead.
+fn ca_certificates(pem: &[u8]) -> ZcResult<Vec<CertificateDer<'static>>> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().map_err(|e| {
             ZcError::invalid(format!("the CA file is not readable PEM ({e}); give the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)"))
@@ -63,22 +74,22 @@ pub fn read_ca_pem(pem: &[u8]) -> ZcResult<Vec<CertificateInfo>> {
             "the CA file holds no certificate; give the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)",
         ));
     }
-    let mut infos = Vec::with_capacity(certs.len());
-    let mut any_ca = false;
+    let mut cas = Vec::new();
     for (i, der) in certs.iter().enumerate() {
         let (_, c) = x509_parser::parse_x509_certificate(der)
             .map_err(|e| ZcError::invalid(format!("certificate {} in the CA file cannot be read ({e})", i + 1)))?;
-        any_ca |= c.is_ca();
-        infos.push(certificate_info(der).expect("parsed just above"));
+        if c.is_ca() {
+            cas.push(der.clone());
+        }
     }
-    if !any_ca {
+    if cas.is_empty() {
         return Err(ZcError::invalid(format!(
             "the file holds a station's own certificate, not a CA; to trust exactly that certificate, pin it: --pin {}",
-            infos[0].sha256
+            fingerprint(&certs[0])
         )));
     }
-    roots(&certs)?;
-    Ok(infos)
+    roots(&cas)?;
+    Ok(cas)
 }
 
 fn roots(certs: &[CertificateDer<'static>]) -> ZcResult<rustls::RootCertStore> {
@@ -122,10 +133,8 @@ impl StationVerifier {
             }
             TlsTrust::Ca(path) => {
                 let pem = std::fs::read(path).map_err(|e| ca_unreadable(path, &e.to_string()))?;
-                let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| ca_unreadable(path, &e.to_string()))?;
-                let roots = roots(&certs).map_err(|e| ca_unreadable(path, &e.message))?;
+                let cas = ca_certificates(&pem).map_err(|e| ca_unreadable(path, &e.message))?;
+                let roots = roots(&cas).map_err(|e| ca_unreadable(path, &e.message))?;
                 Check::Ca(
                     rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                         .build()
@@ -133,6 +142,7 @@ impl StationVerifier {
                 )
             }
             TlsTrust::Pin(f) => Check::Pin(*f),
+            TlsTrust::Unusable(why) => return Err(ZcError::invalid(why.clone())),
         };
         Ok(StationVerifier { check, provider, presented: Mutex::new(None), verdict: Mutex::new(None) })
     }

@@ -161,3 +161,59 @@ async fn faults_together_do_not_stall_probes_beyond_their_deadline() {
     // were cut by the 800 ms deadline.
     assert_eq!(n, 5);
 }
+
+/// A one-request-at-a-time HTTP server on `ip`: answers `answer(path)`, and hands each request's
+/// head to the test.
+async fn raw_server(
+    ip: &str,
+    answer: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut b = vec![0u8; 8192];
+            let n = s.read(&mut b).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&b[..n]).into_owned();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let _ = tx.send(head);
+            let _ = s.write_all(answer(&path).as_bytes()).await;
+            let _ = s.shutdown().await;
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_so_the_key_goes_nowhere_else() {
+    // The other host: 127.0.0.2 is loopback too, but another host to the client.
+    let (elsewhere, mut seen_elsewhere) =
+        raw_server("127.0.0.2", |_| "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into()).await;
+    let target = format!("{elsewhere}/api/v1/points");
+    let (station, mut seen) = raw_server("127.0.0.1", move |path| {
+        if path == "/moved/api/v1/points" {
+            format!("HTTP/1.1 302 Found\r\nlocation: {target}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        } else {
+            let body = r#"{"station":"s","points":[]}"#;
+            if path == "/api/v1/points" {
+                format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
+            } else {
+                "HTTP/1.1 301 Moved\r\nlocation: /api/v1/points\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .into()
+            }
+        }
+    })
+    .await;
+    let prober = Prober::new(ProberConfig::default());
+    let key = Sensitive::new(KEY.to_string());
+    let r = prober.probe(1, &spec(&format!("{station}/moved"), 2000), Some(&key), 0).await;
+    assert_eq!(r.outcome, Outcome::Failed(FailureCategory::InvalidResponse), "{:?}", r.detail);
+    assert!(r.detail.as_deref().unwrap_or_default().contains("HTTP 302"), "{:?}", r.detail);
+    assert!(seen.recv().await.unwrap().to_ascii_lowercase().contains("x-api-key: station-key-1"));
+    assert!(seen_elsewhere.try_recv().is_err(), "the other host never saw a request, so never the key");
+    // A redirect on the same host is followed.
+    let r = prober.probe(1, &spec(&format!("{station}/old"), 2000), Some(&key), 0).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{:?}", r.detail);
+}

@@ -114,6 +114,23 @@ async fn a_pinned_self_signed_certificate_is_trusted_and_a_replaced_one_is_refus
     assert!(!seen.trusted && seen.refusal.is_some_and(|r| r.contains("--pin")));
 }
 
+#[tokio::test]
+async fn only_the_ca_certificates_of_a_full_chain_file_are_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = Ca::new("Plant CA");
+    // A station's own self-signed certificate in the same file must not become an issuer.
+    let device = Served::self_signed(&["127.0.0.1"], None);
+    let file = dir.path().join("chain.pem");
+    std::fs::write(&file, format!("{}{}", device.pem, plant.pem)).unwrap();
+    let infos = read_ca_pem(std::fs::read(&file).unwrap().as_slice()).unwrap();
+    assert_eq!(infos.len(), 1, "only the CA is listed");
+    let st = Station::start(&device).await.unwrap();
+    let prober = Prober::new(ProberConfig::default());
+    refused(&outcome(&prober, &st, &TlsTrust::Ca(file.clone())).await, "not issued by a CA this connection trusts");
+    st.present(&plant.issue(&["127.0.0.1"], None));
+    assert_eq!(outcome(&prober, &st, &TlsTrust::Ca(file)).await.outcome, Outcome::Ok);
+}
+
 #[test]
 fn a_station_certificate_is_not_taken_for_a_ca() {
     let leaf = rcgen::CertificateParams::new(vec!["plc.local".to_owned()])
@@ -216,6 +233,22 @@ async fn a_replaced_pinned_certificate_raises_one_high_priority_alarm_until_pinn
         vec![(AlarmKind::CertChanged, AlarmState::ReturnedUnacknowledged, Priority::High)],
         "it stays until someone acknowledges it"
     );
+}
+
+#[tokio::test]
+async fn pinning_a_replaced_device_raises_no_alarm_of_its_own() {
+    let old = Served::self_signed(&["plc.local"], Some(1_900_000_000_000));
+    let st = Station::start(&old).await.unwrap();
+    let r = Rig::new(&st, fp(&old)).await;
+    assert_eq!(r.step().await, Status::Online);
+    // The device is swapped; the engineer checks the new one and pins it before any probe saw it.
+    let new = Served::self_signed(&["plc.local"], Some(1_900_000_000_000));
+    st.present(&new);
+    let id = r.store.connection("plc").await.unwrap().id;
+    r.store.set_tls_trust(id, "plc", None, Some(fp(&new)), &audit()).await.unwrap();
+    assert!(r.alarms().await.is_empty(), "the old certificate, seen before the pin, contradicts nothing");
+    assert_eq!(r.step().await, Status::Online);
+    assert!(r.alarms().await.is_empty());
 }
 
 #[tokio::test]

@@ -221,6 +221,8 @@ async fn read_facts(conn: &mut SqliteConnection, now: i64, s: &AlarmSettings) ->
             last_change_at: last,
             cert: r.get::<Option<i64>, _>(8).map(|not_after_ms| CertFacts {
                 not_after_ms,
+                // What was seen is forgotten when the trust changes (`set_tls_trust`): a
+                // certificate seen before the pin was set says nothing against it.
                 pin_changed: matches!((&pin, &seen), (Some(p), Some(s)) if p != s),
             }),
             trust_changed_at: r.get(11),

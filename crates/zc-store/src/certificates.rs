@@ -14,9 +14,16 @@ pub const TRUST_DIR: &str = "trust";
 
 impl ConnectionRow {
     /// How this connection's certificate is checked; a CA file is resolved in `data_dir`.
+    /// A stored pin that cannot be read trusts nothing (it never falls back to the system's roots).
     pub fn tls_trust(&self, data_dir: &Path) -> TlsTrust {
-        if let Some(pin) = self.tls_pin_sha256.as_deref().and_then(|p| Fingerprint::parse(p).ok()) {
-            TlsTrust::Pin(pin)
+        if let Some(pin) = self.tls_pin_sha256.as_deref() {
+            match Fingerprint::parse(pin) {
+                Ok(p) => TlsTrust::Pin(p),
+                Err(_) => TlsTrust::Unusable(format!(
+                    "the stored pinned fingerprint of '{}' is damaged; pin it again with `zc connection trust {} --pin`",
+                    self.spec.name, self.spec.name
+                )),
+            }
         } else if let Some(file) = &self.tls_ca_file {
             TlsTrust::Ca(data_dir.join(file))
         } else {
@@ -33,7 +40,9 @@ impl Store {
 
     /// Sets how the connection's certificate is trusted. A CA file must already be inside the
     /// data directory's `trust/` folder (`ca_file` is its name relative to the data directory).
-    /// The monitor picks the change up at its next reload (the settings version changes).
+    /// The monitor picks the change up at its next reload (the settings version changes). The
+    /// certificate seen so far is forgotten (its expiry is kept): under the new trust, only a
+    /// certificate seen from now on can contradict a pin.
     pub async fn set_tls_trust(
         &self,
         id: i64,
@@ -49,6 +58,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE backend_connections SET tls_ca_file = ?, tls_pin_sha256 = ?, tls_trust_at = ?, \
+             tls_seen_sha256 = NULL, tls_seen_at = NULL, \
              settings_version = settings_version + 1, updated_at = ? WHERE id = ?",
         )
         .bind(ca_file)
