@@ -481,6 +481,15 @@ async fn export_csv(x: &Ctx<'_>) -> Outcome {
     click(c, &tile("demo-north")).await?;
     wait_for(c, ".export [data-action=\"export\"]", Duration::from_secs(20)).await?;
     let file = x.data.join("e2e-export").join("north-metrics.csv");
+    // The suggested path arrives from the core a moment after the panel shows; the user reads it
+    // and replaces it. Typed before it arrived, the typing would land behind it (the CI run of
+    // 1c44416 exported to "<suggested><typed>").
+    wait_until("the suggested export path", Duration::from_secs(20), || async {
+        let el =
+            c.find(fantoccini::Locator::Css(".export input[name=\"export-path\"]")).await.map_err(|e| e.to_string())?;
+        Ok(el.prop("value").await.map_err(|e| e.to_string())?.is_some_and(|v| !v.is_empty()))
+    })
+    .await?;
     type_into(c, ".export input[name=\"export-path\"]", file.to_str().unwrap()).await?;
     let panel = c.find(fantoccini::Locator::Css(".export")).await.map_err(|e| e.to_string())?;
     let attr = |n: &'static str| {
