@@ -175,7 +175,7 @@ impl Prober {
             trusted: matches!(verdict, Some(Ok(()))),
             pin_mismatch: matches!(&verdict, Some(Err(e)) if crate::tls::is_pin_mismatch(e)),
             refusal: match verdict {
-                Some(Err(e)) => Some(refusal_words(&e).replace("NAME", &spec.name)),
+                Some(Err(e)) => Some(refusal_words(&e, &spec.name)),
                 _ => None,
             },
             presented,
@@ -307,7 +307,7 @@ impl Prober {
                 ex.latency = started.elapsed();
                 if c == FailureCategory::CertificateUntrusted {
                     if let Some(r) = rustls_error(&e) {
-                        d = refusal_words(r).replace("NAME", &spec.name);
+                        d = refusal_words(r, &spec.name);
                     }
                     // What a connection with its own trust was shown, even though it refused it.
                     if id != 0 {

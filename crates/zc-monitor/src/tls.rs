@@ -160,7 +160,7 @@ impl StationVerifier {
 
 fn ca_unreadable(path: &Path, why: &str) -> ZcError {
     ZcError::invalid(format!(
-        "the private CA file {} cannot be used ({why}); set it again with `zc connection trust NAME --ca FILE`",
+        "the private CA file {} cannot be used ({why}); give the connection its CA again (`zc connection trust` with `--ca FILE`)",
         path.display()
     ))
 }
@@ -231,19 +231,26 @@ pub(crate) fn client_config(verifier: Arc<StationVerifier>, provider: Arc<Crypto
 }
 
 /// Why a certificate was refused, in words an engineer acts on.
-pub fn refusal_words(e: &rustls::Error) -> String {
+/// `name` is the connection's, for the command to run.
+pub fn refusal_words(e: &rustls::Error, name: &str) -> String {
     use rustls::CertificateError as C;
     match e {
         rustls::Error::InvalidCertificate(c) => match c {
-            C::UnknownIssuer => "its certificate is not issued by a CA this connection trusts (self-signed, or a private CA): trust the CA with `zc connection trust NAME --ca FILE`, or pin the certificate with `--pin`".into(),
+            C::UnknownIssuer => format!(
+                "its certificate is not issued by a CA this connection trusts (self-signed, or a private CA): trust the CA with `zc connection trust {name} --ca FILE`, or pin the certificate with `--pin`"
+            ),
             C::Expired | C::ExpiredContext { .. } => "its certificate has expired".into(),
-            C::NotValidYet | C::NotValidYetContext { .. } => "its certificate is not valid yet (check the station's and the console's clocks)".into(),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "its certificate is not valid yet (check the station's and the console's clocks)".into()
+            }
             C::NotValidForName | C::NotValidForNameContext { .. } => {
                 "its certificate is issued for another name than the connection's address".into()
             }
             C::Revoked => "its certificate has been revoked".into(),
             C::Other(o) => match o.0.downcast_ref::<PinMismatch>() {
-                Some(p) => format!("{p}: the certificate changed; check the device, then pin the new one with `zc connection trust NAME --pin`"),
+                Some(p) => format!(
+                    "{p}: the certificate changed; check the device, then pin the new one with `zc connection trust {name} --pin`"
+                ),
                 None => format!("its certificate is refused ({o})"),
             },
             other => format!("its certificate is refused ({other:?})"),

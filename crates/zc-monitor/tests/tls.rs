@@ -88,7 +88,10 @@ async fn a_private_ca_is_trusted_for_its_connection_only() {
     refused(&outcome(&prober, &st, &ca).await, "expired");
     // A CA file that went missing is refused with what to do, not treated as offline.
     std::fs::remove_file(&ca_file).unwrap();
-    refused(&outcome(&prober, &st, &TlsTrust::Ca(dir.path().join("gone.pem"))).await, "zc connection trust NAME --ca");
+    refused(
+        &outcome(&prober, &st, &TlsTrust::Ca(dir.path().join("gone.pem"))).await,
+        "(`zc connection trust` with `--ca FILE`)",
+    );
 }
 
 #[tokio::test]
