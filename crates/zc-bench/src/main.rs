@@ -320,6 +320,11 @@ async fn bench_monitor(n: usize, secs: u64) {
         .fetch_one(store.pool())
         .await
         .unwrap();
+    let batches: i64 = sqlx::query_scalar("SELECT last_batch FROM monitor_runs WHERE id = ?")
+        .bind(report.run_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     println!("| figure | value |\n|---|---:|");
     let due = stats.scheduled + stats.missed;
     println!("| slots due in the run (at most n x seconds = {expected}) | {due} |");
@@ -330,6 +335,8 @@ async fn bench_monitor(n: usize, secs: u64) {
     );
     println!("| probes missed (slots skipped) | {} |", stats.missed);
     println!("| raw metrics rows written | {rows} ({ok} ok) |");
+    // One a second is the design (one fsync each); status changes add their own.
+    println!("| batches written (transactions, one fsync each) | {batches} ({:.1} a second) |", batches as f64 / wall);
     println!("| rows lost at the stop | {} |", report.loss.as_ref().map_or(0, |l| l.rows));
     println!(
         "| lateness p50 / p99 / max | {:.2} / {:.2} / {:.2} ms |",
@@ -358,6 +365,15 @@ async fn serve_sim(n: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // To see where a figure comes from: ZC_BENCH_LOG=sqlx::query=debug prints every statement
+    // with its time (to stderr).
+    if let Ok(filter) = std::env::var("ZC_BENCH_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .try_init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     if args.first().map(String::as_str) == Some("serve-sim") {
         let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
