@@ -32,6 +32,10 @@ const COMMANDS: &[&str] = &[
     "end_maintenance_window",
     "inspect_certificate",
     "trust_certificate",
+    "sign_in_state",
+    "create_first_admin",
+    "sign_in",
+    "sign_out",
 ];
 
 fn main() {

@@ -60,6 +60,10 @@ fn main() {
             commands::alarms::end_maintenance_window,
             commands::connections::inspect_certificate,
             commands::connections::trust_certificate,
+            commands::session::sign_in_state,
+            commands::session::create_first_admin,
+            commands::session::sign_in,
+            commands::session::sign_out,
         ])
         .setup(|app| {
             events::forward(app.handle().clone());

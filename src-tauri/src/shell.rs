@@ -45,12 +45,16 @@ impl Shell {
         };
         let app = App::open(&dir, Arc::new(SystemClock)).await?;
         init_logging(&dir);
+        // The demo's admin is signed in before the window asks who is (its stations start after).
+        if options.demo {
+            app.sign_in_demo(zc_app::Client::Desktop).await?;
+        }
         let app = Arc::new(app);
         // The window opens at once; the demo's stations and connections are prepared meanwhile
         // (the console says "starting" until its monitor runs).
         let console = if options.demo {
             let demo_app = app.clone();
-            Console::start_after(app, async move { demo_app.start_demo().await.map(Some) })
+            Console::start_after(app, async move { demo_app.start_demo(zc_app::Client::Desktop).await.map(Some) })
         } else {
             Console::start_after(app, async { Ok(None::<Demo>) })
         };

@@ -23,9 +23,15 @@ pub fn zc_bin() -> PathBuf {
     bin
 }
 
+/// The admin every `Env` signs in as before its first command (`zc user init`).
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "e2e console passphrase";
+
 pub struct Env {
     pub dir: tempfile::TempDir,
     data: PathBuf,
+    /// Whether the first command still has to create the admin and sign in (see `new_signed_out`).
+    sign_in_first: std::cell::Cell<bool>,
     /// Everything zc printed, for the secret scan.
     pub transcript: std::cell::RefCell<Vec<u8>>,
 }
@@ -46,12 +52,19 @@ impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        Env { dir, data, transcript: Default::default() }
+        Env { dir, data, sign_in_first: true.into(), transcript: Default::default() }
+    }
+
+    /// An environment whose commands run as nobody until the test signs someone in.
+    pub fn new_signed_out() -> Env {
+        let env = Env::new();
+        env.sign_in_first.set(false);
+        env
     }
 
     /// An environment whose data directory is `data` (e.g. on a small filesystem).
     pub fn with_data_dir(data: PathBuf) -> Env {
-        Env { dir: tempfile::tempdir().unwrap(), data, transcript: Default::default() }
+        Env { dir: tempfile::tempdir().unwrap(), data, sign_in_first: true.into(), transcript: Default::default() }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -79,8 +92,25 @@ impl Env {
         }
     }
 
+    /// Before the first command: the console's first admin, signed in (its session kept in the
+    /// keyring, as `zc user init` does). A data directory zc refuses stays refused: the test's
+    /// own command then shows why.
+    fn sign_in_once(&self) {
+        if self.sign_in_first.replace(false) {
+            let r = self.spawn_with(&["user", "init", ADMIN], format!("{ADMIN_PASSWORD}\n").as_bytes(), &[]);
+            if r.code != 0 {
+                eprintln!("(the first admin was not created: {})", r.stderr.trim());
+            }
+        }
+    }
+
     /// Runs `zc ARGS` with `stdin` piped in.
     pub fn run_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
+        self.sign_in_once();
+        self.spawn_with(args, stdin, env)
+    }
+
+    fn spawn_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
         let mut c = self.command();
         c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in env {
@@ -202,6 +232,21 @@ pub fn snapshot(db: &Path) -> String {
         out.push_str(&format!("[{t}]\n{}\n", rows.join("\n")));
     }
     out
+}
+
+/// The tables whose rows differ between two `snapshot`s.
+pub fn snapshot_changes(before: &str, after: &str) -> Vec<String> {
+    fn tables(s: &str) -> std::collections::BTreeMap<String, String> {
+        s.split("\n[")
+            .map(|t| t.trim_start_matches('['))
+            .filter_map(|t| t.split_once("]\n").map(|(name, rows)| (name.to_owned(), rows.to_owned())))
+            .collect()
+    }
+    let (a, b) = (tables(before), tables(after));
+    let mut names: Vec<String> = a.keys().chain(b.keys()).cloned().collect();
+    names.sort();
+    names.dedup();
+    names.into_iter().filter(|n| a.get(n) != b.get(n)).collect()
 }
 
 /// Every file below `dir` (database, WAL, logs, charts), read raw.

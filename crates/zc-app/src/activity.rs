@@ -3,6 +3,7 @@
 
 use crate::App;
 use serde::{Deserialize, Serialize};
+use zc_domain::Capability;
 use zc_domain::ZcResult;
 use zc_domain::activity::{ActivityEntry, VerifyReport};
 
@@ -38,6 +39,7 @@ fn matches(field: &str, want: &Option<String>) -> bool {
 
 impl App {
     pub async fn activity(&self, f: &ActivityFilter) -> ZcResult<ActivityView> {
+        self.authorize(Capability::ReadActivity).await?;
         let until = f.until.unwrap_or(i64::MAX);
         // Newest first: a long-lived console shows its latest entries, however many are older.
         let all = self.store().activity_newest(f.since, MAX_SCAN).await?;

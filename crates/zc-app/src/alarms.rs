@@ -5,6 +5,7 @@
 
 use crate::App;
 use serde::Serialize;
+use zc_domain::Capability;
 use zc_domain::alarm::{AlarmSettings, AlarmState, FloodStatus, Priority};
 use zc_domain::{ZcError, ZcResult};
 use zc_store::{AckReport, AlarmFilter, AlarmHistoryRow, AlarmRow, MaintenanceWindow};
@@ -74,6 +75,7 @@ pub enum AckTarget {
 impl App {
     /// The alarms the filter selects, the counts, and the flood status.
     pub async fn alarms(&self, filter: &AlarmFilter) -> ZcResult<AlarmsView> {
+        self.authorize(Capability::View).await?;
         if let Some(name) = &filter.connection {
             self.connection(name).await?;
         }
@@ -133,6 +135,7 @@ impl App {
     }
 
     pub async fn acknowledge_alarms(&self, target: &AckTarget, comment: Option<&str>) -> ZcResult<AckReport> {
+        let audit = self.authorize(Capability::HandleAlarms).await?;
         let ids = match target {
             AckTarget::Ids(ids) => ids.clone(),
             AckTarget::AllVisible(filter) => {
@@ -149,16 +152,18 @@ impl App {
                 ids
             }
         };
-        self.store().acknowledge_alarms(&ids, comment, self.audit()).await
+        self.store().acknowledge_alarms(&ids, comment, &audit).await
     }
 
     /// Shelves an alarm for `for_ms` (1 minute to 24 hours) with a reason.
     pub async fn shelve_alarm(&self, id: i64, for_ms: i64, reason: &str) -> ZcResult<AlarmRow> {
-        self.store().shelve_alarm(id, self.now() + for_ms, reason, self.audit()).await
+        let audit = self.authorize(Capability::HandleAlarms).await?;
+        self.store().shelve_alarm(id, self.now() + for_ms, reason, &audit).await
     }
 
     pub async fn unshelve_alarm(&self, id: i64) -> ZcResult<AlarmRow> {
-        self.store().unshelve_alarm(id, self.audit()).await
+        let audit = self.authorize(Capability::HandleAlarms).await?;
+        self.store().unshelve_alarm(id, &audit).await
     }
 
     /// Every alarm transition in `[since, until)`, oldest first.
@@ -169,6 +174,7 @@ impl App {
         connection: Option<&str>,
         limit: i64,
     ) -> ZcResult<Vec<AlarmHistoryRow>> {
+        self.authorize(Capability::View).await?;
         if until_ms <= since_ms {
             return Err(ZcError::invalid("the window is empty: --since must be before --until"));
         }
@@ -180,11 +186,13 @@ impl App {
     }
 
     pub async fn alarm_settings(&self) -> ZcResult<AlarmSettings> {
+        self.authorize(Capability::View).await?;
         self.store().alarm_settings().await
     }
 
     pub async fn set_alarm_settings(&self, settings: &AlarmSettings) -> ZcResult<AlarmSettings> {
-        self.store().set_alarm_settings(settings, self.audit()).await?;
+        let audit = self.authorize(Capability::AlarmSettings).await?;
+        self.store().set_alarm_settings(settings, &audit).await?;
         self.store().alarm_settings().await
     }
 
@@ -196,17 +204,20 @@ impl App {
         for_ms: i64,
         reason: &str,
     ) -> ZcResult<MaintenanceWindow> {
+        let audit = self.authorize(Capability::MaintenanceWindows).await?;
         let conn = self.connection(name).await?;
         let start = starts_at.unwrap_or_else(|| self.now());
-        self.store().open_maintenance_window(conn.id, name, start, start + for_ms, reason, self.audit()).await
+        self.store().open_maintenance_window(conn.id, name, start, start + for_ms, reason, &audit).await
     }
 
     pub async fn end_maintenance_window(&self, id: i64) -> ZcResult<MaintenanceWindow> {
-        self.store().end_maintenance_window(id, self.audit()).await
+        let audit = self.authorize(Capability::MaintenanceWindows).await?;
+        self.store().end_maintenance_window(id, &audit).await
     }
 
     /// Current and planned windows (of one connection, or all); with `all`, past ones too.
     pub async fn maintenance_windows(&self, name: Option<&str>, all: bool) -> ZcResult<Vec<MaintenanceWindow>> {
+        self.authorize(Capability::View).await?;
         let id = match name {
             Some(n) => Some(self.connection(n).await?.id),
             None => None,
@@ -217,18 +228,20 @@ impl App {
 
     /// Makes `name` depend on `gateway` (None: on nothing).
     pub async fn set_dependency(&self, name: &str, gateway: Option<&str>) -> ZcResult<zc_store::ConnectionRow> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let conn = self.connection(name).await?;
         let parent = match gateway {
             Some(g) if g == name => return Err(ZcError::invalid("a connection cannot depend on itself")),
             Some(g) => Some((self.connection(g).await?.id, g)),
             None => None,
         };
-        self.store().set_dependency(conn.id, name, parent, self.audit()).await
+        self.store().set_dependency(conn.id, name, parent, &audit).await
     }
 
     /// Sets a point's alarm limits (None: no limit on that side).
     pub async fn set_point_limits(&self, name: &str, point: &str, low: Option<f64>, high: Option<f64>) -> ZcResult<()> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let conn = self.connection(name).await?;
-        self.store().set_point_limits(conn.id, name, point, low, high, self.audit()).await
+        self.store().set_point_limits(conn.id, name, point, low, high, &audit).await
     }
 }

@@ -6,6 +6,7 @@ use crate::App;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use zc_domain::Capability;
 use zc_domain::{CertificateInfo, ErrorCode, Fingerprint, TlsTrust, ZcError, ZcResult};
 use zc_monitor::{Prober, ProberConfig, read_ca_pem};
 use zc_store::{ConnectionRow, TRUST_DIR};
@@ -51,6 +52,7 @@ pub enum TrustChoice {
 impl App {
     /// Connects to the station now and reports its certificate under the connection's trust.
     pub async fn inspect_certificate(&self, name: &str) -> ZcResult<CertificateCheck> {
+        self.authorize(Capability::View).await?;
         let row = self.store.connection(name).await?;
         self.certificate_check(&row, None).await
     }
@@ -60,6 +62,7 @@ impl App {
     /// compares the fingerprint with the device's own, and a typo or an impostor must not be
     /// pinned. A station that cannot be reached is pinned as given (set up before it is online).
     pub async fn trust_certificate(&self, name: &str, choice: TrustChoice) -> ZcResult<CertificateCheck> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let row = self.store.connection(name).await?;
         if !row.spec.url.starts_with("https://") {
             return Err(ZcError::invalid(format!(
@@ -70,7 +73,7 @@ impl App {
         let prober = Prober::new(ProberConfig::default());
         let (updated, note) = match choice {
             TrustChoice::System => {
-                let r = self.store.set_tls_trust(row.id, name, None, None, &self.audit).await?;
+                let r = self.store.set_tls_trust(row.id, name, None, None, &audit).await?;
                 (r, "trusts the operating system's roots again".to_owned())
             }
             TrustChoice::Pin(text) => {
@@ -88,7 +91,7 @@ impl App {
                         ),
                     ));
                 }
-                let r = self.store.set_tls_trust(row.id, name, None, Some(pin), &self.audit).await?;
+                let r = self.store.set_tls_trust(row.id, name, None, Some(pin), &audit).await?;
                 let note = match &seen.presented {
                     Some(_) => format!("pinned {pin}: the station presents this certificate"),
                     None => format!(
@@ -100,7 +103,7 @@ impl App {
             }
             TrustChoice::Ca(path) => {
                 let file = self.copy_ca_file(row.id, &path)?;
-                let r = self.store.set_tls_trust(row.id, name, Some(&file), None, &self.audit).await?;
+                let r = self.store.set_tls_trust(row.id, name, Some(&file), None, &audit).await?;
                 (r, format!("trusts only the CA in {}", path.display()))
             }
         };

@@ -3,6 +3,7 @@
 //! keyring, never back.
 
 use crate::App;
+use zc_domain::Capability;
 use zc_domain::connection::ConnectionPatch;
 use zc_domain::{ApiKey, ConnectionKind, ConnectionSpec, ErrorCode, ZcError, ZcResult};
 use zc_store::ConnectionRow;
@@ -29,6 +30,7 @@ impl App {
     /// Adds a connection and, for a station, its key: both or neither. The key goes to the OS
     /// keyring only; if it cannot be stored, the connection is removed again.
     pub async fn add_connection_with_key(&self, spec: ConnectionSpec, key: Option<ApiKey>) -> ZcResult<ConnectionRow> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let spec = tidy(spec);
         if spec.kind == ConnectionKind::Station && key.is_none() {
             return Err(ZcError::new(
@@ -44,7 +46,7 @@ impl App {
             && let Err(e) = self.set_key(&row.spec.name, k).await
         {
             // All or nothing: no station left behind without its key.
-            let _ = self.store().remove_connection(&row.spec.name, self.audit()).await;
+            let _ = self.store().remove_connection(&row.spec.name, &audit).await;
             return Err(ZcError::new(e.code, format!("the connection was not added: {}", e.message)));
         }
         self.store().connection(&row.spec.name).await
@@ -58,6 +60,7 @@ impl App {
         spec: ConnectionSpec,
         key: Option<ApiKey>,
     ) -> ZcResult<ConnectionRow> {
+        self.authorize(Capability::EditConnections).await?;
         let current = self.connection(name).await?;
         if current.spec.kind != spec.kind {
             return Err(ZcError::invalid(

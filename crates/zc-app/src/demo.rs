@@ -3,6 +3,7 @@
 //! server. `zc demo` and the desktop app's demo both start it here, so they show the same plant.
 
 use crate::App;
+use zc_domain::Capability;
 use zc_domain::connection::ConnectionPatch;
 use zc_domain::widget::WidgetSpec;
 use zc_domain::{ConnectionKind, ConnectionSpec, ErrorCode, Sensitive, ZcError, ZcResult};
@@ -73,7 +74,12 @@ pub struct Demo {
 impl App {
     /// Starts the demo stations and makes sure the data directory has their connections (pointing
     /// at this run's ports), a fresh key each in the OS keyring, and their widgets.
-    pub async fn start_demo(&self) -> ZcResult<Demo> {
+    /// Signs the demo's admin in first when nobody is (in this process only: `zc demo` leaves no
+    /// session behind).
+    pub async fn start_demo(&self, client: crate::Client) -> ZcResult<Demo> {
+        if self.signed_in().is_none() {
+            self.sign_in_demo(client).await?;
+        }
         // A fresh random key per run, set in the real keyring exactly as an admin would.
         let key: String =
             rand::Rng::sample_iter(rand::rng(), rand::distr::Alphanumeric).take(32).map(char::from).collect();
@@ -88,6 +94,7 @@ impl App {
     /// Makes sure the data directory has a connection for each demo station `(name, url)`
     /// (pointing at `url`), `key` for each in the OS keyring, and their widgets.
     pub async fn seed_demo(&self, stations: &[(String, String)], key: &str) -> ZcResult<()> {
+        self.authorize(Capability::EditConnections).await?;
         for (name, url) in stations {
             match self.connection(name).await {
                 Ok(_) => {

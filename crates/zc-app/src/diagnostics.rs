@@ -4,6 +4,7 @@
 use crate::App;
 use crate::views::{WidgetView, widget_view};
 use serde::Serialize;
+use zc_domain::Capability;
 use zc_domain::probe::RequestMetric;
 use zc_domain::{ZcError, ZcResult};
 use zc_store::ConnectionRow;
@@ -48,6 +49,7 @@ pub const MAX_PAGE_ROWS: i64 = 1000;
 impl App {
     /// What the detail view opens with. Opening it records the user's access to the connection.
     pub async fn connection_detail(&self, name: &str) -> ZcResult<ConnectionDetail> {
+        let audit = self.authorize(Capability::View).await?;
         let connection = self.show_connection(name).await?;
         let observer_offline = connection.status == zc_domain::Status::Unknown
             && self.store().observer_offline_connections().await?.contains(&connection.id);
@@ -55,7 +57,9 @@ impl App {
             self.store().list_widgets(Some(connection.id)).await?.into_iter().filter(|w| w.spec.active).collect();
         // Widget views are recorded apart from the connection's access, in the widget access log.
         for w in &rows {
-            self.store().record_widget_access(w.id, Some(self.user_id), self.audit().device_id, "view").await?;
+            self.store()
+                .record_widget_access(w.id, self.signed_in().map(|s| s.user_id), audit.device_id, "view")
+                .await?;
         }
         let widgets = rows.iter().map(widget_view).collect();
         Ok(ConnectionDetail { connection, observer_offline, widgets })
@@ -70,6 +74,7 @@ impl App {
         width: u32,
         height: u32,
     ) -> ZcResult<LatencyChart> {
+        self.authorize(Capability::View).await?;
         let input = self.chart_input(name, since_ms, until_ms, width, height).await?;
         let (since, until) = (input.series.from_ms, input.series.to_ms);
         let (samples, failures) = (input.series.samples, input.series.buckets.iter().map(|b| b.failures).sum());
@@ -89,6 +94,7 @@ impl App {
         offset: i64,
         limit: i64,
     ) -> ZcResult<MetricsPage> {
+        self.authorize(Capability::View).await?;
         if !(1..=MAX_PAGE_ROWS).contains(&limit) || offset < 0 {
             return Err(ZcError::invalid(format!("a page holds 1-{MAX_PAGE_ROWS} rows from an offset of 0 or more")));
         }

@@ -9,6 +9,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
+use zc_domain::Capability;
 use zc_domain::timefmt::rfc3339;
 use zc_domain::{ErrorCode, ZcError, ZcResult};
 
@@ -93,6 +94,7 @@ impl App {
         progress: &(dyn Fn(u64, u64) + Sync),
         cancel: &CancellationToken,
     ) -> ZcResult<ExportReport> {
+        self.authorize(Capability::Export).await?;
         let (kind, name, since_ms, until_ms, path) = (req.kind, req.connection, req.since_ms, req.until_ms, req.path);
         let every_alarm = kind == ExportKind::Alarms && name.is_empty();
         let id = if every_alarm { 0 } else { self.connection(name).await?.id };

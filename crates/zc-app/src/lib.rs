@@ -3,6 +3,7 @@
 
 mod activity;
 mod alarms;
+mod auth;
 mod certificates;
 mod connection_form;
 mod demo;
@@ -18,6 +19,7 @@ pub use activity::{ActivityFilter, ActivityView};
 pub use alarms::{
     AckTarget, AlarmCounts, AlarmsView, ConnectionAlarms, FloodView, MAX_ALARM_HISTORY_ROWS, RepeatOffender,
 };
+pub use auth::{Client, DEMO_PASSWORD, DEMO_USER, NewUser, SESSION_MS, SignInState};
 pub use certificates::{CertificateCheck, TrustChoice};
 pub use connection_form::form_defaults;
 pub use demo::{Demo, demo_stations};
@@ -40,20 +42,22 @@ use std::time::Instant;
 use zc_domain::connection::ConnectionPatch;
 use zc_domain::status::{downtime_outside, spans};
 use zc_domain::widget::WidgetSpec;
-use zc_domain::{ApiKey, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
+use zc_domain::{ApiKey, Capability, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
 use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunReport, SystemNetwork};
 use zc_secrets::Keyring;
-use zc_store::{Audit, ConnectionRow, Store, WidgetRow};
+use zc_store::{ConnectionRow, Store, WidgetRow};
 
 pub use zc_domain;
 pub use zc_monitor;
 pub use zc_store;
 
-/// One opened data directory, acting as one user on one device.
+/// One opened data directory on one device, acting for the person signed in (nobody at first:
+/// see `auth.rs`).
 pub struct App {
     store: Store,
-    audit: Audit,
-    user_id: i64,
+    device_id: i64,
+    hostname: String,
+    actor: std::sync::RwLock<auth::Actor>,
     install_id: String,
     data_dir: PathBuf,
     open_ms: u128,
@@ -62,20 +66,20 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the data directory (creating it), records this device's metadata and the actor.
+    /// Opens the data directory (creating it) and records this device's metadata. Nobody is
+    /// signed in yet.
     pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> ZcResult<App> {
         let started = Instant::now();
         let store = Store::open(data_dir, clock).await?;
         let device = device_info();
         let device_id = store.upsert_device(&device).await?;
-        let user = os_user();
-        let user_id = store.upsert_local_user(&user, &device.timezone, &device.locale).await?;
         let install_id = store.install_id().await?;
         let open_ms = started.elapsed().as_millis();
         Ok(App {
             store,
-            audit: Audit { actor: format!("local:{user}"), device_id: Some(device_id) },
-            user_id,
+            device_id,
+            hostname: device.hostname,
+            actor: std::sync::RwLock::new(auth::Actor::Nobody),
             install_id,
             data_dir: data_dir.to_owned(),
             open_ms,
@@ -99,10 +103,6 @@ impl App {
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
-    pub fn audit(&self) -> &Audit {
-        &self.audit
-    }
-
     pub(crate) fn now(&self) -> i64 {
         self.store.now()
     }
@@ -118,39 +118,45 @@ impl App {
     // ---- connections ----
 
     pub async fn add_connection(&self, spec: ConnectionSpec) -> ZcResult<ConnectionRow> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let spec = spec.validate()?;
-        self.store.add_connection(&spec, &self.audit).await
+        self.store.add_connection(&spec, &audit).await
     }
 
     pub async fn list_connections(&self) -> ZcResult<Vec<ConnectionRow>> {
+        self.authorize(Capability::View).await?;
         self.store.list_connections().await
     }
 
     /// A connection by name, without recording a user access (for internal lookups).
     pub async fn connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        self.authorize(Capability::View).await?;
         self.store.connection(name).await
     }
 
     pub async fn show_connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        self.authorize(Capability::View).await?;
         let row = self.store.connection(name).await?;
         self.store.touch_connection_access(row.id).await?;
         Ok(row)
     }
 
     pub async fn edit_connection(&self, name: &str, patch: ConnectionPatch) -> ZcResult<ConnectionRow> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let row = self.store.connection(name).await?;
         let spec = patch.apply(row.spec.clone())?;
-        self.store.update_connection(row.id, name, &spec, &self.audit).await
+        self.store.update_connection(row.id, name, &spec, &audit).await
     }
 
     /// Removes the connection and its key. The key goes first: if the keyring cannot be reached
     /// nothing is removed, so no key is ever orphaned.
     pub async fn remove_connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         let row = self.store.connection(name).await?;
         if row.spec.kind == ConnectionKind::Station {
             self.keyring()?.delete(&self.account(row.id)).await?;
         }
-        let removed = self.store.remove_connection(name, &self.audit).await?;
+        let removed = self.store.remove_connection(name, &audit).await?;
         // Its private CA copy is its own (named by its id); nothing else uses it.
         if let Some(file) = &removed.tls_ca_file {
             let _ = std::fs::remove_file(self.data_dir.join(file));
@@ -161,12 +167,14 @@ impl App {
     // ---- widget configurations ----
 
     pub async fn add_widget(&self, connection: &str, spec: WidgetSpec) -> ZcResult<WidgetRow> {
+        let audit = self.authorize(Capability::EditWidgets).await?;
         let spec = spec.validate()?;
         let conn = self.store.connection(connection).await?;
-        self.store.add_widget(conn.id, connection, &spec, Some(self.user_id), &self.audit).await
+        self.store.add_widget(conn.id, connection, &spec, self.signed_in().map(|s| s.user_id), &audit).await
     }
 
     pub async fn list_widgets(&self, connection: Option<&str>) -> ZcResult<Vec<WidgetRow>> {
+        self.authorize(Capability::View).await?;
         let id = match connection {
             Some(n) => Some(self.store.connection(n).await?.id),
             None => None,
@@ -176,9 +184,10 @@ impl App {
 
     /// Reads a widget for a person, logging the access (apart from connection access).
     pub async fn show_widget(&self, connection: &str, name: &str) -> ZcResult<WidgetRow> {
+        let audit = self.authorize(Capability::View).await?;
         let conn = self.store.connection(connection).await?;
         let w = self.store.widget(conn.id, connection, name).await?;
-        self.store.record_widget_access(w.id, Some(self.user_id), self.audit.device_id, "view").await?;
+        self.store.record_widget_access(w.id, self.signed_in().map(|s| s.user_id), audit.device_id, "view").await?;
         Ok(w)
     }
 
@@ -189,32 +198,36 @@ impl App {
         name: &str,
         edit: impl FnOnce(&mut WidgetSpec),
     ) -> ZcResult<WidgetRow> {
+        let audit = self.authorize(Capability::EditWidgets).await?;
         let conn = self.store.connection(connection).await?;
         let current = self.store.widget(conn.id, connection, name).await?;
         let mut spec = current.spec.clone();
         edit(&mut spec);
         let spec = spec.validate()?;
-        self.store.update_widget(&current, connection, &spec, &self.audit).await
+        self.store.update_widget(&current, connection, &spec, &audit).await
     }
 
     pub async fn remove_widget(&self, connection: &str, name: &str) -> ZcResult<()> {
+        let audit = self.authorize(Capability::EditWidgets).await?;
         let conn = self.store.connection(connection).await?;
         let w = self.store.widget(conn.id, connection, name).await?;
-        self.store.remove_widget(&w, connection, &self.audit).await
+        self.store.remove_widget(&w, connection, &audit).await
     }
 
     // ---- keys ----
 
     /// Stores the key in the OS keyring (never anywhere else) and records that it changed.
     pub async fn set_key(&self, name: &str, key: ApiKey) -> ZcResult<()> {
+        let audit = self.authorize(Capability::ManageKeys).await?;
         let row = self.store.connection(name).await?;
         let keyring = self.keyring()?;
         keyring.set(&self.account(row.id), &key).await?;
-        self.store.record_key_set(row.id, name, &self.audit).await
+        self.store.record_key_set(row.id, name, &audit).await
     }
 
     /// Validates the stored key against the backend and records the result.
     pub async fn check_key(&self, name: &str) -> ZcResult<KeyCheck> {
+        let audit = self.authorize(Capability::ManageKeys).await?;
         let row = self.store.connection(name).await?;
         if row.spec.kind != ConnectionKind::Station {
             return Err(ZcError::invalid(format!(
@@ -230,7 +243,7 @@ impl App {
         let prober = Prober::new(ProberConfig::default());
         let result = prober.check_key(&row.spec, &row.tls_trust(&self.data_dir), &key).await;
         let error = result.as_ref().err().map(|(c, d)| format!("{}: {d}", c.as_str()));
-        self.store.record_key_validation(row.id, name, error.as_deref(), &self.audit).await?;
+        self.store.record_key_validation(row.id, name, error.as_deref(), &audit).await?;
         Ok(KeyCheck { connection: name.to_owned(), valid: error.is_none(), checked_at: self.now(), error })
     }
 
@@ -238,10 +251,12 @@ impl App {
 
     /// Every connection's status, and the monitor's state and account.
     pub async fn status(&self) -> ZcResult<StatusReport> {
+        self.authorize(Capability::View).await?;
         Ok(StatusReport { connections: self.store.list_connections().await?, monitor: self.monitor_status().await? })
     }
 
     pub async fn history(&self, name: &str, since_ms: i64, until_ms: Option<i64>) -> ZcResult<HistoryReport> {
+        self.authorize(Capability::View).await?;
         let row = self.show_connection(name).await?;
         let until = until_ms.unwrap_or_else(|| self.now());
         let rows = self.store.history(row.id, since_ms, until).await?;
@@ -276,6 +291,7 @@ impl App {
         since_ms: i64,
         limit: i64,
     ) -> ZcResult<Vec<zc_domain::probe::RequestMetric>> {
+        self.authorize(Capability::View).await?;
         let row = self.show_connection(name).await?;
         self.store.metrics(row.id, since_ms, self.now() + 1, limit).await
     }
@@ -290,6 +306,7 @@ impl App {
         width: u32,
         height: u32,
     ) -> ZcResult<ChartReport> {
+        let audit = self.authorize(Capability::Export).await?;
         zc_chart::Format::from_path(out)?;
         let input = self.chart_input(name, since_ms, until_ms, width, height).await?;
         // The console suggests `<data dir>/exports/…`, which may not exist yet.
@@ -309,7 +326,7 @@ impl App {
             .map_err(|_| ZcError::internal("the chart renderer stopped"))??;
         self.store
             .record_activity(
-                &self.audit,
+                &audit,
                 "export.chart",
                 name,
                 json!({"file": out.display().to_string(), "samples": input.series.samples}),
@@ -350,25 +367,29 @@ impl App {
     // ---- activity log ----
 
     pub async fn log(&self, since_ms: i64, limit: i64) -> ZcResult<Vec<zc_domain::activity::ActivityEntry>> {
+        self.authorize(Capability::ReadActivity).await?;
         self.store.activity_since(since_ms, limit).await
     }
 
     pub async fn verify_log(&self) -> ZcResult<zc_domain::activity::VerifyReport> {
+        self.authorize(Capability::ReadActivity).await?;
         self.store.verify_activity().await
     }
 
     /// Records an action that the store did not already record (exports done by the caller).
     pub async fn record(&self, action: &str, resource: &str, metadata: serde_json::Value) -> ZcResult<()> {
-        self.store.record_activity(&self.audit, action, resource, metadata).await.map(|_| ())
+        let audit = self.authorize(Capability::View).await?;
+        self.store.record_activity(&audit, action, resource, metadata).await.map(|_| ())
     }
 
     // ---- maintenance and health ----
 
     pub async fn maintenance(&self) -> ZcResult<zc_store::RetentionReport> {
+        let audit = self.authorize(Capability::Retention).await?;
         let report = self.store.apply_retention().await?;
         self.store
             .record_activity(
-                &self.audit,
+                &audit,
                 "maintenance.retention",
                 "local",
                 serde_json::to_value(&report).unwrap_or_default(),
@@ -378,15 +399,18 @@ impl App {
     }
 
     pub async fn retention(&self) -> ZcResult<Vec<zc_store::RetentionPolicy>> {
+        self.authorize(Capability::View).await?;
         self.store.retention_policies().await
     }
 
     pub async fn set_retention(&self, data_kind: &str, max_age_ms: i64) -> ZcResult<Vec<zc_store::RetentionPolicy>> {
-        self.store.set_retention(data_kind, max_age_ms, &self.audit).await?;
+        let audit = self.authorize(Capability::Retention).await?;
+        self.store.set_retention(data_kind, max_age_ms, &audit).await?;
         self.store.retention_policies().await
     }
 
     pub async fn doctor(&self) -> ZcResult<DoctorReport> {
+        self.authorize(Capability::View).await?;
         let keyring = match Keyring::new() {
             Ok(k) => k.check_available().await.map(|_| "reachable".to_owned()).map_err(|e| e.message),
             Err(e) => Err(e.message),
@@ -440,13 +464,21 @@ impl App {
         };
         let prober = Prober::new(ProberConfig::default());
         let monitor =
-            Monitor::new(self.store.clone(), prober, self.network.clone(), keyring, config, self.audit.clone()).await?;
+            Monitor::new(self.store.clone(), prober, self.network.clone(), keyring, config, self.console_audit())
+                .await?;
         on_start(&monitor);
         monitor.run(shutdown).await
     }
 
+    /// How many connections a monitor started now would watch (for its start line; unattended,
+    /// like the monitor itself).
+    pub async fn monitored_count(&self) -> ZcResult<usize> {
+        Ok(self.store.list_connections().await?.len())
+    }
+
     /// Whether a monitor watches this data directory now, and its newest run's account.
     pub async fn monitor_status(&self) -> ZcResult<MonitorStatus> {
+        self.authorize(Capability::View).await?;
         let running = self.store.monitor_running();
         let run = self.store.latest_run().await?;
         let state = match &run {

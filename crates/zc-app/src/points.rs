@@ -3,6 +3,7 @@
 
 use crate::App;
 use serde::Serialize;
+use zc_domain::Capability;
 use zc_domain::point::{Freshness, Quality, fresh_for_ms, freshness};
 use zc_domain::{ZcError, ZcResult};
 use zc_store::{ConnectionRow, PointHistoryRow, PointRow};
@@ -66,6 +67,7 @@ impl App {
         window: Option<(i64, Option<i64>)>,
         limit: i64,
     ) -> ZcResult<PointsReport> {
+        self.authorize(Capability::View).await?;
         if !(1..=MAX_HISTORY_ROWS).contains(&limit) {
             return Err(ZcError::invalid(format!("--limit must be between 1 and {MAX_HISTORY_ROWS}")));
         }
@@ -103,6 +105,7 @@ impl App {
 
     /// The latest value of every point of every connection, with freshness (the control room).
     pub async fn all_points(&self) -> ZcResult<Vec<PointValue>> {
+        self.authorize(Capability::View).await?;
         let conns = self.store().list_connections().await?;
         let now = self.now();
         let online = self.network().is_online();
@@ -124,6 +127,7 @@ impl App {
         deadband: Option<f64>,
         heartbeat_ms: Option<i64>,
     ) -> ZcResult<()> {
+        let audit = self.authorize(Capability::EditConnections).await?;
         if deadband.is_some_and(|d| !d.is_finite() || d < 0.0) {
             return Err(ZcError::invalid("the deadband must be a number of 0 or more, in the point's unit"));
         }
@@ -131,6 +135,6 @@ impl App {
             return Err(ZcError::invalid("the heartbeat must be between 1s and 1d"));
         }
         let conn = self.connection(name).await?;
-        self.store().set_point_rule(conn.id, name, point, deadband, heartbeat_ms, self.audit()).await
+        self.store().set_point_rule(conn.id, name, point, deadband, heartbeat_ms, &audit).await
     }
 }

@@ -6,6 +6,7 @@ use crate::App;
 use crate::points::PointValue;
 use serde::Serialize;
 use std::collections::HashMap;
+use zc_domain::Capability;
 use zc_domain::widget::{WidgetBinding, display_binding};
 use zc_domain::{ConnectionKind, Status, ZcResult};
 use zc_store::WidgetRow;
@@ -99,6 +100,7 @@ impl App {
     /// Everything the control room shows, read in a handful of statements whatever the number
     /// of connections.
     pub async fn control_room(&self) -> ZcResult<ControlRoom> {
+        self.authorize(Capability::View).await?;
         let store = self.store();
         let conns = store.list_connections().await?;
         let mut spark: HashMap<i64, Vec<SparkPoint>> = HashMap::new();

@@ -73,6 +73,13 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::RepeatOffender,
         zc_app::AckTarget,
         zc_app::ConnectionAlarms,
+        d::Role,
+        d::Capability,
+        d::user::Profile,
+        s::UserRow,
+        s::SessionRow,
+        zc_app::SignInState,
+        zc_app::Client,
     ]
 }
 

@@ -41,6 +41,7 @@ async fn a_second_console_follows_the_running_monitor_and_takes_over() {
     let sim = Simulator::start(vec![StationScript::new("plant", &key)]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let first = Arc::new(App::open(dir.path(), Arc::new(SystemClock)).await.unwrap());
+    first.sign_in_demo(zc_app::Client::Cli).await.unwrap();
     let mut spec = ConnectionSpec::new("plant", &sim.stations[0].url(), ConnectionKind::Station);
     spec.interval_ms = 200;
     spec.confirm = 1;
@@ -57,6 +58,7 @@ async fn a_second_console_follows_the_running_monitor_and_takes_over() {
     .await;
 
     let second = Arc::new(App::open(dir.path(), Arc::new(SystemClock)).await.unwrap());
+    second.sign_in_demo(zc_app::Client::Cli).await.unwrap();
     let two = Console::start(second.clone());
     let mut rx2 = two.subscribe();
     let ConsoleEvent::Mode { state } = wait_for(&mut rx2, |e| matches!(e, ConsoleEvent::Mode { .. })).await else {

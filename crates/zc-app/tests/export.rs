@@ -12,6 +12,7 @@ const T0: i64 = 1_800_000_000_000;
 async fn app_with_rows(n: i64) -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path(), Arc::new(ManualClock::new(T0 + n * 1000))).await.unwrap();
+    app.sign_in_demo(zc_app::Client::Cli).await.unwrap();
     let id = app.add_connection(ConnectionSpec::new("c", "http://127.0.0.1:9", ConnectionKind::Http)).await.unwrap().id;
     let rows: Vec<_> = (0..n)
         .map(|i| RequestMetric {

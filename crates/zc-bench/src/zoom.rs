@@ -14,6 +14,7 @@ pub async fn bench_zoom(days: i64) {
     let t0 = 1_800_000_000_000i64;
     let end = t0 + rows * 1000;
     let app = App::open(dir.path(), Arc::new(ManualClock::new(end))).await.unwrap();
+    app.sign_in_demo(zc_app::Client::Cli).await.unwrap();
     let mut spec = ConnectionSpec::new("plant", "http://127.0.0.1:9", ConnectionKind::Http);
     spec.interval_ms = 1000;
     let id = app.add_connection(spec).await.unwrap().id;

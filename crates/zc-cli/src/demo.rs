@@ -84,7 +84,9 @@ pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
 }
 
 pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
-    let demo = app.start_demo().await?;
+    // Signed in by the demo itself (nobody was): signed out again at the end.
+    let own_session = app.signed_in().is_none();
+    let demo = app.start_demo(zc_app::Client::Cli).await?;
     let sim = &demo.simulator;
     let started = zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock);
     println!("ZeroClient demo: 3 simulated stations on loopback, probed every second (widgets bound to their points).");
@@ -145,6 +147,14 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         let outages = h.transitions.iter().filter(|t| t.to_status == Status::Offline).count();
         println!("{n}: {outages} outage(s), downtime {} during this run", crate::output::duration(h.downtime_ms));
     }
-    println!("see `zc --data-dir {} history NAME` for every transition", app.data_dir().display());
+    println!(
+        "see `zc --data-dir {} history NAME` for every transition (sign in first: `zc login {}`, password {})",
+        app.data_dir().display(),
+        zc_app::DEMO_USER,
+        zc_app::DEMO_PASSWORD
+    );
+    if own_session {
+        app.sign_out().await?;
+    }
     report.error().map_or(Ok(()), Err)
 }

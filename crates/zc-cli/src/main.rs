@@ -2,6 +2,10 @@
 //! (zc-app) as the desktop shell; this file parses arguments and dispatches to one file per
 //! command group, which only adapts input and output.
 //!
+//! Every command but `monitor`, `sim`, `login` and `user init` acts as the person signed in with
+//! `zc login` (the session is kept in the OS keyring); `monitor` acts as the console itself, as
+//! a service would; `demo` signs the demo's admin in when nobody is.
+//!
 //! Exit codes: 0 success, 1 error (one line on stderr: `error[code]: message`), 2 usage error.
 
 mod alarms;
@@ -11,9 +15,11 @@ mod health;
 mod history;
 mod key;
 mod log;
+mod login;
 mod monitor;
 mod output;
 mod points;
+mod user;
 mod widget;
 mod window;
 
@@ -42,6 +48,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Sign in (password from a hidden prompt, or the first line of stdin); the session lasts
+    /// 12 hours or until `zc logout`.
+    Login { username: String },
+    /// End the session kept for this data directory.
+    Logout,
+    /// Who is signed in.
+    Whoami,
+    /// People: the first admin (`init`), users and roles, passwords, profiles.
+    #[command(subcommand)]
+    User(user::UserCmd),
     /// Add, list, show, edit or remove backend connections.
     #[command(subcommand)]
     Connection(ConnectionCmd),
@@ -223,7 +239,15 @@ async fn run(cli: Cli) -> ZcResult<()> {
         return demo::sim(args, cli.format).await;
     }
     let app = open(&cli).await?;
-    let result = dispatch(&app, &cli).await;
+    // Commands that sign someone in, or act as the console, do not take up a kept session.
+    let unattended = matches!(
+        cli.command,
+        Command::Monitor { .. } | Command::Login { .. } | Command::User(user::UserCmd::Init { .. })
+    );
+    let result = match if unattended { Ok(None) } else { app.resume_cli_session().await } {
+        Ok(_) => dispatch(&app, &cli).await,
+        Err(e) => Err(e),
+    };
     // Whatever the outcome, close the database properly (WAL checkpointed and removed).
     app.close().await;
     result
@@ -232,6 +256,10 @@ async fn run(cli: Cli) -> ZcResult<()> {
 async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
     let f = cli.format;
     match &cli.command {
+        Command::Login { username } => login::login(app, username, f).await,
+        Command::Logout => login::logout(app, f).await,
+        Command::Whoami => login::whoami(app, f).await,
+        Command::User(cmd) => user::run(app, cmd, f).await,
         Command::Connection(cmd) => connection::run(app, cmd, f).await,
         Command::Widget(cmd) => widget::run(app, cmd, f).await,
         Command::Key(cmd) => key::run(app, cmd, f).await,

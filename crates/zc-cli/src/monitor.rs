@@ -64,7 +64,7 @@ pub fn describe(m: &MonitorStatus) -> String {
 
 pub async fn monitor(app: &App, for_ms: Option<i64>, f: Format) -> ZcResult<()> {
     let print = f == Format::Table;
-    let n = app.list_connections().await?.len();
+    let n = app.monitored_count().await?;
     let report = app
         .monitor(
             MonitorConfig::default(),

@@ -30,6 +30,15 @@ pub enum ErrorCode {
     DataLoss,
     /// The user stopped a long operation; nothing of it was kept.
     Cancelled,
+    /// The signed-in person's role does not allow the command.
+    Forbidden,
+    /// Nobody is signed in (or the session expired or was ended).
+    SignedOut,
+    /// A sign-in was refused: wrong username or password, too soon after a failure, locked or
+    /// disabled (the message says which, never which part of the pair was wrong).
+    SignInRefused,
+    /// A new password does not meet the rules.
+    WeakPassword,
     Internal,
 }
 
@@ -55,6 +64,10 @@ impl ErrorCode {
             ErrorCode::MonitorRunning => "monitor_running",
             ErrorCode::DataLoss => "data_loss",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::SignedOut => "signed_out",
+            ErrorCode::SignInRefused => "sign_in_refused",
+            ErrorCode::WeakPassword => "weak_password",
             ErrorCode::Internal => "internal",
         }
     }

@@ -16,6 +16,8 @@ pub mod run;
 pub mod secret;
 pub mod status;
 pub mod timefmt;
+pub mod timezone;
+pub mod user;
 pub mod widget;
 
 pub use certificate::{CertificateInfo, Fingerprint, TlsTrust};
@@ -27,3 +29,4 @@ pub use probe::{FailureCategory, Outcome};
 pub use run::{InterruptedRun, RunAccount, RunLoss};
 pub use secret::{ApiKey, Sensitive};
 pub use status::{Status, StatusTracker, Transition};
+pub use user::{Capability, Role};

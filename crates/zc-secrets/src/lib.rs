@@ -1,10 +1,14 @@
-//! API keys in the OS keyring, and nowhere else.
+//! API keys, password hashes and sessions in the OS keyring, and nowhere else.
 //!
 //! The keyring crate falls back to an in-memory mock when its platform store is not compiled in.
 //! We never use its default: each OS names its real store module below, so a build without the
 //! store does not compile, and a store that cannot be reached gives a clear error at run time.
 //! Keyring calls block (D-Bus round trips), so they run on tokio's blocking pool, never on the
 //! async runtime threads.
+
+mod password;
+
+pub use password::{hash_password, verify_password};
 
 use keyring::credential::{CredentialBuilder, CredentialPersistence};
 use std::sync::Arc;
@@ -52,6 +56,17 @@ impl Keyring {
 
     pub fn account(install_id: &str, connection_id: i64) -> String {
         format!("{install_id}/connection/{connection_id}")
+    }
+
+    /// Where a password's hash is kept: named by a random credential id, never by the user,
+    /// so a reset writes a new entry before the old one is let go.
+    pub fn password_account(install_id: &str, credential: &str) -> String {
+        format!("{install_id}/password/{credential}")
+    }
+
+    /// The CLI's session for a data directory (one per OS account, as the keyring is).
+    pub fn session_account(install_id: &str) -> String {
+        format!("{install_id}/session")
     }
 
     fn entry(&self, account: &str) -> ZcResult<keyring::Entry> {

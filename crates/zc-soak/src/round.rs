@@ -53,6 +53,12 @@ impl Setup {
     /// Builds the template data directory once: five connections, four keys in the keyring.
     pub fn build_template(&self) -> Result<(), String> {
         let dir = self.template.parent().unwrap().to_owned();
+        // The edits of every round are made by a signed-in engineer: the template's admin, whose
+        // session (kept in the keyring under the template's install id) every copy shares.
+        let out = zc(self, &dir, &["user", "init", "soak-admin"], Some("soak pass phrase\n"));
+        if !out.status.success() {
+            return Err(format!("zc user init: {}", String::from_utf8_lossy(&out.stderr)));
+        }
         for (i, (port, interval)) in self.ports.iter().zip(INTERVALS_MS).enumerate() {
             let name = connection_name(i);
             let url = format!("http://127.0.0.1:{port}");

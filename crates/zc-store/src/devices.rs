@@ -1,4 +1,4 @@
-//! This device's metadata and the local users (identity apart from profile).
+//! This device's metadata (people who sign in are in `users.rs`).
 
 use crate::Store;
 use crate::error::db_err;
@@ -51,37 +51,6 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(id)
-    }
-
-    /// Ensures the local user exists with a profile; returns its id. Central sign-in (a later
-    /// issue) will add remote identities to the same table.
-    pub async fn upsert_local_user(&self, username: &str, timezone: &str, language: &str) -> ZcResult<i64> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, created_at, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (username) DO UPDATE SET updated_at = users.updated_at RETURNING id",
-        )
-        .bind(username)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        sqlx::query(
-            "INSERT INTO user_profiles (user_id, timezone, preferred_language, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(timezone)
-        .bind(language)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
         Ok(id)
     }
 

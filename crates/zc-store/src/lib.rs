@@ -8,7 +8,8 @@
 //! - Raw metrics are written in multi-row batches, one transaction per batch.
 //! - Transactions that read before they write start with `BEGIN IMMEDIATE`, so two processes
 //!   (a monitor and a CLI command) never fail with a busy snapshot.
-//! - No secret is ever stored here: API keys live in the OS keyring (zc-secrets).
+//! - No secret is ever stored here: API keys and password hashes live in the OS keyring
+//!   (zc-secrets).
 
 mod activity;
 mod alarms;
@@ -23,6 +24,7 @@ mod metrics;
 mod points;
 mod retention;
 mod runs;
+mod users;
 mod widgets;
 
 pub use activity::Audit;
@@ -37,6 +39,7 @@ pub use metrics::{ChartBucket, ChartSeries};
 pub use points::{PointHistoryRow, PointRow};
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
+pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
 pub use widgets::WidgetRow;
 
 use error::db_err;

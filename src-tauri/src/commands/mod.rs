@@ -7,6 +7,7 @@ pub mod connections;
 pub mod console;
 pub mod diagnostics;
 pub mod export;
+pub mod session;
 
 /// What a command returns: the value, or zc-app's error as `{code, message}`.
 pub type Answer<T> = Result<T, zc_app::zc_domain::ZcError>;

@@ -24,6 +24,10 @@ import type { KeyCheck } from '../bindings/KeyCheck';
 import type { LatencyChart } from '../bindings/LatencyChart';
 import type { MetricsPage } from '../bindings/MetricsPage';
 import type { PointsReport } from '../bindings/PointsReport';
+import type { Profile } from '../bindings/Profile';
+import type { SessionRow } from '../bindings/SessionRow';
+import type { SignInState } from '../bindings/SignInState';
+import type { UserRow } from '../bindings/UserRow';
 import type { ZcError } from '../bindings/ZcError';
 
 export class ConsoleError extends Error {
@@ -38,17 +42,30 @@ function isZcError(e: unknown): e is ZcError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
 }
 
+/// Sent on the window when a command answers `signed_out`.
+export const SIGNED_OUT = 'zc-signed-out';
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
-    if (isZcError(e)) throw new ConsoleError(e);
+    if (isZcError(e)) {
+      // The core ended the session (expired, signed out elsewhere, account changed): the
+      // console goes back to its sign-in screen.
+      if (e.code === 'signed_out') window.dispatchEvent(new Event(SIGNED_OUT));
+      throw new ConsoleError(e);
+    }
     // The IPC layer itself refused (e.g. a command not granted): still one clear line.
     throw new ConsoleError({ code: 'internal', message: `the console could not run '${cmd}': ${String(e)}` });
   }
 }
 
 export const api = {
+  signInState: () => call<SignInState>('sign_in_state'),
+  createFirstAdmin: (username: string, password: string, profile: Profile) =>
+    call<UserRow>('create_first_admin', { username, password, profile }),
+  signIn: (username: string, password: string) => call<SessionRow>('sign_in', { username, password }),
+  signOut: () => call<SessionRow | null>('sign_out'),
   consoleState: () => call<ConsoleState>('console_state'),
   controlRoom: () => call<ControlRoom>('control_room'),
   connectionDetail: (name: string) => call<ConnectionDetail>('connection_detail', { name }),

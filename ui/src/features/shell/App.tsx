@@ -11,12 +11,15 @@ import { Detail } from '../connection-detail/Detail';
 import { Connections } from '../connections/Connections';
 import { ControlRoom } from '../control-room/ControlRoom';
 import { applyEvents, emptyRoom, loadRoom, type Room } from '../control-room/model';
+import type { Role } from '../../bindings/Role';
+import type { UserRow } from '../../bindings/UserRow';
+import { shownName } from '../session/model';
 import { ModeLine } from './ModeLine';
 
 type View = { name: 'room' } | { name: 'alarms' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'activity' };
 type Theme = 'dark' | 'light';
 
-export function App() {
+export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSignOut: () => void }) {
   const [room, setRoom] = useState<Room>(emptyRoom);
   const [view, setView] = useState<View>({ name: 'room' });
   const [error, setError] = useState<string | null>(null);
@@ -82,6 +85,12 @@ export function App() {
         <ModeLine state={room.console} />
         <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>
           {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+        </button>
+        <span className="who" data-signed-in={user.username} data-role={role} title={shownName(user.username, user.profile.display_name)}>
+          {shownName(user.username, user.profile.display_name)} · {role}
+        </span>
+        <button type="button" onClick={onSignOut} data-action="sign-out">
+          Sign out
         </button>
       </header>
       {!room.observerOnline && (

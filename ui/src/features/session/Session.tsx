@@ -1,0 +1,43 @@
+// Who uses the console: nothing of it shows until someone is signed in. The core checks every
+// command anyway; when it answers `signed_out` (expiry, an admin's change) the console comes back
+// here.
+import { useCallback, useEffect, useState } from 'react';
+import type { SignInState } from '../../bindings/SignInState';
+import { api, ConsoleError, SIGNED_OUT } from '../../lib/ipc';
+import { App } from '../shell/App';
+import { SignIn } from './SignIn';
+
+export function Session() {
+  const [state, setState] = useState<SignInState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const reload = useCallback(() => {
+    api.signInState().then(
+      (s) => {
+        setState(s);
+        setError(null);
+      },
+      (e: unknown) => setError(e instanceof ConsoleError ? e.message : String(e)),
+    );
+  }, []);
+
+  useEffect(() => {
+    reload();
+    window.addEventListener(SIGNED_OUT, reload);
+    return () => window.removeEventListener(SIGNED_OUT, reload);
+  }, [reload]);
+
+  if (error) {
+    return (
+      <div className="banner banner-error" role="alert">
+        {error}
+      </div>
+    );
+  }
+  if (!state) return null;
+  if (!state.session || !state.user) return <SignIn firstRun={state.first_run} onSignedIn={reload} />;
+  const signOut = () => {
+    void api.signOut().finally(reload);
+  };
+  return <App user={state.user} role={state.session.role} onSignOut={signOut} />;
+}

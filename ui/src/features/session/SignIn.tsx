@@ -1,0 +1,98 @@
+// The sign-in screen: on a new console, creating its first admin; otherwise signing in. No
+// network is needed for either. A refusal is the core's one line (it never says which half of
+// username and password was wrong).
+import { useState, type KeyboardEvent } from 'react';
+import { api, ConsoleError } from '../../lib/ipc';
+import { firstAdminProblem, type FirstAdminForm } from './model';
+
+function messageOf(e: unknown): string {
+  return e instanceof ConsoleError ? e.message : String(e);
+}
+
+export function SignIn({ firstRun, onSignedIn }: { firstRun: boolean; onSignedIn: () => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  // No <form> submission: Enter in any field, or the button, signs in (WebKit's WebDriver
+  // waits for a navigation after a submitted form with a password field, which never comes).
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter') void submit();
+  };
+  const submit = async () => {
+    const form: FirstAdminForm = { username, displayName, password, repeat };
+    const problem = firstRun ? firstAdminProblem(form) : null;
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      if (firstRun) await api.createFirstAdmin(username, password, { display_name: displayName || null, company: null, email: null, phone: null, timezone: null, preferred_language: null });
+      await api.signIn(username, password);
+      setPassword('');
+      setRepeat('');
+      onSignedIn();
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="sign-in" data-view="sign-in">
+      <div role="form" className="sign-in-panel" onKeyDown={onKey} aria-label={firstRun ? 'Create the first admin' : 'Sign in'}>
+        <h1>ZeroClient</h1>
+        {firstRun ? (
+          <p>
+            This console has no users yet. Create its first admin: they can then add operators and engineers. Signing in needs no
+            network.
+          </p>
+        ) : (
+          <p>Sign in to this console.</p>
+        )}
+        <label className="field">
+          <span>Username</span>
+          <input name="username" autoComplete="username" autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
+        </label>
+        {firstRun && (
+          <label className="field">
+            <span>Name shown (optional)</span>
+            <input name="display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+          </label>
+        )}
+        <label className="field">
+          <span>Password{firstRun ? ' (at least 10 characters; a phrase of a few words is easiest)' : ''}</span>
+          <input
+            name="password"
+            type="password"
+            autoComplete={firstRun ? 'new-password' : 'current-password'}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        {firstRun && (
+          <label className="field">
+            <span>Password once more</span>
+            <input name="repeat" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} />
+          </label>
+        )}
+        {error && (
+          <div className="banner banner-error" role="alert" data-sign-in-error>
+            {error}
+          </div>
+        )}
+        <div className="form-actions">
+          <button type="button" disabled={busy} onClick={() => void submit()} data-action="sign-in">
+            {firstRun ? 'Create admin and sign in' : 'Sign in'}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
