@@ -303,7 +303,15 @@ impl App {
     /// The demo's admin: created on a console nobody signs in to yet, then signed in (in this
     /// process; nothing is kept in the keyring).
     pub async fn sign_in_demo(&self, client: Client) -> ZcResult<SessionRow> {
-        if !self.store.has_users().await? {
+        // Its password is published: never on a console where anyone else signs in.
+        let users = self.store.users().await?;
+        if users.iter().any(|u| u.username != DEMO_USER) {
+            return Err(ZcError::new(
+                ErrorCode::SignInRefused,
+                "this data directory has its own users, so the demo (whose password is published) does not sign in here; run the demo with a data directory of its own (--data-dir)",
+            ));
+        }
+        if users.is_empty() {
             let profile = Profile { display_name: Some("Demo admin".into()), ..Default::default() };
             let password = Sensitive::new(DEMO_PASSWORD.to_owned());
             self.create_first_admin(NewUser { username: DEMO_USER.into(), role: Role::Admin, profile, password })

@@ -110,3 +110,27 @@ async fn a_session_ends_after_a_shift_and_every_command_then_says_so() {
     let refused = log.iter().find(|e| e.action == "auth.forbidden").expect("the refusal is recorded");
     assert!(refused.metadata.contains(Capability::Retention.as_str()), "{}", refused.metadata);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_admin_is_never_locked_out_and_no_token_is_stored() {
+    let (_dir, clock, app) = console().await;
+    // Anyone at the console guessing the only admin's password: the waits grow, no lock.
+    let policy = SignInPolicy::default();
+    for n in 1..=policy.lock_after + 2 {
+        app.sign_in("admin", &pw("wrong guess"), Client::Desktop).await.unwrap_err();
+        clock.advance_ms(policy.delay_after(n));
+    }
+    let s = app.sign_in("admin", &pw("quiet console phrase"), Client::Desktop).await.unwrap();
+    // Olga, an operator, is locked by the same guesses.
+    for n in 1..=policy.lock_after {
+        app.sign_in("olga", &pw("wrong guess"), Client::Desktop).await.unwrap_err();
+        clock.advance_ms(policy.delay_after(n));
+    }
+    assert!(app.sign_in("olga", &pw(RIGHT), Client::Desktop).await.unwrap_err().message.contains("locked"));
+    // The database keeps a digest of each session's token, never the token.
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM sessions").fetch_all(app.store().pool()).await.unwrap();
+    assert!(!stored.is_empty());
+    assert!(!stored.contains(&s.id), "the token itself is not in the database");
+    assert!(stored.contains(&zc_app::zc_domain::user::session_digest(&s.id)));
+}

@@ -244,9 +244,11 @@ async fn run(cli: Cli) -> ZcResult<()> {
         cli.command,
         Command::Monitor { .. } | Command::Login { .. } | Command::User(user::UserCmd::Init { .. })
     );
+    // A keyring that cannot be read leaves nobody signed in; `whoami` and `logout` still answer.
+    let tolerant = matches!(cli.command, Command::Whoami | Command::Logout);
     let result = match if unattended { Ok(None) } else { app.resume_cli_session().await } {
-        Ok(_) => dispatch(&app, &cli).await,
-        Err(e) => Err(e),
+        Err(e) if !tolerant => Err(e),
+        _ => dispatch(&app, &cli).await,
     };
     // Whatever the outcome, close the database properly (WAL checkpointed and removed).
     app.close().await;

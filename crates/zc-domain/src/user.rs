@@ -166,6 +166,12 @@ fn capitalised(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// The SHA-256 of a session token, lowercase hex: what the database keeps of it.
+pub fn session_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 /// A username: what a person types to sign in, and what the activity log names.
 pub fn validate_username(raw: &str) -> ZcResult<String> {
     let u = raw.trim().to_lowercase();

@@ -31,6 +31,10 @@ pub struct UserRow {
 /// A signed-in session, as every command checks it.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SessionRow {
+    /// The session's token: whoever holds it acts as the person. Kept in memory and the OS
+    /// keyring only; the database has its SHA-256 (`sessions.id`), and it is never serialised.
+    #[serde(skip)]
+    #[ts(skip)]
     pub id: String,
     pub user_id: i64,
     pub username: String,
@@ -107,11 +111,14 @@ async fn user_in(conn: &mut SqliteConnection, username: &str) -> ZcResult<UserRo
 }
 
 async fn admins_left(conn: &mut SqliteConnection, except: i64) -> ZcResult<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?")
-        .bind(except)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN user_credentials c ON c.user_id = u.id \
+         WHERE u.role = 'admin' AND u.disabled_at IS NULL AND c.locked_at IS NULL AND u.id <> ?",
+    )
+    .bind(except)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)
 }
 
 fn last_admin(username: &str) -> ZcError {
@@ -318,7 +325,7 @@ impl Store {
                     "INSERT INTO sessions (id, user_id, device_id, client, started_at, expires_at, created_at, updated_at) \
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 )
-                .bind(id)
+                .bind(token_digest(id))
                 .bind(user_id)
                 .bind(audit.device_id)
                 .bind(client)
@@ -335,7 +342,15 @@ impl Store {
                 Some(session_in(&mut tx, id, now).await?.ok_or_else(|| ZcError::internal("the new session vanished"))?)
             }
             _ => {
-                let locks = policy.locks(failed as u32);
+                // Never the last admin who can still sign in: ten guesses by anyone at the console
+                // would leave nobody to unlock anyone. Their waits keep growing instead.
+                let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+                    .bind(user_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let last_admin = role.as_deref() == Some("admin") && admins_left(&mut tx, user_id).await? == 0;
+                let locks = policy.locks(failed as u32) && !last_admin;
                 sqlx::query(
                     "UPDATE user_credentials SET locked_at = CASE WHEN ? THEN ? ELSE locked_at END, last_failed_at = ?, \
                      updated_at = ? WHERE user_id = ?",
@@ -400,7 +415,7 @@ impl Store {
         .bind(now)
         .bind(reason)
         .bind(now)
-        .bind(id)
+        .bind(token_digest(id))
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -546,19 +561,25 @@ async fn committed(mut tx: sqlx::Transaction<'static, sqlx::Sqlite>, username: &
     Ok(row)
 }
 
-async fn session_in(conn: &mut SqliteConnection, id: &str, now: i64) -> ZcResult<Option<SessionRow>> {
+/// What the database keeps of a session token: a copy of the database (a backup) holds no token
+/// anyone could act with.
+fn token_digest(token: &str) -> String {
+    zc_domain::user::session_digest(token)
+}
+
+async fn session_in(conn: &mut SqliteConnection, token: &str, now: i64) -> ZcResult<Option<SessionRow>> {
     Ok(sqlx::query(
-        "SELECT s.id, s.user_id, u.username, u.role, s.client, s.started_at, s.expires_at FROM sessions s \
+        "SELECT s.user_id, u.username, u.role, s.client, s.started_at, s.expires_at FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          WHERE s.id = ? AND s.ended_at IS NULL AND s.expires_at > ? AND u.disabled_at IS NULL AND u.role IS NOT NULL",
     )
-    .bind(id)
+    .bind(token_digest(token))
     .bind(now)
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_err)?
     .map(|r| SessionRow {
-        id: r.get("id"),
+        id: token.to_owned(),
         user_id: r.get("user_id"),
         username: r.get("username"),
         role: Role::parse(r.get::<&str, _>("role")).unwrap_or(Role::Operator),

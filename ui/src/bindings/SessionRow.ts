@@ -4,4 +4,4 @@ import type { Role } from "./Role";
 /**
  * A signed-in session, as every command checks it.
  */
-export type SessionRow = { id: string, user_id: number, username: string, role: Role, client: string, started_at: number, expires_at: number, };
+export type SessionRow = { user_id: number, username: string, role: Role, client: string, started_at: number, expires_at: number, };
