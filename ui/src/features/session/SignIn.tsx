@@ -31,14 +31,21 @@ export function SignIn({ firstRun, onSignedIn }: { firstRun: boolean; onSignedIn
     }
     setBusy(true);
     setError(null);
+    let created = false;
     try {
-      if (firstRun) await api.createFirstAdmin(username, password, { display_name: displayName || null, company: null, email: null, phone: null, timezone: null, preferred_language: null });
+      if (firstRun) {
+        await api.createFirstAdmin(username, password, { display_name: displayName || null, company: null, email: null, phone: null, timezone: null, preferred_language: null });
+        created = true;
+      }
       await api.signIn(username, password);
       setPassword('');
       setRepeat('');
       onSignedIn();
     } catch (err) {
       setError(messageOf(err));
+      // The admin exists even if signing in failed: the screen becomes the sign-in form (a
+      // retry must not try to create the admin again).
+      if (created) onSignedIn();
     } finally {
       setBusy(false);
     }
