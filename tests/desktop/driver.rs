@@ -98,10 +98,9 @@ pub async fn click(c: &Client, css: &str) -> Result<(), String> {
 pub async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), String> {
     let el = c.find(Locator::Css(css)).await.map_err(|e| format!("find {css}: {e}"))?;
     el.clear().await.map_err(|e| format!("clear {css}: {e}"))?;
-    // WebDriver's clear sets the value without the input event React listens to, so a re-render
-    // before the typing put the old value back, and the text landed behind it (the export
-    // scenario once saved to "<suggested><typed>"). Select all and delete as a person would:
-    // React sees the field empty before the first character.
+    // Also select all and delete, as a person would. This was meant to stop the export
+    // scenario saving to "<suggested><typed>"; it did not (it failed so once more after this):
+    // the mechanism is not found yet.
     el.send_keys("\u{E009}a\u{E000}\u{E003}").await.map_err(|e| format!("empty {css}: {e}"))?;
     el.send_keys(text).await.map_err(|e| format!("type into {css}: {e}"))
 }

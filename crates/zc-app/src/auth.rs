@@ -200,7 +200,11 @@ impl App {
                 return Err(refusal(reason, wait_ms));
             }
         };
-        let hash = match Keyring::new()?.get(&Keyring::password_account(&self.install_id, &credential)).await {
+        let read = match Keyring::new() {
+            Ok(k) => k.get(&Keyring::password_account(&self.install_id, &credential)).await,
+            Err(e) => Err(e),
+        };
+        let hash = match read {
             Ok(Some(h)) => h,
             Ok(None) => {
                 self.store.abandon_sign_in(user_id).await?;
