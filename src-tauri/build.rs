@@ -36,6 +36,16 @@ const COMMANDS: &[&str] = &[
     "create_first_admin",
     "sign_in",
     "sign_out",
+    "widget_kinds",
+    "widget_groups",
+    "check_widget",
+    "add_widget",
+    "save_widget",
+    "widget_history",
+    "widget_diff",
+    "restore_widget",
+    "duplicate_widget",
+    "remove_widget",
 ];
 
 fn main() {

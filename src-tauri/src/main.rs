@@ -64,6 +64,16 @@ fn main() {
             commands::session::create_first_admin,
             commands::session::sign_in,
             commands::session::sign_out,
+            commands::widgets::widget_kinds,
+            commands::widgets::widget_groups,
+            commands::widgets::check_widget,
+            commands::widgets::add_widget,
+            commands::widgets::save_widget,
+            commands::widgets::widget_history,
+            commands::widgets::widget_diff,
+            commands::widgets::restore_widget,
+            commands::widgets::duplicate_widget,
+            commands::widgets::remove_widget,
         ])
         .setup(|app| {
             events::forward(app.handle().clone());

@@ -97,12 +97,18 @@ pub async fn click(c: &Client, css: &str) -> Result<(), String> {
 
 pub async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), String> {
     let el = c.find(Locator::Css(css)).await.map_err(|e| format!("find {css}: {e}"))?;
-    el.clear().await.map_err(|e| format!("clear {css}: {e}"))?;
-    // Also select all and delete, as a person would. This was meant to stop the export
-    // scenario saving to "<suggested><typed>"; it did not (it failed so once more after this):
-    // the mechanism is not found yet.
+    // Select all and delete with keys, as a person would, never WebDriver's clear(): clear()
+    // sets the DOM value through the setter React tracks and fires only `change`, so React never
+    // hears of it and keeps its state. The next re-render (a live value arriving each second)
+    // then put the old value back under the caret, and the typing landed behind it: the export
+    // scenario saved to "<suggested><typed>" about one run in three.
     el.send_keys("\u{E009}a\u{E000}\u{E003}").await.map_err(|e| format!("empty {css}: {e}"))?;
-    el.send_keys(text).await.map_err(|e| format!("type into {css}: {e}"))
+    el.send_keys(text).await.map_err(|e| format!("type into {css}: {e}"))?;
+    let now = el.prop("value").await.map_err(|e| format!("read {css}: {e}"))?.unwrap_or_default();
+    if now != text {
+        return Err(format!("{css} holds {now:?} after typing {text:?}"));
+    }
+    Ok(())
 }
 
 /// Saves what the window shows (for the README and for a failure's evidence). Never fails a

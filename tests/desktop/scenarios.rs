@@ -86,11 +86,20 @@ async fn seed(data: &Path, plant: &Plant) -> Outcome {
         active: true,
         config: config.into(),
     };
-    app.add_widget("demo-north", bad("pie-chart", "pie", "{}")).await.map_err(|e| e.message)?;
     app.add_widget("demo-north", bad("ghost", "value", r#"{"point":"demo-north.nothing-9"}"#))
         .await
         .map_err(|e| e.message)?;
     app.close().await;
+    // A kind the console does not know can no longer be saved; a row from before kinds were
+    // checked can still be there, and must show as a placeholder.
+    let db = rusqlite::Connection::open(data.join("zeroclient.db")).map_err(|e| e.to_string())?;
+    db.execute_batch(
+        "INSERT INTO widget_configs (connection_id, name, kind, config, created_at, updated_at) \
+         SELECT id, 'pie-chart', 'pie', '{}', 0, 0 FROM backend_connections WHERE name = 'demo-north';
+         INSERT INTO widget_versions (widget_id, version, change, name, kind, active, config, edited_at, created_at, updated_at) \
+         SELECT id, 1, 'existing', name, kind, 1, config, 0, 0, 0 FROM widget_configs WHERE name = 'pie-chart';",
+    )
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 

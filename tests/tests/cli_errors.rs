@@ -97,7 +97,7 @@ fn a_malformed_widget_config_is_answered_with_a_widget_example() {
     env.ok(&["connection", "add", "north", "--url", "http://127.0.0.1:9"]);
     let r = env.run(&["widget", "add", "north", "pressure", "--kind", "gauge", "--config", "max=16"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.starts_with("error[invalid_metadata]: widget config"), "{}", r.stderr);
+    assert!(r.stderr.starts_with("error[invalid_metadata]: config: widget config"), "{}", r.stderr);
     assert!(r.stderr.contains("\"max\":16") && !r.stderr.contains("site"), "a widget example: {}", r.stderr);
 }
 

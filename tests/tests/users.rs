@@ -110,6 +110,9 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("operator", &["window", "list"]),
     ("operator", &["widget", "list"]),
     ("operator", &["widget", "show", "c1", "w1"]),
+    ("operator", &["widget", "history", "c1", "w1"]),
+    ("operator", &["widget", "diff", "c1", "w1", "1"]),
+    ("operator", &["widget", "kinds"]),
     ("operator", &["doctor"]),
     ("operator", &["retention"]),
     ("operator", &["user", "show"]),
@@ -127,8 +130,10 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("engineer", &["chart", "c1", "--since", "1h", "--out", "CHART"]),
     ("engineer", &["log"]),
     ("engineer", &["log", "verify"]),
-    ("admin", &["widget", "add", "c1", "w2", "--kind", "value"]),
+    ("admin", &["widget", "add", "c1", "w2", "--kind", "value", "--config", "{\"point\":\"c1.p\"}"]),
     ("admin", &["widget", "edit", "c1", "w1", "--config", "{\"point\":\"p\"}"]),
+    ("admin", &["widget", "restore", "c1", "w1", "1"]),
+    ("admin", &["widget", "duplicate", "c1", "w1", "w3"]),
     ("admin", &["widget", "rm", "c1", "w1"]),
     ("admin", &["user", "list"]),
     ("admin", &["user", "show", "spare"]),
@@ -147,7 +152,7 @@ fn rank(role: &str) -> u8 {
 fn plant(env: &Env) {
     env.ok(&["connection", "add", "c1", "--url", "http://127.0.0.1:9", "--kind", "http"]);
     env.ok(&["connection", "add", "c2", "--url", "http://127.0.0.1:9", "--kind", "http"]);
-    env.ok(&["widget", "add", "c1", "w1", "--kind", "value"]);
+    env.ok(&["widget", "add", "c1", "w1", "--kind", "value", "--config", r#"{"point":"c1.p"}"#]);
     add_user(env, "olga", "operator", OPERATOR_PASSWORD);
     add_user(env, "erik", "engineer", ENGINEER_PASSWORD);
     add_user(env, "spare", "operator", "unused pass phrase");

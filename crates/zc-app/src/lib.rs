@@ -14,6 +14,7 @@ mod platform;
 mod points;
 mod reports;
 mod views;
+mod widgets;
 
 pub use activity::{ActivityFilter, ActivityView};
 pub use alarms::{
@@ -33,6 +34,7 @@ pub use views::{
     ControlRoom, DEFAULT_TREND_WINDOW_MS, PointTrend, SPARK_SAMPLES, SparkPoint, Tile, TrendSample, WidgetView,
     widget_view,
 };
+pub use widgets::{WidgetDiff, WidgetGroup};
 
 use serde::Serialize;
 use serde_json::json;
@@ -41,11 +43,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use zc_domain::connection::ConnectionPatch;
 use zc_domain::status::{downtime_outside, spans};
-use zc_domain::widget::WidgetSpec;
 use zc_domain::{ApiKey, Capability, Clock, ConnectionKind, ConnectionSpec, ErrorCode, Status, ZcError, ZcResult};
 use zc_monitor::{Monitor, MonitorConfig, NetworkObserver, Prober, ProberConfig, RunReport, SystemNetwork};
 use zc_secrets::Keyring;
-use zc_store::{ConnectionRow, Store, WidgetRow};
+use zc_store::{ConnectionRow, Store};
 
 pub use zc_domain;
 pub use zc_monitor;
@@ -162,56 +163,6 @@ impl App {
             let _ = std::fs::remove_file(self.data_dir.join(file));
         }
         Ok(removed)
-    }
-
-    // ---- widget configurations ----
-
-    pub async fn add_widget(&self, connection: &str, spec: WidgetSpec) -> ZcResult<WidgetRow> {
-        let audit = self.authorize(Capability::EditWidgets).await?;
-        let spec = spec.validate()?;
-        let conn = self.store.connection(connection).await?;
-        self.store.add_widget(conn.id, connection, &spec, self.signed_in().map(|s| s.user_id), &audit).await
-    }
-
-    pub async fn list_widgets(&self, connection: Option<&str>) -> ZcResult<Vec<WidgetRow>> {
-        self.authorize(Capability::View).await?;
-        let id = match connection {
-            Some(n) => Some(self.store.connection(n).await?.id),
-            None => None,
-        };
-        self.store.list_widgets(id).await
-    }
-
-    /// Reads a widget for a person, logging the access (apart from connection access).
-    pub async fn show_widget(&self, connection: &str, name: &str) -> ZcResult<WidgetRow> {
-        let audit = self.authorize(Capability::View).await?;
-        let conn = self.store.connection(connection).await?;
-        let w = self.store.widget(conn.id, connection, name).await?;
-        self.store.record_widget_access(w.id, self.signed_in().map(|s| s.user_id), audit.device_id, "view").await?;
-        Ok(w)
-    }
-
-    /// Applies `edit` to the current configuration and saves it as the next version.
-    pub async fn edit_widget(
-        &self,
-        connection: &str,
-        name: &str,
-        edit: impl FnOnce(&mut WidgetSpec),
-    ) -> ZcResult<WidgetRow> {
-        let audit = self.authorize(Capability::EditWidgets).await?;
-        let conn = self.store.connection(connection).await?;
-        let current = self.store.widget(conn.id, connection, name).await?;
-        let mut spec = current.spec.clone();
-        edit(&mut spec);
-        let spec = spec.validate()?;
-        self.store.update_widget(&current, connection, &spec, &audit).await
-    }
-
-    pub async fn remove_widget(&self, connection: &str, name: &str) -> ZcResult<()> {
-        let audit = self.authorize(Capability::EditWidgets).await?;
-        let conn = self.store.connection(connection).await?;
-        let w = self.store.widget(conn.id, connection, name).await?;
-        self.store.remove_widget(&w, connection, &audit).await
     }
 
     // ---- keys ----

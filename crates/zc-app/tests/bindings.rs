@@ -80,6 +80,17 @@ fn rendered() -> Vec<(String, String)> {
         s::SessionRow,
         zc_app::SignInState,
         zc_app::Client,
+        d::widget::WidgetSpec,
+        d::widget::FieldError,
+        d::widget::FieldChange,
+        d::widget::WidgetKindInfo,
+        d::widget_schema::SchemaField,
+        d::widget_schema::FieldInput,
+        s::WidgetRow,
+        s::WidgetVersion,
+        s::WidgetChange,
+        zc_app::WidgetGroup,
+        zc_app::WidgetDiff,
     ]
 }
 

@@ -6,7 +6,8 @@
 //! `zc login` (the session is kept in the OS keyring); `monitor` acts as the console itself, as
 //! a service would; `demo` signs the demo's admin in when nobody is.
 //!
-//! Exit codes: 0 success, 1 error (one line on stderr: `error[code]: message`), 2 usage error.
+//! Exit codes: 0 success, 1 error (one line on stderr: `error[code]: message`, or
+//! `error[code]: field: message` when one input is at fault), 2 usage error.
 
 mod alarms;
 mod connection;
@@ -196,7 +197,11 @@ fn main() {
     let result = rt.block_on(run(cli));
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     if let Err(e) = result {
-        eprintln!("error[{}]: {}", e.code.as_str(), e.message);
+        // A field error names the input it is about first (`config.max: ...`), for scripts.
+        match &e.field {
+            Some(f) => eprintln!("error[{}]: {f}: {}", e.code.as_str(), e.message),
+            None => eprintln!("error[{}]: {}", e.code.as_str(), e.message),
+        }
         std::process::exit(1);
     }
 }

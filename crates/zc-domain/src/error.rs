@@ -39,6 +39,11 @@ pub enum ErrorCode {
     SignInRefused,
     /// A new password does not meet the rules.
     WeakPassword,
+    /// A widget's configuration does not match its kind's schema (`field` names the setting).
+    InvalidWidgetConfig,
+    /// The thing edited changed since the edit began (someone else saved first): nothing was
+    /// written; read it again and reapply.
+    EditConflict,
     Internal,
 }
 
@@ -68,6 +73,8 @@ impl ErrorCode {
             ErrorCode::SignedOut => "signed_out",
             ErrorCode::SignInRefused => "sign_in_refused",
             ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::InvalidWidgetConfig => "invalid_widget_config",
+            ErrorCode::EditConflict => "edit_conflict",
             ErrorCode::Internal => "internal",
         }
     }
@@ -77,6 +84,10 @@ impl ErrorCode {
 pub struct ZcError {
     pub code: ErrorCode,
     pub message: String,
+    /// The input field the error is about (e.g. `config.max`), so an editor shows it there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 pub type ZcResult<T> = Result<T, ZcError>;
@@ -85,7 +96,11 @@ impl ZcError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         // One line, always: scripts parse stderr line by line.
         let message = message.into().replace(['\n', '\r'], " ");
-        Self { code, message }
+        Self { code, message, field: None }
+    }
+    pub fn at_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)

@@ -19,6 +19,7 @@ pub mod timefmt;
 pub mod timezone;
 pub mod user;
 pub mod widget;
+pub mod widget_schema;
 
 pub use certificate::{CertificateInfo, Fingerprint, TlsTrust};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -2,35 +2,78 @@
 //! so an admin's offline edits can be published later without losing anyone's change.
 
 use crate::connection::{validate_name, validate_url};
-use crate::error::{ErrorCode, ZcError, ZcResult};
-use serde::Serialize;
+use crate::error::{ErrorCode, ZcResult};
+pub use crate::widget_schema::{FieldError, KINDS, WidgetKindInfo, all_kinds, kind_info};
+use crate::widget_schema::{check_config, is_kind, unknown_kind};
+use serde::{Deserialize, Serialize};
 
 pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
 /// Shown when a config is not a JSON object: what a widget's config looks like.
 pub const CONFIG_EXAMPLE: &str = r#"{"point":"pressure-1","min":0,"max":16,"unit":"bar"}"#;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct WidgetSpec {
     pub name: String,
+    /// One of [`KINDS`]. Rows stored before kinds were checked may hold another; they show as a
+    /// placeholder until an admin picks a kind.
     pub kind: String,
-    /// Where the widget is served from, for CORS and licensing checks.
+    /// Where the widget is served from, for CORS and licensing checks (required for `embed`).
     pub url: Option<String>,
     pub active: bool,
-    /// A JSON object.
+    /// A JSON object, checked against the kind's JSON Schema.
     pub config: String,
 }
 
 impl WidgetSpec {
-    pub fn validate(mut self) -> ZcResult<Self> {
-        validate_name(&self.name)
-            .map_err(|e| ZcError::new(ErrorCode::InvalidName, e.message.replace("connection name", "widget name")))?;
-        if self.kind.is_empty()
-            || self.kind.len() > 32
-            || !self.kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(ZcError::invalid(
-                "the widget kind must be 1-32 letters, digits, '-' or '_' (e.g. gauge, trend, table)",
+    /// Every problem, each at its field, for the editor. Empty: the widget can be saved.
+    pub fn check(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if let Err(e) = validate_name(&self.name) {
+            out.push(FieldError::new(
+                "name",
+                ErrorCode::InvalidName,
+                e.message.replace("connection name", "widget name"),
             ));
+        }
+        let known = is_kind(&self.kind);
+        if !known {
+            out.push(unknown_kind(&self.kind));
+        }
+        match &self.url {
+            Some(u) => {
+                if let Err(e) = validate_url(u) {
+                    out.push(FieldError::new("url", e.code, e.message));
+                }
+            }
+            None if self.kind == "embed" => out.push(FieldError::new(
+                "url",
+                ErrorCode::InvalidUrl,
+                "an embedded page needs the URL it is served from (--url), e.g. https://north.example/panel",
+            )),
+            None => {}
+        }
+        match validate_config(&self.config) {
+            Err(e) => out.push(FieldError::new("config", e.code, e.message)),
+            Ok(normal) if known => {
+                let v: serde_json::Value = serde_json::from_str(&normal).unwrap_or_default();
+                out.extend(check_config(&self.kind, &v));
+            }
+            Ok(_) => {}
+        }
+        out
+    }
+
+    /// The spec as stored (URL and config normalised), or its first problem as one line that
+    /// names the field, and how many more there are.
+    pub fn validate(mut self) -> ZcResult<Self> {
+        let mut problems = self.check().into_iter();
+        if let Some(first) = problems.next() {
+            let rest: Vec<String> = problems.map(|p| p.field).collect();
+            let mut e = first.into_error();
+            if !rest.is_empty() {
+                e.message = format!("{}; also wrong: {}", e.message, rest.join(", "));
+            }
+            return Err(e);
         }
         if let Some(u) = &self.url {
             self.url = Some(validate_url(u)?);
@@ -45,9 +88,38 @@ pub fn validate_config(raw: &str) -> ZcResult<String> {
     crate::connection::validate_metadata_sized(raw, MAX_CONFIG_BYTES, "widget config", CONFIG_EXAMPLE)
 }
 
-/// The kinds the console displays. Their editor (with a JSON Schema per kind) comes with the
-/// admin tools; until then any kind is stored and an unknown one shows as a placeholder.
-pub const DISPLAY_KINDS: [&str; 5] = ["value", "gauge", "trend", "lamp", "embed"];
+/// One field that differs between two versions of a widget; a config setting is
+/// `config.<name>`, its values JSON text. `None`: absent on that side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What changed from `a` to `b`, field by field, settings in name order.
+pub fn diff(a: &WidgetSpec, b: &WidgetSpec) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, x: Option<String>, y: Option<String>| {
+        if x != y {
+            out.push(FieldChange { field: name.to_owned(), before: x, after: y });
+        }
+    };
+    field("name", Some(a.name.clone()), Some(b.name.clone()));
+    field("kind", Some(a.kind.clone()), Some(b.kind.clone()));
+    field("url", a.url.clone(), b.url.clone());
+    field("active", Some(a.active.to_string()), Some(b.active.to_string()));
+    let obj = |c: &str| match serde_json::from_str::<serde_json::Value>(c) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (ca, cb) = (obj(&a.config), obj(&b.config));
+    let keys: std::collections::BTreeSet<&String> = ca.keys().chain(cb.keys()).collect();
+    for k in keys {
+        field(&format!("config.{k}"), ca.get(k).map(|v| v.to_string()), cb.get(k).map(|v| v.to_string()));
+    }
+    out
+}
 
 /// What a widget shows, read from its configuration for display.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -67,8 +139,8 @@ pub struct WidgetBinding {
 /// Reads a stored widget for display, or says in one line why it cannot be shown (the console
 /// then shows a placeholder with that reason, never a blank or a crash).
 pub fn display_binding(kind: &str, url: Option<&str>, config: &str) -> Result<WidgetBinding, String> {
-    if !DISPLAY_KINDS.contains(&kind) {
-        return Err(format!("unknown widget kind '{kind}' (known: {})", DISPLAY_KINDS.join(", ")));
+    if !is_kind(kind) {
+        return Err(format!("unknown widget kind '{kind}' (known: {})", KINDS.join(", ")));
     }
     let v: serde_json::Value =
         serde_json::from_str(config).map_err(|e| format!("the configuration is not valid JSON ({e})"))?;
@@ -147,6 +219,53 @@ mod tests {
         assert!(display_binding("gauge", None, r#"{"point":"a","min":5,"max":1}"#).unwrap_err().contains("below"));
         assert!(display_binding("embed", None, "{}").unwrap_err().contains("URL"));
         assert_eq!(display_binding("trend", None, r#"{"point":"a","window":"10m"}"#).unwrap().window_ms, Some(600_000));
+    }
+
+    #[test]
+    fn a_spec_lists_every_problem_and_its_one_line_names_the_field() {
+        let spec = |kind: &str, url: Option<&str>, config: &str| WidgetSpec {
+            name: "pressure".into(),
+            kind: kind.into(),
+            url: url.map(str::to_owned),
+            active: true,
+            config: config.into(),
+        };
+        assert!(spec("gauge", None, r#"{"point":"n.p","min":0,"max":8}"#).check().is_empty());
+        let e = spec("gauge", None, r#"{"point":"n.p","min":"0"}"#).validate().unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidWidgetConfig);
+        assert_eq!(e.field.as_deref(), Some("config.max"), "{e:?}");
+        assert!(e.message.contains("also wrong: config.min"), "{}", e.message);
+        let e = spec("embed", None, "{}").validate().unwrap_err();
+        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidUrl, Some("url")));
+        let e = spec("gauge", None, "max=16").validate().unwrap_err();
+        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidMetadata, Some("config")));
+        let ok = spec("value", None, r#"{ "point": "n.p" }"#).validate().unwrap();
+        assert_eq!(ok.config, r#"{"point":"n.p"}"#, "stored normalised");
+    }
+
+    #[test]
+    fn a_diff_names_each_changed_field_and_setting() {
+        let a = WidgetSpec {
+            name: "p".into(),
+            kind: "gauge".into(),
+            url: None,
+            active: true,
+            config: r#"{"max":8,"min":0,"unit":"bar"}"#.into(),
+        };
+        let b = WidgetSpec { active: false, config: r#"{"max":16,"min":0,"low":2}"#.into(), ..a.clone() };
+        let d = diff(&a, &b);
+        let f: Vec<(&str, Option<&str>, Option<&str>)> =
+            d.iter().map(|c| (c.field.as_str(), c.before.as_deref(), c.after.as_deref())).collect();
+        assert_eq!(
+            f,
+            vec![
+                ("active", Some("true"), Some("false")),
+                ("config.low", None, Some("2")),
+                ("config.max", Some("8"), Some("16")),
+                ("config.unit", Some("\"bar\""), None),
+            ]
+        );
+        assert!(diff(&a, &a).is_empty());
     }
 
     #[test]

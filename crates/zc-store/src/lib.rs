@@ -40,7 +40,7 @@ pub use points::{PointHistoryRow, PointRow};
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
 pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
-pub use widgets::WidgetRow;
+pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 
 use error::db_err;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

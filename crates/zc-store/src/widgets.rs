@@ -9,11 +9,12 @@ use sqlx::Row;
 use zc_domain::widget::WidgetSpec;
 use zc_domain::{ErrorCode, ZcError, ZcResult};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct WidgetRow {
     pub id: i64,
     pub connection_id: i64,
     #[serde(flatten)]
+    #[ts(flatten)]
     pub spec: WidgetSpec,
     pub version: i64,
     pub created_by: Option<i64>,
@@ -21,17 +22,125 @@ pub struct WidgetRow {
     pub updated_at: i64,
 }
 
+/// How a version came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetChange {
+    Create,
+    Edit,
+    /// An older version brought back (as a new version).
+    Restore,
+    /// Copied from another widget.
+    Duplicate,
+    /// The state a widget had when versions began to be kept.
+    Existing,
+}
+
+impl WidgetChange {
+    fn as_str(self) -> &'static str {
+        match self {
+            WidgetChange::Create => "create",
+            WidgetChange::Edit => "edit",
+            WidgetChange::Restore => "restore",
+            WidgetChange::Duplicate => "duplicate",
+            WidgetChange::Existing => "existing",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "create" => WidgetChange::Create,
+            "edit" => WidgetChange::Edit,
+            "restore" => WidgetChange::Restore,
+            "duplicate" => WidgetChange::Duplicate,
+            _ => WidgetChange::Existing,
+        }
+    }
+}
+
+/// One saved version of a widget.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct WidgetVersion {
+    pub widget_id: i64,
+    pub version: i64,
+    /// The version the edit started from (None for a new widget).
+    pub base_version: Option<i64>,
+    pub change: WidgetChange,
+    /// For a restore, the version brought back; for a duplicate, `connection/widget` copied.
+    pub source: Option<String>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub spec: WidgetSpec,
+    /// Who saved it (username), when known.
+    pub edited_by: Option<String>,
+    pub edited_at: i64,
+}
+
+fn spec_of(r: &sqlx::sqlite::SqliteRow) -> WidgetSpec {
+    WidgetSpec {
+        name: r.get("name"),
+        kind: r.get("kind"),
+        url: r.get("url"),
+        active: r.get::<i64, _>("active") != 0,
+        config: r.get("config"),
+    }
+}
+
+fn row_to_version(r: &sqlx::sqlite::SqliteRow) -> WidgetVersion {
+    WidgetVersion {
+        widget_id: r.get("widget_id"),
+        version: r.get("version"),
+        base_version: r.get("base_version"),
+        change: WidgetChange::parse(r.get::<&str, _>("change")),
+        source: r.get("source"),
+        spec: spec_of(r),
+        edited_by: r.get("username"),
+        edited_at: r.get("edited_at"),
+    }
+}
+
+const VERSION_SELECT: &str = "SELECT v.*, u.username FROM widget_versions v LEFT JOIN users u ON u.id = v.edited_by";
+
+/// Records a version in the transaction that saves it, so a widget never has a version
+/// without its history.
+#[allow(clippy::too_many_arguments)]
+async fn insert_version(
+    tx: &mut sqlx::SqliteConnection,
+    widget_id: i64,
+    version: i64,
+    base_version: Option<i64>,
+    change: WidgetChange,
+    source: Option<&str>,
+    spec: &WidgetSpec,
+    edited_by: Option<i64>,
+    now: i64,
+) -> ZcResult<()> {
+    bind_spec(
+        sqlx::query(
+            "INSERT INTO widget_versions (name, kind, url, active, config, widget_id, version, base_version, change, source, edited_by, edited_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ),
+        spec,
+    )
+    .bind(widget_id)
+    .bind(version)
+    .bind(base_version)
+    .bind(change.as_str())
+    .bind(source)
+    .bind(edited_by)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 fn row_to_widget(r: &sqlx::sqlite::SqliteRow) -> WidgetRow {
     WidgetRow {
         id: r.get("id"),
         connection_id: r.get("connection_id"),
-        spec: WidgetSpec {
-            name: r.get("name"),
-            kind: r.get("kind"),
-            url: r.get("url"),
-            active: r.get::<i64, _>("active") != 0,
-            config: r.get("config"),
-        },
+        spec: spec_of(r),
         version: r.get("version"),
         created_by: r.get("created_by"),
         created_at: r.get("created_at"),
@@ -44,13 +153,24 @@ fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q WidgetSpec) -> SqliteQuery<'q> {
     q.bind(&spec.name).bind(&spec.kind).bind(&spec.url).bind(spec.active as i64).bind(&spec.config)
 }
 
+fn moved_on(name: &str, version: i64) -> ZcError {
+    ZcError::new(
+        ErrorCode::EditConflict,
+        format!(
+            "widget '{name}' was saved by someone else since your edit began at version {version}; nothing was written: open it again and reapply your change"
+        ),
+    )
+}
+
 impl Store {
+    /// A new widget at version 1; `copied_from` (`connection/widget`) makes it a duplicate.
     pub async fn add_widget(
         &self,
         connection_id: i64,
         connection: &str,
         spec: &WidgetSpec,
         created_by: Option<i64>,
+        copied_from: Option<&str>,
         audit: &Audit,
     ) -> ZcResult<WidgetRow> {
         let now = self.now();
@@ -81,15 +201,14 @@ impl Store {
             }
             Err(e) => return Err(db_err(e)),
         };
-        append(
-            &mut tx,
-            now,
-            audit,
-            "widget.add",
-            &format!("{connection}/{}", spec.name),
-            json!({"id": id, "kind": spec.kind, "version": 1}),
-        )
-        .await?;
+        let change = if copied_from.is_some() { WidgetChange::Duplicate } else { WidgetChange::Create };
+        insert_version(&mut tx, id, 1, None, change, copied_from, spec, created_by, now).await?;
+        let mut meta = json!({"id": id, "kind": spec.kind, "version": 1, "active": spec.active});
+        if let Some(from) = copied_from {
+            meta["copied_from"] = json!(from);
+        }
+        let action = if copied_from.is_some() { "widget.duplicate" } else { "widget.add" };
+        append(&mut tx, now, audit, action, &format!("{connection}/{}", spec.name), meta).await?;
         tx.commit().await.map_err(db_err)?;
         self.widget_by_id(id).await
     }
@@ -127,13 +246,16 @@ impl Store {
         Ok(rows.iter().map(row_to_widget).collect())
     }
 
-    /// Saves an edit as the next version. It applies only if the widget is still at `w.version`,
-    /// so an edit made elsewhere since `w` was read is never overwritten.
+    /// Saves `spec` as the next version of `w`. It applies only if the widget is still at
+    /// `w.version` (the version the edit started from), so an edit saved elsewhere since is
+    /// never overwritten. `restored` names the older version a restore brings back.
     pub async fn update_widget(
         &self,
         w: &WidgetRow,
         connection: &str,
         spec: &WidgetSpec,
+        edited_by: Option<i64>,
+        restored: Option<i64>,
         audit: &Audit,
     ) -> ZcResult<WidgetRow> {
         let now = self.now();
@@ -152,34 +274,62 @@ impl Store {
         .await;
         match res {
             Ok(r) if r.rows_affected() == 1 => {}
-            Ok(_) => {
-                return Err(ZcError::new(
-                    ErrorCode::InvalidInput,
-                    format!(
-                        "widget '{}' changed since it was read (version {}); read it again and reapply your edit",
-                        w.spec.name, w.version
-                    ),
-                ));
-            }
+            Ok(_) => return Err(moved_on(&w.spec.name, w.version)),
             Err(e) if is_unique_violation(&e) => {
                 return Err(ZcError::new(
                     ErrorCode::DuplicateName,
                     format!("connection '{connection}' already has a widget named '{}'", spec.name),
-                ));
+                )
+                .at_field("name"));
             }
             Err(e) => return Err(db_err(e)),
         }
-        append(
-            &mut tx,
-            now,
-            audit,
-            "widget.edit",
-            &format!("{connection}/{}", w.spec.name),
-            json!({"id": w.id, "version": w.version + 1, "active": spec.active}),
-        )
-        .await?;
+        let version = w.version + 1;
+        let (change, source) = match restored {
+            Some(v) => (WidgetChange::Restore, Some(v.to_string())),
+            None => (WidgetChange::Edit, None),
+        };
+        insert_version(&mut tx, w.id, version, Some(w.version), change, source.as_deref(), spec, edited_by, now)
+            .await?;
+        let changed: Vec<String> = zc_domain::widget::diff(&w.spec, spec).into_iter().map(|c| c.field).collect();
+        let mut meta = json!({"id": w.id, "version": version, "base_version": w.version, "active": spec.active, "changed": changed});
+        if let Some(v) = restored {
+            meta["restored"] = json!(v);
+        }
+        let action = if restored.is_some() { "widget.restore" } else { "widget.edit" };
+        append(&mut tx, now, audit, action, &format!("{connection}/{}", w.spec.name), meta).await?;
         tx.commit().await.map_err(db_err)?;
         self.widget_by_id(w.id).await
+    }
+
+    /// Every version of a widget, newest first.
+    pub async fn widget_versions(&self, widget_id: i64) -> ZcResult<Vec<WidgetVersion>> {
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(format!("{VERSION_SELECT} WHERE v.widget_id = ? ORDER BY v.version DESC")))
+                .bind(widget_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        Ok(rows.iter().map(row_to_version).collect())
+    }
+
+    pub async fn widget_version(&self, w: &WidgetRow, version: i64) -> ZcResult<WidgetVersion> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("{VERSION_SELECT} WHERE v.widget_id = ? AND v.version = ?")))
+            .bind(w.id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .map(|r| row_to_version(&r))
+            .ok_or_else(|| {
+                ZcError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "widget '{}' has no version {version} (it is at version {}); `zc widget history` lists them",
+                        w.spec.name, w.version
+                    ),
+                )
+            })
     }
 
     pub async fn remove_widget(&self, w: &WidgetRow, connection: &str, audit: &Audit) -> ZcResult<()> {
