@@ -190,6 +190,8 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("add_a_connection_with_its_key", add_connection);
     scenario!("export_raw_metrics_as_csv", export_csv);
     scenario!("pin_a_self_signed_station_after_comparing_its_fingerprint", certificate);
+    scenario!("an_admin_edits_a_widget_is_refused_at_the_field_and_restores_a_version", widget_editor);
+    scenario!("an_operator_acknowledges_but_cannot_edit_widgets_from_the_ui_or_ipc", operator_limits);
     // Close the session (which ends the app) before anything is judged.
     let _ = ctx.c.close().await;
     let first = tokio::time::timeout(SCENARIO_LIMIT, first_run(&app, &ctx.shots))
@@ -730,6 +732,176 @@ async fn pin_in_the_window(x: &Ctx<'_>, fp: &str) -> Outcome {
         .any(|e| e["action"] == "connection.trust" && e["metadata"].as_str().is_some_and(|m| m.contains(fp)));
     if !pinned {
         return Err("the pin is not in the activity log".into());
+    }
+    Ok(())
+}
+
+async fn text_of(c: &Client, css: &str) -> Result<String, String> {
+    c.find(fantoccini::Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("read {css}: {e}"))
+}
+
+/// demo-north's gauge, as `zc widget show` reads it: its version and its config.
+fn gauge_now(data: &Path) -> Result<(i64, serde_json::Value), String> {
+    let w = zc_json(data, &["widget", "show", "demo-north", "pressure"])?;
+    let config =
+        serde_json::from_str(w["config"].as_str().ok_or(format!("no config in {w}"))?).map_err(|e| e.to_string())?;
+    Ok((w["version"].as_i64().ok_or(format!("no version in {w}"))?, config))
+}
+
+/// The admin opens demo-north's gauge in the editor. A maximum that is not a number is refused at
+/// its field (and saving writes nothing); a valid one saves as a new version; the diff against
+/// the first version shows the change, and restoring it brings the first version back.
+async fn widget_editor(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    let (v0, original) = gauge_now(&x.data)?;
+    click(c, "[data-nav=\"widgets\"]").await?;
+    let item = "[data-widget-item=\"demo-north/pressure\"]";
+    wait_for(c, item, Duration::from_secs(20)).await?;
+    click(c, item).await?;
+    let form = format!("[data-widget-form=\"pressure\"][data-base-version=\"{v0}\"]");
+    wait_for(c, &form, Duration::from_secs(20)).await?;
+    let max = format!("{form} input[name=\"config.max\"]");
+    type_into(c, &max, "twelve").await?;
+    click(c, "[data-action=\"save-widget\"]").await?;
+    wait_for(c, "[data-field-error=\"config.max\"]", Duration::from_secs(10)).await?;
+    let said = text_of(c, "[data-field-error=\"config.max\"]").await?;
+    if said != "'max' must be a number" {
+        return Err(format!("the field says: {said}"));
+    }
+    screenshot(c, &x.shots, "widget-editor-refused").await?;
+    if gauge_now(&x.data)?.0 != v0 {
+        return Err("a refused config was saved".into());
+    }
+    type_into(c, &max, "12").await?;
+    wait_gone(c, "[data-field-error]", Duration::from_secs(10)).await?;
+    click(c, "[data-action=\"save-widget\"]").await?;
+    let v1 = v0 + 1;
+    wait_for(c, &format!("[data-widget-form=\"pressure\"][data-base-version=\"{v1}\"]"), Duration::from_secs(20))
+        .await?;
+    let (v, config) = gauge_now(&x.data)?;
+    if v != v1 || config["max"] != 12 || config["point"] != original["point"] {
+        return Err(format!("saved as version {v}: {config}"));
+    }
+    // The history lists the edit by the admin; the diff from the first version shows the max.
+    click(c, &format!("[data-version=\"{v0}\"] [data-action=\"compare\"]")).await?;
+    let changed = "[data-diff-from] [data-changed-field=\"config.max\"]";
+    wait_for(c, changed, Duration::from_secs(10)).await?;
+    let row = text_of(c, changed).await?;
+    if !row.contains(&original["max"].to_string()) || !row.contains("12") {
+        return Err(format!("the diff row says: {row}"));
+    }
+    screenshot(c, &x.shots, "widget-editor-diff").await?;
+    click(c, "[data-action=\"restore\"]").await?;
+    let v2 = v1 + 1;
+    wait_for(c, &format!("[data-widget-form=\"pressure\"][data-base-version=\"{v2}\"]"), Duration::from_secs(20))
+        .await?;
+    let (v, config) = gauge_now(&x.data)?;
+    if v != v2 || config != original {
+        return Err(format!("after the restore, version {v}: {config}, not {original}"));
+    }
+    let history = zc_json(&x.data, &["widget", "history", "demo-north", "pressure"])?;
+    let newest = &history.as_array().ok_or("no history")?[0];
+    if newest["change"] != "restore"
+        || newest["source"].as_str() != Some(v0.to_string().as_str())
+        || newest["edited_by"] != zc_e2e::ADMIN
+    {
+        return Err(format!("the newest version is {newest}"));
+    }
+    let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+    let actions: Vec<&str> = log.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    if !actions.contains(&"widget.edit") || !actions.contains(&"widget.restore") {
+        return Err("the edit and the restore are not both in the activity log".into());
+    }
+    click(c, "[data-nav=\"room\"]").await
+}
+
+/// An operator signs in: acknowledges an alarm, sees no widget editor, and a direct IPC call to
+/// save a widget (as a script in the window could make) is refused by the core, changes nothing
+/// and is recorded. The admin signs in again afterwards.
+async fn operator_limits(x: &Ctx<'_>) -> Outcome {
+    let app = signed_in_app(&x.data).await?;
+    let password = "a shift of quiet hours";
+    app.add_user(NewUser {
+        username: "olga".into(),
+        role: Role::Operator,
+        profile: Default::default(),
+        password: Sensitive::new(password.into()),
+    })
+    .await
+    .map_err(|e| e.message)?;
+    // An alarm to acknowledge: a connection nobody answers, confirmed at its first failure.
+    let mut spec = zc_app::zc_domain::ConnectionSpec::new(
+        "op-dead",
+        &format!("http://{STATIONS_HOST}:9/"),
+        zc_app::zc_domain::ConnectionKind::Http,
+    );
+    spec.interval_ms = 500;
+    spec.confirm = 1;
+    app.add_connection(spec).await.map_err(|e| e.message)?;
+    let result = as_operator(x, password).await;
+    let _ = app.remove_connection("op-dead").await;
+    app.close().await;
+    // Back to the admin, whatever happened.
+    let c = &x.c;
+    if count(c, "[data-action=\"sign-out\"]").await.unwrap_or(0) > 0 {
+        click(c, "[data-action=\"sign-out\"]").await?;
+    }
+    sign_in_as(c, zc_e2e::ADMIN, zc_e2e::ADMIN_PASSWORD).await?;
+    wait_for(c, &format!("[data-signed-in=\"{}\"]", zc_e2e::ADMIN), Duration::from_secs(20)).await?;
+    result
+}
+
+async fn as_operator(x: &Ctx<'_>, password: &str) -> Outcome {
+    let c = &x.c;
+    click(c, "[data-action=\"sign-out\"]").await?;
+    sign_in_as(c, "olga", password).await?;
+    wait_for(c, "[data-signed-in=\"olga\"][data-role=\"operator\"]", Duration::from_secs(20)).await?;
+    if count(c, "[data-nav=\"widgets\"]").await? != 0 {
+        return Err("an operator is offered the widget editor".into());
+    }
+    click(c, "[data-nav=\"alarms\"]").await?;
+    let row = alarm_row("op-dead", "offline");
+    wait_for(c, &format!("{row}[data-state=\"unacknowledged\"]"), Duration::from_secs(30)).await?;
+    click(c, &format!("{row} [data-action=\"ack\"]")).await?;
+    wait_gone(c, &format!("{row}[data-state=\"unacknowledged\"]"), Duration::from_secs(20)).await?;
+    let a = find_alarm(&cli_alarms(&x.data)?, "op-dead", "offline").cloned().ok_or("the alarm is gone")?;
+    if a["acked_by"] != "user:olga" {
+        return Err(format!("the acknowledgement is not olga's: {a}"));
+    }
+    // The window's own IPC, called directly.
+    let (v0, before) = gauge_now(&x.data)?;
+    let answer = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('save_widget', {connection: 'demo-north', name: 'pressure',
+                 baseVersion: arguments[0], spec: {name: 'pressure', kind: 'gauge', url: null, active: false,
+                 config: '{\"point\":\"x.y\",\"min\":0,\"max\":1}'}})
+               .then(ok => done({ok}), err => done({err}));",
+            vec![serde_json::json!(v0)],
+        )
+        .await
+        .map_err(|e| format!("the IPC call: {e}"))?;
+    let err = &answer["err"];
+    if err["code"] != "forbidden" || !err["message"].as_str().is_some_and(|m| m.contains("admin")) {
+        return Err(format!("a direct save_widget as an operator answered {answer}"));
+    }
+    let (v, after) = gauge_now(&x.data)?;
+    if v != v0 || after != before {
+        return Err("the refused IPC call changed the widget".into());
+    }
+    let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+    let recorded = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "auth.forbidden" && e["actor"].as_str().is_some_and(|a| a.contains("olga")));
+    if !recorded {
+        return Err("the refusal is not in the activity log".into());
     }
     Ok(())
 }

@@ -130,6 +130,12 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("engineer", &["chart", "c1", "--since", "1h", "--out", "CHART"]),
     ("engineer", &["log"]),
     ("engineer", &["log", "verify"]),
+    ("engineer", &["config", "export"]),
+    ("engineer", &["backup", "BACKUP"]),
+    ("engineer", &["config", "import", "SITE", "--dry-run"]),
+    ("engineer", &["config", "import", "SITE"]),
+    // A document that adds a widget needs what adding the widget needs.
+    ("admin", &["config", "import", "WIDGETS"]),
     ("admin", &["widget", "add", "c1", "w2", "--kind", "value", "--config", "{\"point\":\"c1.p\"}"]),
     ("admin", &["widget", "edit", "c1", "w1", "--config", "{\"point\":\"p\"}"]),
     ("admin", &["widget", "restore", "c1", "w1", "1"]),
@@ -162,6 +168,13 @@ fn plant(env: &Env) {
 fn every_command_is_refused_below_its_role_and_the_refusal_is_recorded() {
     let chart = tempfile::tempdir().unwrap();
     let chart_file = chart.path().join("c1.svg").display().to_string();
+    // Site documents: one that only changes a connection, one that also adds a widget.
+    let site = chart.path().join("site.json");
+    std::fs::write(&site, r#"{"version": 1, "connections": [{"name": "c2", "url": "http://127.0.0.1:9", "kind": "http", "interval": "30s"}]}"#).unwrap();
+    let widgets = chart.path().join("widgets.yaml");
+    std::fs::write(&widgets, "version: 1\nconnections:\n  - {name: c3, url: 'http://127.0.0.1:9', kind: http, widgets: [{name: w9, kind: value, config: {point: c3.p}}]}\n").unwrap();
+    let (site, widgets) = (site.display().to_string(), widgets.display().to_string());
+    let backup = chart.path().join("backup.db").display().to_string();
     for (role, user, password) in [
         ("operator", "olga", OPERATOR_PASSWORD),
         ("engineer", "erik", ENGINEER_PASSWORD),
@@ -172,7 +185,16 @@ fn every_command_is_refused_below_its_role_and_the_refusal_is_recorded() {
         plant(&env);
         assert_eq!(login(&env, user, password).code, 0);
         for (needs, args) in MATRIX {
-            let args: Vec<&str> = args.iter().map(|a| if *a == "CHART" { chart_file.as_str() } else { a }).collect();
+            let args: Vec<&str> = args
+                .iter()
+                .map(|a| match *a {
+                    "CHART" => chart_file.as_str(),
+                    "SITE" => site.as_str(),
+                    "WIDGETS" => widgets.as_str(),
+                    "BACKUP" => backup.as_str(),
+                    _ => a,
+                })
+                .collect();
             let db_before = zc_e2e::snapshot(&env.db());
             let r = env.run_with(&args, b"", &[]);
             if rank(role) < rank(needs) {

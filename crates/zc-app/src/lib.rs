@@ -13,6 +13,7 @@ pub mod live;
 mod platform;
 mod points;
 mod reports;
+mod site_config;
 mod views;
 mod widgets;
 
@@ -30,6 +31,7 @@ pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
 pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
 pub use reports::*;
+pub use site_config::{ImportPlan, PlanAction, PlannedChange};
 pub use views::{
     ControlRoom, DEFAULT_TREND_WINDOW_MS, PointTrend, SPARK_SAMPLES, SparkPoint, Tile, TrendSample, WidgetView,
     widget_view,
@@ -334,6 +336,13 @@ impl App {
     }
 
     // ---- maintenance and health ----
+
+    /// A consistent copy of the local cache at `dest` (a new file), taken while the monitor may
+    /// be writing, checked before it is kept. Recorded (`backup.create`).
+    pub async fn backup(&self, dest: &Path) -> ZcResult<zc_store::BackupReport> {
+        let audit = self.authorize(Capability::Export).await?;
+        self.store.backup_to(dest, &audit).await
+    }
 
     pub async fn maintenance(&self) -> ZcResult<zc_store::RetentionReport> {
         let audit = self.authorize(Capability::Retention).await?;

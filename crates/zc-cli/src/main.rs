@@ -10,6 +10,8 @@
 //! `error[code]: field: message` when one input is at fault), 2 usage error.
 
 mod alarms;
+mod backup;
+mod config;
 mod connection;
 mod demo;
 mod health;
@@ -131,6 +133,9 @@ enum Command {
     /// Maintenance windows of connections: open, end, list.
     #[command(subcommand)]
     Window(window::WindowCmd),
+    /// The site's configuration as one JSON or YAML document: export, import (with --dry-run).
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
     /// Render latency with status bands to a PNG or SVG file.
     Chart {
         name: String,
@@ -165,6 +170,9 @@ enum Command {
     Doctor,
     /// Apply retention policies now (the monitor also does this hourly).
     Maintenance,
+    /// A consistent copy of the local cache in FILE (new), safe while the monitor runs; it holds
+    /// no key. To restore: stop the console, put the copy in place as `zeroclient.db`.
+    Backup { file: PathBuf },
     /// Show retention policies; `zc retention set KIND AGE` changes one.
     Retention {
         #[command(subcommand)]
@@ -294,6 +302,7 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
         }
         Command::Alarms { list, cmd } => alarms::run(app, list, cmd.as_ref(), f).await,
         Command::Window(cmd) => window::run(app, cmd, f).await,
+        Command::Config(cmd) => config::run(app, cmd, f).await,
         Command::Chart { name, since, until, out, width, height } => {
             let a = history::ChartArgs { name, since, until: until.as_deref(), out, width: *width, height: *height };
             history::chart(app, a, f).await
@@ -303,6 +312,7 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
         Command::Demo { for_ } => demo::demo(app, ms_arg(for_)?).await,
         Command::Doctor => health::doctor(app, f).await,
         Command::Maintenance => health::maintenance(app, f).await,
+        Command::Backup { file } => backup::backup(app, file, f).await,
         Command::Retention { set } => {
             let set = set.as_ref().map(|RetentionCmd::Set { kind, age }| (kind.as_str(), age.as_str()));
             health::retention(app, set, f).await

@@ -44,6 +44,8 @@ pub enum ErrorCode {
     /// The thing edited changed since the edit began (someone else saved first): nothing was
     /// written; read it again and reapply.
     EditConflict,
+    /// A configuration document (import) with problems; nothing of it was written.
+    InvalidDocument,
     Internal,
 }
 
@@ -75,6 +77,7 @@ impl ErrorCode {
             ErrorCode::WeakPassword => "weak_password",
             ErrorCode::InvalidWidgetConfig => "invalid_widget_config",
             ErrorCode::EditConflict => "edit_conflict",
+            ErrorCode::InvalidDocument => "invalid_document",
             ErrorCode::Internal => "internal",
         }
     }

@@ -14,6 +14,7 @@ pub mod point;
 pub mod probe;
 pub mod run;
 pub mod secret;
+pub mod site_config;
 pub mod status;
 pub mod timefmt;
 pub mod timezone;

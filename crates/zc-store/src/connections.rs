@@ -220,41 +220,131 @@ pub(crate) async fn mark_unwatched(conn: &mut SqliteConnection, at_ms: i64, deta
     Ok(())
 }
 
+/// Inserts a connection inside the caller's transaction, audited; returns its id.
+pub(crate) async fn insert_connection(
+    tx: &mut SqliteConnection,
+    spec: &ConnectionSpec,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<i64> {
+    // Ids are never reused (a monitor may still hold data of a removed connection): the next
+    // id is past both the high-water mark and every id in the table.
+    let id: i64 = sqlx::query_scalar(
+        "UPDATE meta SET value = MAX(CAST(value AS INTEGER), COALESCE((SELECT MAX(id) FROM backend_connections), 0)) + 1, \
+         updated_at = ? WHERE key = 'connection_id_high' RETURNING CAST(value AS INTEGER)",
+    )
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let res = bind_spec(
+        sqlx::query(
+        "INSERT INTO backend_connections (name, url, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
+         degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, id, status, status_since, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
+        ),
+        spec,
+    )
+    .bind(spec.kind.as_str())
+    .bind(id)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
+        Err(e) => return Err(db_err(e)),
+    }
+    append(tx, now, audit, "connection.add", &spec.name, json!({"id": id, "spec": spec_json(spec)})).await?;
+    Ok(id)
+}
+
+/// Replaces a connection's settings inside the caller's transaction, audited.
+pub(crate) async fn update_connection_in(
+    tx: &mut SqliteConnection,
+    id: i64,
+    old_name: &str,
+    spec: &ConnectionSpec,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<()> {
+    let res = bind_spec(
+        sqlx::query(
+        "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
+         confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, \
+         settings_version = settings_version + 1, updated_at = ? \
+         WHERE id = ?",
+        ),
+        spec,
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Ok(r) if r.rows_affected() == 1 => {}
+        Ok(_) => return Err(ZcError::not_found("connection", old_name)),
+        Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
+        Err(e) => return Err(db_err(e)),
+    }
+    append(tx, now, audit, "connection.edit", old_name, json!({"id": id, "spec": spec_json(spec)})).await?;
+    Ok(())
+}
+
+/// Sets a connection's gateway inside the caller's transaction, audited; a loop is refused. The
+/// caller decides the alarms again once its changes are made.
+pub(crate) async fn set_dependency_in(
+    tx: &mut SqliteConnection,
+    id: i64,
+    name: &str,
+    parent: Option<(i64, &str)>,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<()> {
+    if let Some((pid, pname)) = parent {
+        // Walk up from the gateway: reaching this connection would make a loop.
+        let mut at = Some(pid);
+        let mut steps = 0;
+        while let Some(cur) = at {
+            if cur == id {
+                return Err(ZcError::invalid(format!(
+                    "'{name}' cannot depend on '{pname}': '{pname}' already depends on '{name}', directly or through others"
+                )));
+            }
+            steps += 1;
+            if steps > 10_000 {
+                break;
+            }
+            at = sqlx::query_scalar::<_, Option<i64>>("SELECT depends_on FROM backend_connections WHERE id = ?")
+                .bind(cur)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .flatten();
+        }
+    }
+    let n = sqlx::query("UPDATE backend_connections SET depends_on = ?, updated_at = ? WHERE id = ?")
+        .bind(parent.map(|p| p.0))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    if n == 0 {
+        return Err(ZcError::not_found("connection", name));
+    }
+    append(tx, now, audit, "connection.depends_on", name, json!({"id": id, "depends_on": parent.map(|p| p.1)})).await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn add_connection(&self, spec: &ConnectionSpec, audit: &Audit) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        // Ids are never reused (a monitor may still hold data of a removed connection): the next
-        // id is past both the high-water mark and every id in the table.
-        let id: i64 = sqlx::query_scalar(
-            "UPDATE meta SET value = MAX(CAST(value AS INTEGER), COALESCE((SELECT MAX(id) FROM backend_connections), 0)) + 1, \
-             updated_at = ? WHERE key = 'connection_id_high' RETURNING CAST(value AS INTEGER)",
-        )
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let res = bind_spec(
-            sqlx::query(
-                "INSERT INTO backend_connections (name, url, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
-                 degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, id, status, status_since, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
-            ),
-            spec,
-        )
-        .bind(spec.kind.as_str())
-        .bind(id)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
-            Err(e) => return Err(db_err(e)),
-        }
-        append(&mut tx, now, audit, "connection.add", &spec.name, json!({"id": id, "spec": spec_json(spec)})).await?;
+        let id = insert_connection(&mut tx, spec, audit, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
     }
@@ -306,26 +396,7 @@ impl Store {
     ) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let res = bind_spec(
-            sqlx::query(
-                "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
-                 confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, \
-                 settings_version = settings_version + 1, updated_at = ? \
-                 WHERE id = ?",
-            ),
-            spec,
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await;
-        match res {
-            Ok(r) if r.rows_affected() == 1 => {}
-            Ok(_) => return Err(ZcError::not_found("connection", old_name)),
-            Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
-            Err(e) => return Err(db_err(e)),
-        }
-        append(&mut tx, now, audit, "connection.edit", old_name, json!({"id": id, "spec": spec_json(spec)})).await?;
+        update_connection_in(&mut tx, id, old_name, spec, audit, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await
     }
@@ -349,48 +420,7 @@ impl Store {
     ) -> ZcResult<ConnectionRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        if let Some((pid, pname)) = parent {
-            // Walk up from the gateway: reaching this connection would make a loop.
-            let mut at = Some(pid);
-            let mut steps = 0;
-            while let Some(cur) = at {
-                if cur == id {
-                    return Err(ZcError::invalid(format!(
-                        "'{name}' cannot depend on '{pname}': '{pname}' already depends on '{name}', directly or through others"
-                    )));
-                }
-                steps += 1;
-                if steps > 10_000 {
-                    break;
-                }
-                at = sqlx::query_scalar::<_, Option<i64>>("SELECT depends_on FROM backend_connections WHERE id = ?")
-                    .bind(cur)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .flatten();
-            }
-        }
-        let n = sqlx::query("UPDATE backend_connections SET depends_on = ?, updated_at = ? WHERE id = ?")
-            .bind(parent.map(|p| p.0))
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(ZcError::not_found("connection", name));
-        }
-        append(
-            &mut tx,
-            now,
-            audit,
-            "connection.depends_on",
-            name,
-            json!({"id": id, "depends_on": parent.map(|p| p.1)}),
-        )
-        .await?;
+        set_dependency_in(&mut tx, id, name, parent, audit, now).await?;
         crate::alarms::evaluate_in(&mut tx, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.connection_by_id(id).await

@@ -13,6 +13,7 @@
 
 mod activity;
 mod alarms;
+mod backup;
 mod certificates;
 mod connections;
 mod devices;
@@ -24,11 +25,13 @@ mod metrics;
 mod points;
 mod retention;
 mod runs;
+mod site_config;
 mod users;
 mod widgets;
 
 pub use activity::Audit;
 pub use alarms::{AckReport, AlarmFilter, AlarmHistoryRow, AlarmRow};
+pub use backup::BackupReport;
 pub use certificates::TRUST_DIR;
 pub use connections::{ConnectionRow, HistoryRow, StatusChange};
 pub use devices::DeviceInfo;
@@ -39,6 +42,7 @@ pub use metrics::{ChartBucket, ChartSeries};
 pub use points::{PointHistoryRow, PointRow};
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
+pub use site_config::SiteChange;
 pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
 pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 

@@ -44,36 +44,36 @@ fn row_to_window(r: &sqlx::sqlite::SqliteRow) -> MaintenanceWindow {
 
 const SELECT: &str = "SELECT m.*, c.name AS connection_name FROM maintenance_windows m JOIN backend_connections c ON c.id = m.connection_id";
 
-impl Store {
-    /// Plans a window on a connection: `[starts_at, ends_at)`, with a reason.
-    pub async fn open_maintenance_window(
-        &self,
-        connection_id: i64,
-        connection: &str,
-        starts_at: i64,
-        ends_at: i64,
-        reason: &str,
-        audit: &Audit,
-    ) -> ZcResult<MaintenanceWindow> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(ZcError::invalid("a maintenance window needs a reason; say what work is planned (--reason)"));
-        }
-        if reason.chars().count() > zc_domain::alarm::MAX_REASON_CHARS {
-            return Err(ZcError::invalid("the reason is too long; keep it under 500 characters"));
-        }
-        let now = self.now();
-        if ends_at <= starts_at {
-            return Err(ZcError::invalid("a maintenance window must end after it starts"));
-        }
-        if ends_at <= now {
-            return Err(ZcError::invalid("this maintenance window would already be over; give an end in the future"));
-        }
-        if ends_at - starts_at > MAX_WINDOW_MS {
-            return Err(ZcError::invalid("a maintenance window can last at most 31 days"));
-        }
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
+/// Checks and inserts a window inside the caller's transaction, audited; returns its id. The
+/// caller decides the alarms again once its changes are made.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_window(
+    tx: &mut sqlx::SqliteConnection,
+    connection_id: i64,
+    connection: &str,
+    starts_at: i64,
+    ends_at: i64,
+    reason: &str,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<i64> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ZcError::invalid("a maintenance window needs a reason; say what work is planned (--reason)"));
+    }
+    if reason.chars().count() > zc_domain::alarm::MAX_REASON_CHARS {
+        return Err(ZcError::invalid("the reason is too long; keep it under 500 characters"));
+    }
+    if ends_at <= starts_at {
+        return Err(ZcError::invalid("a maintenance window must end after it starts"));
+    }
+    if ends_at <= now {
+        return Err(ZcError::invalid("this maintenance window would already be over; give an end in the future"));
+    }
+    if ends_at - starts_at > MAX_WINDOW_MS {
+        return Err(ZcError::invalid("a maintenance window can last at most 31 days"));
+    }
+    let id: i64 = sqlx::query_scalar(
             "INSERT INTO maintenance_windows (connection_id, starts_at, ends_at, reason, created_by, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -87,8 +87,25 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
-        let meta = json!({"window": id, "starts_at": starts_at, "ends_at": ends_at, "reason": reason});
-        append(&mut tx, now, audit, "maintenance.open", connection, meta).await?;
+    let meta = json!({"window": id, "starts_at": starts_at, "ends_at": ends_at, "reason": reason});
+    append(tx, now, audit, "maintenance.open", connection, meta).await?;
+    Ok(id)
+}
+
+impl Store {
+    /// Plans a window on a connection: `[starts_at, ends_at)`, with a reason.
+    pub async fn open_maintenance_window(
+        &self,
+        connection_id: i64,
+        connection: &str,
+        starts_at: i64,
+        ends_at: i64,
+        reason: &str,
+        audit: &Audit,
+    ) -> ZcResult<MaintenanceWindow> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let id = insert_window(&mut tx, connection_id, connection, starts_at, ends_at, reason, audit, now).await?;
         evaluate_in(&mut tx, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.maintenance_window(id).await

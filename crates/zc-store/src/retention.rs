@@ -32,6 +32,34 @@ pub struct RetentionReport {
     pub activity_log_kept_unpushed: i64,
 }
 
+/// Changes a retention policy inside the caller's transaction, audited.
+pub(crate) async fn set_retention_in(
+    tx: &mut sqlx::SqliteConnection,
+    data_kind: &str,
+    max_age_ms: i64,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<()> {
+    if max_age_ms < DAY {
+        return Err(ZcError::invalid("a retention period must be at least 1d"));
+    }
+    let n = sqlx::query("UPDATE retention_policies SET max_age_ms = ?, updated_at = ? WHERE data_kind = ?")
+        .bind(max_age_ms)
+        .bind(now)
+        .bind(data_kind)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    if n == 0 {
+        return Err(ZcError::invalid(format!(
+            "unknown data kind '{data_kind}'; use request_metrics, status_history or activity_log"
+        )));
+    }
+    append(tx, now, audit, "retention.set", data_kind, json!({"max_age_ms": max_age_ms})).await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn retention_policies(&self) -> ZcResult<Vec<RetentionPolicy>> {
         let rows = sqlx::query("SELECT data_kind, max_age_ms FROM retention_policies ORDER BY data_kind")
@@ -42,25 +70,9 @@ impl Store {
     }
 
     pub async fn set_retention(&self, data_kind: &str, max_age_ms: i64, audit: &Audit) -> ZcResult<()> {
-        if max_age_ms < DAY {
-            return Err(ZcError::invalid("a retention period must be at least 1d"));
-        }
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE retention_policies SET max_age_ms = ?, updated_at = ? WHERE data_kind = ?")
-            .bind(max_age_ms)
-            .bind(now)
-            .bind(data_kind)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(ZcError::invalid(format!(
-                "unknown data kind '{data_kind}'; use request_metrics, status_history or activity_log"
-            )));
-        }
-        append(&mut tx, now, audit, "retention.set", data_kind, json!({"max_age_ms": max_age_ms})).await?;
+        set_retention_in(&mut tx, data_kind, max_age_ms, audit, now).await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -162,6 +162,110 @@ fn moved_on(name: &str, version: i64) -> ZcError {
     )
 }
 
+/// Inserts a widget at version 1 with its first version row, audited, inside the caller's
+/// transaction; returns its id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_widget(
+    tx: &mut sqlx::SqliteConnection,
+    connection_id: i64,
+    connection: &str,
+    spec: &WidgetSpec,
+    created_by: Option<i64>,
+    copied_from: Option<&str>,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<i64> {
+    let res = bind_spec(
+            sqlx::query(
+                "INSERT INTO widget_configs (name, kind, url, active, config, connection_id, version, created_by, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            ),
+            spec,
+        )
+        .bind(connection_id)
+        .bind(created_by)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+    let id = match res {
+        Ok(r) => r.last_insert_rowid(),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ZcError::new(
+                ErrorCode::DuplicateName,
+                format!(
+                    "connection '{connection}' already has a widget named '{}'; edit it with `zc widget edit {connection} {}`",
+                    spec.name, spec.name
+                ),
+            ));
+        }
+        Err(e) => return Err(db_err(e)),
+    };
+    let change = if copied_from.is_some() { WidgetChange::Duplicate } else { WidgetChange::Create };
+    insert_version(tx, id, 1, None, change, copied_from, spec, created_by, now).await?;
+    let mut meta = json!({"id": id, "kind": spec.kind, "version": 1, "active": spec.active});
+    if let Some(from) = copied_from {
+        meta["copied_from"] = json!(from);
+    }
+    let action = if copied_from.is_some() { "widget.duplicate" } else { "widget.add" };
+    append(tx, now, audit, action, &format!("{connection}/{}", spec.name), meta).await?;
+    Ok(id)
+}
+
+/// Saves `spec` as the next version of `w` inside the caller's transaction, only if the widget
+/// is still at `w.version` (`edit_conflict` otherwise).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn update_widget_in(
+    tx: &mut sqlx::SqliteConnection,
+    w: &WidgetRow,
+    connection: &str,
+    spec: &WidgetSpec,
+    edited_by: Option<i64>,
+    restored: Option<i64>,
+    audit: &Audit,
+    now: i64,
+) -> ZcResult<()> {
+    let res = bind_spec(
+            sqlx::query(
+                "UPDATE widget_configs SET name = ?, kind = ?, url = ?, active = ?, config = ?, version = version + 1, updated_at = ? \
+                 WHERE id = ? AND version = ?",
+            ),
+            spec,
+        )
+        .bind(now)
+        .bind(w.id)
+        .bind(w.version)
+        .execute(&mut *tx)
+        .await;
+    match res {
+        Ok(r) if r.rows_affected() == 1 => {}
+        Ok(_) => return Err(moved_on(&w.spec.name, w.version)),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ZcError::new(
+                ErrorCode::DuplicateName,
+                format!("connection '{connection}' already has a widget named '{}'", spec.name),
+            )
+            .at_field("name"));
+        }
+        Err(e) => return Err(db_err(e)),
+    }
+    let version = w.version + 1;
+    let (change, source) = match restored {
+        Some(v) => (WidgetChange::Restore, Some(v.to_string())),
+        None => (WidgetChange::Edit, None),
+    };
+    insert_version(tx, w.id, version, Some(w.version), change, source.as_deref(), spec, edited_by, now).await?;
+    let changed: Vec<String> = zc_domain::widget::diff(&w.spec, spec).into_iter().map(|c| c.field).collect();
+    let mut meta =
+        json!({"id": w.id, "version": version, "base_version": w.version, "active": spec.active, "changed": changed});
+    if let Some(v) = restored {
+        meta["restored"] = json!(v);
+    }
+    let action = if restored.is_some() { "widget.restore" } else { "widget.edit" };
+    append(tx, now, audit, action, &format!("{connection}/{}", w.spec.name), meta).await?;
+    Ok(())
+}
+
 impl Store {
     /// A new widget at version 1; `copied_from` (`connection/widget`) makes it a duplicate.
     pub async fn add_widget(
@@ -175,40 +279,7 @@ impl Store {
     ) -> ZcResult<WidgetRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let res = bind_spec(
-            sqlx::query(
-                "INSERT INTO widget_configs (name, kind, url, active, config, connection_id, version, created_by, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-            ),
-            spec,
-        )
-        .bind(connection_id)
-        .bind(created_by)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        let id = match res {
-            Ok(r) => r.last_insert_rowid(),
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ZcError::new(
-                    ErrorCode::DuplicateName,
-                    format!(
-                        "connection '{connection}' already has a widget named '{}'; edit it with `zc widget edit {connection} {}`",
-                        spec.name, spec.name
-                    ),
-                ));
-            }
-            Err(e) => return Err(db_err(e)),
-        };
-        let change = if copied_from.is_some() { WidgetChange::Duplicate } else { WidgetChange::Create };
-        insert_version(&mut tx, id, 1, None, change, copied_from, spec, created_by, now).await?;
-        let mut meta = json!({"id": id, "kind": spec.kind, "version": 1, "active": spec.active});
-        if let Some(from) = copied_from {
-            meta["copied_from"] = json!(from);
-        }
-        let action = if copied_from.is_some() { "widget.duplicate" } else { "widget.add" };
-        append(&mut tx, now, audit, action, &format!("{connection}/{}", spec.name), meta).await?;
+        let id = insert_widget(&mut tx, connection_id, connection, spec, created_by, copied_from, audit, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.widget_by_id(id).await
     }
@@ -260,44 +331,7 @@ impl Store {
     ) -> ZcResult<WidgetRow> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let res = bind_spec(
-            sqlx::query(
-                "UPDATE widget_configs SET name = ?, kind = ?, url = ?, active = ?, config = ?, version = version + 1, updated_at = ? \
-                 WHERE id = ? AND version = ?",
-            ),
-            spec,
-        )
-        .bind(now)
-        .bind(w.id)
-        .bind(w.version)
-        .execute(&mut *tx)
-        .await;
-        match res {
-            Ok(r) if r.rows_affected() == 1 => {}
-            Ok(_) => return Err(moved_on(&w.spec.name, w.version)),
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ZcError::new(
-                    ErrorCode::DuplicateName,
-                    format!("connection '{connection}' already has a widget named '{}'", spec.name),
-                )
-                .at_field("name"));
-            }
-            Err(e) => return Err(db_err(e)),
-        }
-        let version = w.version + 1;
-        let (change, source) = match restored {
-            Some(v) => (WidgetChange::Restore, Some(v.to_string())),
-            None => (WidgetChange::Edit, None),
-        };
-        insert_version(&mut tx, w.id, version, Some(w.version), change, source.as_deref(), spec, edited_by, now)
-            .await?;
-        let changed: Vec<String> = zc_domain::widget::diff(&w.spec, spec).into_iter().map(|c| c.field).collect();
-        let mut meta = json!({"id": w.id, "version": version, "base_version": w.version, "active": spec.active, "changed": changed});
-        if let Some(v) = restored {
-            meta["restored"] = json!(v);
-        }
-        let action = if restored.is_some() { "widget.restore" } else { "widget.edit" };
-        append(&mut tx, now, audit, action, &format!("{connection}/{}", w.spec.name), meta).await?;
+        update_widget_in(&mut tx, w, connection, spec, edited_by, restored, audit, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.widget_by_id(w.id).await
     }

@@ -28,13 +28,23 @@ import type { Profile } from '../bindings/Profile';
 import type { SessionRow } from '../bindings/SessionRow';
 import type { SignInState } from '../bindings/SignInState';
 import type { UserRow } from '../bindings/UserRow';
+import type { FieldError } from '../bindings/FieldError';
+import type { WidgetDiff } from '../bindings/WidgetDiff';
+import type { WidgetGroup } from '../bindings/WidgetGroup';
+import type { WidgetKindInfo } from '../bindings/WidgetKindInfo';
+import type { WidgetRow } from '../bindings/WidgetRow';
+import type { WidgetSpec } from '../bindings/WidgetSpec';
+import type { WidgetVersion } from '../bindings/WidgetVersion';
 import type { ZcError } from '../bindings/ZcError';
 
 export class ConsoleError extends Error {
   readonly code: string;
+  /** The input the error is about (e.g. `config.max`), when it is about one. */
+  readonly field: string | null;
   constructor(e: ZcError) {
     super(e.message);
     this.code = e.code;
+    this.field = e.field ?? null;
   }
 }
 
@@ -107,4 +117,19 @@ export const api = {
     call<CertificateCheck>('trust_certificate', { name, pin, caFile }),
   exportChart: (name: string, since: number, until: number | null, path: string, width: number, height: number) =>
     call<ChartReport>('export_chart', { name, since, until, path, width, height }),
+  widgetKinds: () => call<WidgetKindInfo[]>('widget_kinds'),
+  widgetGroups: () => call<WidgetGroup[]>('widget_groups'),
+  checkWidget: (spec: WidgetSpec) => call<FieldError[]>('check_widget', { spec }),
+  addWidget: (connection: string, spec: WidgetSpec) => call<WidgetRow>('add_widget', { connection, spec }),
+  /** Saves over `baseVersion`, the version the edit started from; `edit_conflict` if it moved on. */
+  saveWidget: (connection: string, name: string, baseVersion: number, spec: WidgetSpec) =>
+    call<WidgetRow>('save_widget', { connection, name, baseVersion, spec }),
+  widgetHistory: (connection: string, name: string) => call<WidgetVersion[]>('widget_history', { connection, name }),
+  widgetDiff: (connection: string, name: string, from: number, to: number | null) =>
+    call<WidgetDiff>('widget_diff', { connection, name, from, to }),
+  restoreWidget: (connection: string, name: string, version: number, baseVersion: number) =>
+    call<WidgetRow>('restore_widget', { connection, name, version, baseVersion }),
+  duplicateWidget: (connection: string, name: string, newName: string, toConnection: string | null) =>
+    call<WidgetRow>('duplicate_widget', { connection, name, newName, toConnection }),
+  removeWidget: (connection: string, name: string) => call<null>('remove_widget', { connection, name }),
 };

@@ -14,9 +14,10 @@ import { applyEvents, emptyRoom, loadRoom, type Room } from '../control-room/mod
 import type { Role } from '../../bindings/Role';
 import type { UserRow } from '../../bindings/UserRow';
 import { shownName } from '../session/model';
+import { WidgetEditor } from '../widget-editor/WidgetEditor';
 import { ModeLine } from './ModeLine';
 
-type View = { name: 'room' } | { name: 'alarms' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'activity' };
+type View = { name: 'room' } | { name: 'alarms' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'widgets' } | { name: 'activity' };
 type Theme = 'dark' | 'light';
 
 export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSignOut: () => void }) {
@@ -77,6 +78,11 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
           <button type="button" aria-current={view.name === 'connections'} onClick={() => setView({ name: 'connections' })} data-nav="connections">
             Connections
           </button>
+          {role === 'admin' && (
+            <button type="button" aria-current={view.name === 'widgets'} onClick={() => setView({ name: 'widgets' })} data-nav="widgets">
+              Widgets
+            </button>
+          )}
           <button type="button" aria-current={view.name === 'activity'} onClick={() => setView({ name: 'activity' })} data-nav="activity">
             Activity
           </button>
@@ -112,6 +118,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
         {view.name === 'alarms' && <AlarmList connections={[...room.tiles.values()].map((t) => t.name).sort()} />}
         {view.name === 'detail' && <Detail name={view.connection} room={room} onBack={() => setView({ name: 'room' })} />}
         {view.name === 'connections' && <Connections />}
+        {view.name === 'widgets' && <WidgetEditor />}
         {view.name === 'activity' && <Activity />}
       </main>
     </div>
