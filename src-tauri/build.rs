@@ -46,6 +46,12 @@ const COMMANDS: &[&str] = &[
     "restore_widget",
     "duplicate_widget",
     "remove_widget",
+    "settings",
+    "set_profile",
+    "set_notifications",
+    "set_theme",
+    "set_retention",
+    "notification_tally",
 ];
 
 fn main() {

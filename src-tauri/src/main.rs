@@ -7,6 +7,7 @@
 
 mod commands;
 mod events;
+mod notify;
 mod shell;
 
 use shell::{Options, Shell};
@@ -30,6 +31,7 @@ fn main() {
         }
     };
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(shell)
         .invoke_handler(tauri::generate_handler![
             commands::console::console_state,
@@ -74,9 +76,16 @@ fn main() {
             commands::widgets::restore_widget,
             commands::widgets::duplicate_widget,
             commands::widgets::remove_widget,
+            commands::settings::settings,
+            commands::settings::set_profile,
+            commands::settings::set_notifications,
+            commands::settings::set_theme,
+            commands::settings::set_retention,
+            commands::settings::notification_tally,
         ])
         .setup(|app| {
             events::forward(app.handle().clone());
+            notify::start(app.handle().clone());
             stop_on_signal(app.handle().clone());
             Ok(())
         })

@@ -9,6 +9,7 @@
 
 mod driver;
 mod netns;
+mod notifications;
 mod scenarios;
 
 use std::path::PathBuf;

@@ -25,6 +25,8 @@ struct Ctx<'a> {
     key: String,
     /// demo-north's URL.
     north: String,
+    /// What the console asked the desktop to show (the stand-in daemon on the session bus).
+    notices: crate::notifications::Seen,
 }
 
 /// The demo stations, served in the plant's namespace; killed when dropped.
@@ -155,17 +157,19 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     let data_dir = tempfile::tempdir().unwrap();
     let data = data_dir.path().to_owned();
     let setup = async {
+        // Before the console starts: it finds the notification service on the bus.
+        let (bus, notices) = crate::notifications::serve().await?;
         let plant = start_plant(ns)?;
         seed(&data, &plant).await?;
         let driver = Driver::start(&driver_bin, &shots.join("tauri-driver.log")).await?;
         let c = driver::open_console(&app, &["--data-dir".into(), data.display().to_string()]).await?;
-        Ok::<_, String>((plant, driver, c))
+        Ok::<_, String>((plant, driver, c, bus, notices))
     };
-    let (plant, driver, c) = match setup.await {
+    let (plant, driver, c, bus, notices) = match setup.await {
         Ok(x) => x,
         Err(e) => return vec![("setup", Err(e))],
     };
-    let ctx = Ctx { c, ns, data, shots, key: plant.key.clone(), north: plant.stations[0].1.clone() };
+    let ctx = Ctx { c, ns, data, shots, key: plant.key.clone(), north: plant.stations[0].1.clone(), notices };
     let mut results: Vec<(&'static str, Outcome)> = Vec::new();
     macro_rules! scenario {
         ($name:literal, $f:ident) => {
@@ -192,6 +196,8 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("pin_a_self_signed_station_after_comparing_its_fingerprint", certificate);
     scenario!("an_admin_edits_a_widget_is_refused_at_the_field_and_restores_a_version", widget_editor);
     scenario!("an_operator_acknowledges_but_cannot_edit_widgets_from_the_ui_or_ipc", operator_limits);
+    scenario!("a_station_going_down_notifies_on_the_desktop_unless_quiet_hours_are_on", notifications);
+    scenario!("switching_language_and_time_zone_changes_the_words_and_every_time", language_and_zone);
     // Close the session (which ends the app) before anything is judged.
     let _ = ctx.c.close().await;
     let first = tokio::time::timeout(SCENARIO_LIMIT, first_run(&app, &ctx.shots))
@@ -200,6 +206,7 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     results.push(("first_run_creates_the_admin_who_signs_out_and_in", first));
     drop(driver);
     drop(plant);
+    drop(bus);
     results
 }
 
@@ -902,6 +909,150 @@ async fn as_operator(x: &Ctx<'_>, password: &str) -> Outcome {
         .any(|e| e["action"] == "auth.forbidden" && e["actor"].as_str().is_some_and(|a| a.contains("olga")));
     if !recorded {
         return Err("the refusal is not in the activity log".into());
+    }
+    Ok(())
+}
+
+/// The console's notification tally, through the window's IPC.
+async fn tally(c: &Client) -> Result<serde_json::Value, String> {
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         window.__TAURI_INTERNALS__.invoke('notification_tally').then(done, err => done({err}));",
+        vec![],
+    )
+    .await
+    .map_err(|e| format!("notification_tally: {e}"))
+}
+
+/// The id of the event that raised `connection`'s offline alarm, from `zc alarms history`.
+fn raise_event(data: &Path, connection: &str) -> Result<Option<i64>, String> {
+    let h = zc_json(data, &["alarms", "history", "--since", "10m"])?;
+    Ok(h.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["connection"] == connection && e["action"] == "raised" && e["annunciated"] == true)
+        .and_then(|e| e["id"].as_i64()))
+}
+
+/// With quiet hours around the admin's present hour, a station going down raises its alarm but
+/// no desktop notification; with them off, the next one pops up (seen on the session bus).
+async fn notifications(x: &Ctx<'_>) -> Outcome {
+    use zc_app::zc_domain::alarm::Priority;
+    use zc_app::zc_domain::notification::{NotificationPreferences, QuietHours};
+    let app = signed_in_app(&x.data).await?;
+    let result = notify_or_not(x, &app).await;
+    let _ = app.remove_connection("quiet-dead").await;
+    let _ = app.remove_connection("loud-dead").await;
+    let _ = app.set_notifications(NotificationPreferences::default()).await;
+    app.close().await;
+    return result;
+
+    async fn notify_or_not(x: &Ctx<'_>, app: &App) -> Outcome {
+        let tz = zc_app::zc_domain::timezone::parse_zone(&app.settings().await.map_err(|e| e.message)?.timezone)
+            .map_err(|e| e.message)?;
+        let now = chrono::Utc::now().with_timezone(&tz);
+        let hhmm = |t: chrono::DateTime<chrono_tz::Tz>| t.format("%H:%M").to_string();
+        let quiet =
+            QuietHours { from: hhmm(now - chrono::Duration::hours(1)), to: hhmm(now + chrono::Duration::hours(1)) };
+        let every = |quiet_hours| NotificationPreferences { desktop: true, min_priority: Priority::Low, quiet_hours };
+        app.set_notifications(every(Some(quiet))).await.map_err(|e| e.message)?;
+        let dead = |name: &str| {
+            let mut spec = zc_app::zc_domain::ConnectionSpec::new(
+                name,
+                &format!("http://{STATIONS_HOST}:9/"),
+                zc_app::zc_domain::ConnectionKind::Http,
+            );
+            spec.interval_ms = 500;
+            spec.confirm = 1;
+            spec
+        };
+        app.add_connection(dead("quiet-dead")).await.map_err(|e| e.message)?;
+        let raised = std::sync::Mutex::new(None);
+        wait_until("quiet-dead's alarm raised", Duration::from_secs(30), || async {
+            let id = raise_event(&x.data, "quiet-dead")?;
+            *raised.lock().unwrap() = id;
+            Ok(id.is_some())
+        })
+        .await?;
+        let raised = raised.into_inner().unwrap().unwrap_or_default();
+        // The console has judged that alarm (in quiet hours) before anything changes.
+        wait_until("the console judged quiet-dead's alarm", Duration::from_secs(20), || async {
+            Ok(tally(&x.c).await?["judged_up_to"].as_i64().is_some_and(|j| j >= raised))
+        })
+        .await?;
+        let t = tally(&x.c).await?;
+        if t["quiet"].as_u64().unwrap_or(0) == 0 {
+            return Err(format!("no notification was held by quiet hours: {t}"));
+        }
+        if x.notices.all().iter().any(|(s, _)| s.contains("quiet-dead")) {
+            return Err("a notification popped up in quiet hours".into());
+        }
+        app.set_notifications(every(None)).await.map_err(|e| e.message)?;
+        app.add_connection(dead("loud-dead")).await.map_err(|e| e.message)?;
+        wait_until("loud-dead's notification on the session bus", Duration::from_secs(30), || async {
+            Ok(x.notices.all().iter().any(|(s, _)| s.contains("loud-dead") && s.contains("ALARM")))
+        })
+        .await?;
+        if x.notices.all().iter().any(|(s, _)| s.contains("quiet-dead")) {
+            return Err("quiet-dead's alarm was notified after quiet hours ended".into());
+        }
+        Ok(())
+    }
+}
+
+/// The admin switches to German and New York time in the settings: the navigation speaks German
+/// and the activity log's times are New York's, in the German format; then back.
+async fn language_and_zone(x: &Ctx<'_>) -> Outcome {
+    let app = signed_in_app(&x.data).await?;
+    let before = app.user(None).await.map_err(|e| e.message)?.profile;
+    let result = switch_language_and_zone(x).await;
+    let back = app.set_profile(None, before).await.map_err(|e| e.message);
+    app.close().await;
+    // The window reads the restored settings when the settings view saves or the app reloads.
+    let c = &x.c;
+    let _ = c.refresh().await;
+    wait_for(c, "[data-nav=\"room\"]", Duration::from_secs(30)).await?;
+    result?;
+    back.map(|_| ())
+}
+
+async fn switch_language_and_zone(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    click(c, "[data-nav=\"settings\"]").await?;
+    let zone = "[data-settings=\"profile\"] select[name=\"timezone\"]";
+    wait_for(c, zone, Duration::from_secs(20)).await?;
+    let select = |css: &'static str, value: &'static str| async move {
+        c.find(fantoccini::Locator::Css(css))
+            .await
+            .map_err(|e| format!("find {css}: {e}"))?
+            .select_by_value(value)
+            .await
+            .map_err(|e| format!("select {value} in {css}: {e}"))
+    };
+    select(zone, "America/New_York").await?;
+    select("[data-settings=\"profile\"] select[name=\"language\"]", "de").await?;
+    click(c, "[data-action=\"save-profile\"]").await?;
+    wait_until("the navigation in German", Duration::from_secs(20), || async {
+        Ok(text_of(c, "[data-nav=\"settings\"]").await? == "Einstellungen")
+    })
+    .await?;
+    screenshot(c, &x.shots, "settings-de").await?;
+    // The activity log: each time in New York's zone, written the German way.
+    click(c, "[data-nav=\"activity\"]").await?;
+    let cell = "[data-activity] [data-at]";
+    wait_for(c, cell, Duration::from_secs(20)).await?;
+    let el = c.find(fantoccini::Locator::Css(cell)).await.map_err(|e| e.to_string())?;
+    let at: i64 =
+        el.attr("data-at").await.map_err(|e| e.to_string())?.and_then(|v| v.parse().ok()).ok_or("no data-at")?;
+    let shown = el.text().await.map_err(|e| e.to_string())?;
+    let ny =
+        chrono::DateTime::from_timestamp_millis(at).ok_or("bad time")?.with_timezone(&chrono_tz::America::New_York);
+    let expect = ny.format("%d.%m.%Y").to_string();
+    let clock = ny.format("%H:%M:%S").to_string();
+    if !shown.contains(&expect) || !shown.contains(&clock) {
+        return Err(format!(
+            "the activity log shows {shown:?} for {at}; New York's time in German is {expect} {clock}"
+        ));
     }
     Ok(())
 }

@@ -116,6 +116,9 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("operator", &["doctor"]),
     ("operator", &["retention"]),
     ("operator", &["user", "show"]),
+    ("operator", &["settings"]),
+    ("operator", &["settings", "notify", "--quiet", "22:00-06:00"]),
+    ("operator", &["settings", "theme", "light"]),
     ("engineer", &["connection", "add", "new-one", "--url", "http://127.0.0.1:9", "--kind", "http"]),
     ("engineer", &["connection", "edit", "c1", "--interval", "20s"]),
     ("engineer", &["connection", "depends", "c1", "--on", "c2"]),
@@ -261,4 +264,48 @@ fn the_demo_signs_its_admin_in_and_leaves_no_session_behind() {
     assert_eq!(env.json(&["whoami"])["session"], serde_json::Value::Null);
     assert_eq!(login(&env, zc_app::DEMO_USER, zc_app::DEMO_PASSWORD).code, 0);
     assert_eq!(env.json(&["whoami"])["session"]["role"], "admin");
+}
+
+/// Changing one's own password: a wrong current password counts like a failed sign-in (so a
+/// console left signed in cannot be used to guess it), and the change ends the person's other
+/// sessions while the one that made it goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_counts_wrong_guesses_and_ends_the_other_sessions() {
+    let env = Env::new();
+    add_user(&env, "olga", "operator", OPERATOR_PASSWORD);
+    assert_eq!(login(&env, "olga", OPERATOR_PASSWORD).code, 0);
+    // A second session of olga's: the console's window on the same data directory.
+    let app = zc_app::App::open(&env.data_dir(), std::sync::Arc::new(zc_app::zc_domain::SystemClock)).await.unwrap();
+    let pw = zc_app::zc_domain::Sensitive::new(OPERATOR_PASSWORD.to_owned());
+    app.sign_in("olga", &pw, zc_app::Client::Desktop).await.unwrap();
+    app.close().await;
+    let failures = || -> i64 {
+        let c = rusqlite::Connection::open(env.db()).unwrap();
+        c.query_row(
+            "SELECT failed_count FROM user_credentials WHERE user_id = (SELECT id FROM users WHERE username = 'olga')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let new = "a changed pass phrase";
+    let r = env.run_with(&["user", "passwd"], format!("wrong guess here\n{new}\n").as_bytes(), &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error[sign_in_refused]"), "{}", r.stderr);
+    assert_eq!(failures(), 1, "a wrong current password counts");
+    let r = env.run_with(&["user", "passwd"], format!("{OPERATOR_PASSWORD}\n{new}\n").as_bytes(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(failures(), 0, "the right one resets the count");
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let (open, ended): (i64, i64) = c
+        .query_row(
+            "SELECT SUM(ended_at IS NULL), SUM(end_reason = 'password_changed') FROM sessions \
+             WHERE user_id = (SELECT id FROM users WHERE username = 'olga')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((open, ended), (1, 1), "the desktop session ended, the CLI's goes on");
+    assert!(env.ok(&["whoami"]).contains("olga"));
+    assert_eq!(login(&env, "olga", new).code, 0, "the new password signs in");
 }

@@ -370,20 +370,39 @@ impl App {
         let audit = self.authorize(Capability::ManageUsers).await?;
         let name = validate_username(username)?;
         self.store.user(&name).await?;
-        self.replace_password(&name, password, true, &audit).await
+        self.replace_password(&name, password, true, None, &audit).await
     }
 
-    /// One's own password, with the current one.
+    /// One's own password, with the current one. A wrong current password counts like a failed
+    /// sign-in (the same waits and lock), so a console left signed in cannot be used to guess
+    /// it; a right one ends the person's other sessions.
     pub async fn change_password(&self, current: &Sensitive<String>, new: &Sensitive<String>) -> ZcResult<UserRow> {
         let audit = self.authorize(Capability::View).await?;
         let s = self.signed_in().ok_or_else(|| ZcError::internal("authorized without a session"))?;
-        let credential = self.store.credential_of(s.user_id).await?;
-        let hash = Keyring::new()?.get(&Keyring::password_account(&self.install_id, &credential)).await?;
+        let policy = SignInPolicy::default();
+        let origin = self.origin(if s.client == "desktop" { Client::Desktop } else { Client::Cli });
+        let (user_id, credential) = match self.store.begin_sign_in(&s.username, &policy, &origin, &audit).await? {
+            Attempt::Try { user_id, credential, .. } => (user_id, credential),
+            Attempt::Refused { reason, wait_ms } => return Err(refusal(reason, wait_ms)),
+        };
+        let hash = match Keyring::new() {
+            Ok(k) => k.get(&Keyring::password_account(&self.install_id, &credential)).await,
+            Err(e) => Err(e),
+        };
+        let hash = match hash {
+            Ok(h) => h,
+            Err(e) => {
+                self.store.abandon_sign_in(user_id).await?;
+                return Err(e);
+            }
+        };
         if !verify_password(current, hash.as_ref()).await {
+            self.store.finish_sign_in(user_id, &s.username, false, None, &policy, &origin, &audit).await?;
             self.store.record_activity(&audit, "user.password_change_failed", &s.username, json!({})).await?;
             return Err(ZcError::new(ErrorCode::SignInRefused, "the current password is wrong; nothing was changed"));
         }
-        self.replace_password(&s.username, new, false, &audit).await
+        self.store.password_confirmed(user_id).await?;
+        self.replace_password(&s.username, new, false, Some(&s.id), &audit).await
     }
 
     async fn replace_password(
@@ -391,11 +410,12 @@ impl App {
         username: &str,
         password: &Sensitive<String>,
         by_admin: bool,
+        keep_session: Option<&str>,
         audit: &Audit,
     ) -> ZcResult<UserRow> {
         let credential = self.new_credential(username, password).await?;
         let keyring = Keyring::new()?;
-        match self.store.replace_credential(username, &credential, by_admin, audit).await {
+        match self.store.replace_credential(username, &credential, by_admin, keep_session, audit).await {
             Ok(old) => {
                 // The old hash is no longer used by anyone; a failure here leaves an unused entry.
                 let _ = keyring.delete(&Keyring::password_account(&self.install_id, &old)).await;

@@ -10,9 +10,11 @@ mod demo;
 mod diagnostics;
 mod export;
 pub mod live;
+mod notifications;
 mod platform;
 mod points;
 mod reports;
+mod settings;
 mod site_config;
 mod views;
 mod widgets;
@@ -28,9 +30,11 @@ pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};
 pub use export::{ExportKind, ExportReport, ExportRequest};
 pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
+pub use notifications::{AlarmNotice, NotificationTally};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
 pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
 pub use reports::*;
+pub use settings::Settings;
 pub use site_config::{ImportPlan, PlanAction, PlannedChange};
 pub use views::{
     ControlRoom, DEFAULT_TREND_WINDOW_MS, PointTrend, SPARK_SAMPLES, SparkPoint, Tile, TrendSample, WidgetView,

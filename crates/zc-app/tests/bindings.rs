@@ -91,6 +91,14 @@ fn rendered() -> Vec<(String, String)> {
         s::WidgetChange,
         zc_app::WidgetGroup,
         zc_app::WidgetDiff,
+        d::user::Theme,
+        d::notification::NotificationPreferences,
+        d::notification::QuietHours,
+        d::notification::NotifyDecision,
+        s::DeviceInfo,
+        s::RetentionPolicy,
+        zc_app::Settings,
+        zc_app::NotificationTally,
     ]
 }
 

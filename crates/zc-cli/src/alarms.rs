@@ -4,7 +4,7 @@
 use crate::output::{Format, Table, emit, time_opt};
 use clap::Subcommand;
 use zc_app::zc_domain::alarm::{AlarmSettings, AlarmState, Priority};
-use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_since, rfc3339};
+use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_since};
 use zc_app::zc_domain::{Clock, SystemClock, ZcError, ZcResult};
 use zc_app::zc_store::{AlarmFilter, AlarmRow};
 use zc_app::{AckTarget, AlarmsView, App, MAX_ALARM_HISTORY_ROWS};
@@ -135,7 +135,7 @@ pub fn alarm_table(rows: &[AlarmRow]) -> Table {
             time_opt(a.raised_at),
             a.message.clone(),
             match (&a.acked_by, a.acked_at) {
-                (Some(by), Some(at)) => format!("{by} at {}", rfc3339(at)),
+                (Some(by), Some(at)) => format!("{by} at {}", crate::output::time(at)),
                 _ => "-".into(),
             },
         ]);
@@ -179,7 +179,7 @@ pub async fn run(app: &App, list: &ListArgs, cmd: Option<&AlarmsCmd>, f: Format)
                     _ => "(this console)".into(),
                 };
                 t.row(vec![
-                    rfc3339(h.at),
+                    crate::output::time(h.at),
                     h.alarm_id.to_string(),
                     src,
                     h.kind.as_str().into(),

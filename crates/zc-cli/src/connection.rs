@@ -4,7 +4,7 @@ use crate::output::{Format, Table, duration, emit, time_opt};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use zc_app::zc_domain::connection::ConnectionPatch;
-use zc_app::zc_domain::timefmt::{parse_duration_ms, rfc3339};
+use zc_app::zc_domain::timefmt::parse_duration_ms;
 use zc_app::zc_domain::{ConnectionKind, ConnectionSpec, ZcResult};
 use zc_app::zc_store::ConnectionRow;
 use zc_app::{App, CertificateCheck, TrustChoice};
@@ -121,7 +121,7 @@ fn certificate_table(c: &CertificateCheck, now: i64) -> Table {
             row("presented_sha256", p.sha256.clone());
             row("subject", p.subject.clone());
             row("issuer", p.issuer.clone());
-            row("valid_from", rfc3339(p.not_before_ms));
+            row("valid_from", crate::output::time(p.not_before_ms));
             row("expires", expiry(p.not_after_ms, now));
         }
         None => row("presented", "-".into()),
@@ -145,7 +145,7 @@ fn expiry(not_after: i64, now: i64) -> String {
     } else {
         format!("in {days} days")
     };
-    format!("{} ({when})", rfc3339(not_after))
+    format!("{} ({when})", crate::output::time(not_after))
 }
 
 pub fn ms_arg(v: &Option<String>) -> ZcResult<Option<i64>> {
@@ -183,7 +183,7 @@ pub fn connection_table(rows: &[ConnectionRow]) -> Table {
             r.spec.kind.as_str().into(),
             r.spec.url.clone(),
             r.status.as_str().into(),
-            rfc3339(r.status_since),
+            crate::output::time(r.status_since),
             time_opt(r.last_contact_at),
             key,
             duration(r.spec.interval_ms),
@@ -228,7 +228,7 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
                 for (k, val) in obj {
                     let shown = match (k.as_str(), val.as_i64()) {
                         (k, Some(ms)) if k.ends_with("_at") || k == "status_since" || k == "tls_not_after" => {
-                            rfc3339(ms)
+                            crate::output::time(ms)
                         }
                         _ => val.as_str().map(str::to_owned).unwrap_or_else(|| val.to_string()),
                     };

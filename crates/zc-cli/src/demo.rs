@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use zc_app::App;
-use zc_app::zc_domain::timefmt::rfc3339;
 use zc_app::zc_domain::{ErrorCode, Status, ZcError, ZcResult};
 use zc_app::zc_monitor::{MonitorConfig, MonitorEvent};
 use zc_sim::{SimScript, Simulator, StationScript};
@@ -84,8 +83,19 @@ pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
 }
 
 pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
-    // Signed in by the demo itself (nobody was): signed out again at the end.
+    // Signed in by the demo itself (nobody was): signed out again at the end, however it ends.
     let own_session = app.signed_in().is_none();
+    let result = run_demo(app, for_ms).await;
+    if own_session && app.signed_in().is_some() {
+        let out = app.sign_out().await;
+        if result.is_ok() {
+            out?;
+        }
+    }
+    result
+}
+
+async fn run_demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
     let demo = app.start_demo(zc_app::Client::Cli).await?;
     let sim = &demo.simulator;
     let started = zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock);
@@ -113,7 +123,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
                             Ok(MonitorEvent::Transition { name, transition, detail, .. }) => {
                                 if let Some(e) = live.get_mut(&name) { e.0 = transition.to; }
                                 if !tty {
-                                    println!("{}  {name}  {} -> {}{}", rfc3339(transition.at_ms), transition.from.as_str(), transition.to.as_str(),
+                                    println!("{}  {name}  {} -> {}{}", crate::output::time(transition.at_ms), transition.from.as_str(), transition.to.as_str(),
                                         detail.map(|d| format!("  ({d})")).unwrap_or_default());
                                 }
                             }
@@ -124,7 +134,7 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
                         _ = tick.tick() => {
                             if tty {
                                 let mut out = String::from("\x1b[H\x1b[2J");
-                                out.push_str(&format!("ZeroClient demo  {}\n\n", rfc3339(zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock))));
+                                out.push_str(&format!("ZeroClient demo  {}\n\n", crate::output::time(zc_app::zc_domain::Clock::now_ms(&zc_app::zc_domain::SystemClock))));
                                 out.push_str(&format!("{:<12} {:<13} {:>10}  {}\n", "STATION", "STATUS", "LATENCY", "LAST PROBE"));
                                 for (n, (s, l, o)) in &live {
                                     out.push_str(&format!("{n:<12} {:<13} {:>8}ms  {o}\n", s.as_str(), l));
@@ -153,8 +163,5 @@ pub async fn demo(app: &App, for_ms: Option<i64>) -> ZcResult<()> {
         zc_app::DEMO_USER,
         zc_app::DEMO_PASSWORD
     );
-    if own_session {
-        app.sign_out().await?;
-    }
     report.error().map_or(Ok(()), Err)
 }

@@ -3,7 +3,7 @@
 use crate::output::{Format, Table, duration, emit};
 use std::path::Path;
 use zc_app::App;
-use zc_app::zc_domain::timefmt::{parse_since, rfc3339};
+use zc_app::zc_domain::timefmt::parse_since;
 use zc_app::zc_domain::{Clock, SystemClock, ZcResult};
 
 fn now() -> i64 {
@@ -19,7 +19,7 @@ pub async fn history(app: &App, name: &str, since: &str, until: Option<&str>, f:
     for r in &h.transitions {
         let to = if r.observer_offline { "unknown (observer offline)".into() } else { r.to_status.as_str().to_owned() };
         t.row(vec![
-            rfc3339(r.at),
+            crate::output::time(r.at),
             r.from_status.as_str().into(),
             to,
             r.error_category.clone().unwrap_or_default(),
@@ -44,7 +44,7 @@ pub async fn metrics(app: &App, name: &str, since: &str, limit: i64, f: Format) 
     let mut t = Table::new(&["at", "latency_ms", "http_status", "request_bytes", "response_bytes", "outcome"]);
     for m in &rows {
         t.row(vec![
-            rfc3339(m.at_ms),
+            crate::output::time(m.at_ms),
             format!("{:.3}", m.latency_us as f64 / 1000.0),
             m.http_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
             m.request_bytes.to_string(),

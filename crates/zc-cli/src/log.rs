@@ -3,7 +3,7 @@
 use crate::output::{Format, Table, emit};
 use serde_json::json;
 use zc_app::App;
-use zc_app::zc_domain::timefmt::{parse_since, rfc3339};
+use zc_app::zc_domain::timefmt::parse_since;
 use zc_app::zc_domain::{Clock, ErrorCode, SystemClock, ZcError, ZcResult};
 
 pub async fn verify(app: &App, f: Format) -> ZcResult<()> {
@@ -23,7 +23,7 @@ pub async fn list(app: &App, since: &str, limit: i64, f: Format) -> ZcResult<()>
     for e in &entries {
         t.row(vec![
             e.seq.to_string(),
-            rfc3339(e.at_ms),
+            crate::output::time(e.at_ms),
             e.actor.clone(),
             e.device_id.map(|d| d.to_string()).unwrap_or_default(),
             e.action.clone(),

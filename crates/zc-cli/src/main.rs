@@ -22,6 +22,7 @@ mod login;
 mod monitor;
 mod output;
 mod points;
+mod settings;
 mod user;
 mod widget;
 mod window;
@@ -45,6 +46,10 @@ struct Cli {
     /// Output for scripts.
     #[arg(long, global = true, value_enum, default_value = "table")]
     format: Format,
+    /// IANA time zone for the times shown (e.g. Europe/Berlin); default: the signed-in person's,
+    /// else the device's.
+    #[arg(long, global = true, env = "ZC_TZ")]
+    tz: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -133,6 +138,11 @@ enum Command {
     /// Maintenance windows of connections: open, end, list.
     #[command(subcommand)]
     Window(window::WindowCmd),
+    /// Your settings: notifications (`zc settings notify`), theme; the zone and language shown.
+    Settings {
+        #[command(subcommand)]
+        cmd: Option<settings::SettingsCmd>,
+    },
     /// The site's configuration as one JSON or YAML document: export, import (with --dry-run).
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -261,7 +271,17 @@ async fn run(cli: Cli) -> ZcResult<()> {
     let tolerant = matches!(cli.command, Command::Whoami | Command::Logout);
     let result = match if unattended { Ok(None) } else { app.resume_cli_session().await } {
         Err(e) if !tolerant => Err(e),
-        _ => dispatch(&app, &cli).await,
+        _ => match &cli.tz {
+            Some(z) => zc_app::zc_domain::timezone::parse_zone(z).map(output::set_zone),
+            None => {
+                output::set_zone(app.display_zone().await);
+                Ok(())
+            }
+        },
+    };
+    let result = match result {
+        Ok(()) => dispatch(&app, &cli).await,
+        Err(e) => Err(e),
     };
     // Whatever the outcome, close the database properly (WAL checkpointed and removed).
     app.close().await;
@@ -303,6 +323,7 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
         Command::Alarms { list, cmd } => alarms::run(app, list, cmd.as_ref(), f).await,
         Command::Window(cmd) => window::run(app, cmd, f).await,
         Command::Config(cmd) => config::run(app, cmd, f).await,
+        Command::Settings { cmd } => settings::run(app, cmd.as_ref(), f).await,
         Command::Chart { name, since, until, out, width, height } => {
             let a = history::ChartArgs { name, since, until: until.as_deref(), out, width: *width, height: *height };
             history::chart(app, a, f).await

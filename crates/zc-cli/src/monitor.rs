@@ -3,7 +3,6 @@
 use crate::connection::connection_table;
 use crate::output::{Format, Table, emit};
 use serde_json::json;
-use zc_app::zc_domain::timefmt::rfc3339;
 use zc_app::zc_domain::{ZcError, ZcResult};
 use zc_app::zc_monitor::{MonitorConfig, MonitorEvent};
 use zc_app::{App, MonitorStatus};
@@ -45,19 +44,19 @@ pub fn describe(m: &MonitorStatus) -> String {
     match m.state.as_str() {
         "running" => format!(
             "running since {} (pid {}, last write {}): {counts}",
-            rfc3339(r.started_at),
+            crate::output::time(r.started_at),
             r.pid,
-            rfc3339(r.last_write_at)
+            crate::output::time(r.last_write_at)
         ),
         "stopped" => format!(
             "stopped at {}: {counts}; {}",
-            rfc3339(r.stopped_at.unwrap_or(r.last_write_at)),
+            crate::output::time(r.stopped_at.unwrap_or(r.last_write_at)),
             r.loss.as_deref().unwrap_or("nothing lost")
         ),
         _ => format!(
             "not running; the last run (pid {}) ended without a clean stop, so the statuses above are as of its last write ({}), not watched since; the next start records that time as unknown. At that write: {counts}",
             r.pid,
-            rfc3339(r.last_write_at)
+            crate::output::time(r.last_write_at)
         ),
     }
 }
@@ -80,7 +79,7 @@ pub async fn monitor(app: &App, for_ms: Option<i64>, f: Format) -> ZcResult<()> 
                         {
                             println!(
                                 "{}  {name}  {} -> {}{}",
-                                rfc3339(t.at_ms),
+                                crate::output::time(t.at_ms),
                                 t.from.as_str(),
                                 t.to.as_str(),
                                 detail.map(|d| format!("  ({d})")).unwrap_or_default()

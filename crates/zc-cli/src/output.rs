@@ -71,8 +71,21 @@ pub fn emit<T: Serialize>(format: Format, table: &Table, json: &T) {
     };
 }
 
+/// The zone every time in a table is shown in: `--tz`, else the signed-in person's profile,
+/// else the device's (set once, before the command runs). JSON and CSV keep UTC milliseconds.
+static ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+pub fn set_zone(tz: chrono_tz::Tz) {
+    let _ = ZONE.set(tz);
+}
+
+/// A stored time in the display zone, with its offset (`2026-12-02T15:04:05+01:00`).
+pub fn time(ms: i64) -> String {
+    zc_app::zc_domain::timezone::format_in(ms, ZONE.get().copied().unwrap_or(chrono_tz::Tz::UTC))
+}
+
 pub fn time_opt(ms: Option<i64>) -> String {
-    ms.map(zc_app::zc_domain::timefmt::rfc3339).unwrap_or_else(|| "-".into())
+    ms.map(time).unwrap_or_else(|| "-".into())
 }
 
 pub fn duration(ms: i64) -> String {

@@ -2,7 +2,7 @@
 
 use crate::output::{Format, Table, duration, emit, time_opt};
 use zc_app::App;
-use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_since, rfc3339};
+use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_since};
 use zc_app::zc_domain::{Clock, SystemClock, ZcError, ZcResult};
 
 pub struct PointsArgs<'a> {
@@ -32,7 +32,7 @@ pub async fn points(app: &App, a: PointsArgs<'_>, f: Format) -> ZcResult<()> {
         for h in &r.history {
             t.row(vec![
                 h.point.clone(),
-                rfc3339(h.at),
+                crate::output::time(h.at),
                 value(h.value),
                 h.quality.as_str().into(),
                 time_opt(h.source_at),
@@ -52,7 +52,7 @@ pub async fn points(app: &App, a: PointsArgs<'_>, f: Format) -> ZcResult<()> {
             v.freshness.as_str().into(),
             duration((r.at - v.received_at).max(0)),
             time_opt(v.source_at),
-            rfc3339(v.received_at),
+            crate::output::time(v.received_at),
         ]);
     }
     emit(f, &t, &r);

@@ -110,7 +110,7 @@ fn version_table(rows: &[WidgetVersion]) -> Table {
             serde_json::to_value(v.change).ok().and_then(|c| c.as_str().map(str::to_owned)).unwrap_or_default(),
             v.source.clone().or(v.base_version.map(|b| b.to_string())).unwrap_or_default(),
             v.edited_by.clone().unwrap_or_default(),
-            zc_app::zc_domain::timefmt::rfc3339(v.edited_at),
+            crate::output::time(v.edited_at),
             v.spec.name.clone(),
             v.spec.kind.clone(),
             v.spec.active.to_string(),

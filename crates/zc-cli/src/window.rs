@@ -4,7 +4,7 @@
 use crate::output::{Format, Table, emit};
 use clap::Subcommand;
 use zc_app::App;
-use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_rfc3339_ms, rfc3339};
+use zc_app::zc_domain::timefmt::{parse_duration_ms, parse_rfc3339_ms};
 use zc_app::zc_domain::{ZcError, ZcResult};
 use zc_app::zc_store::MaintenanceWindow;
 
@@ -37,8 +37,8 @@ fn table(rows: &[MaintenanceWindow]) -> Table {
         t.row(vec![
             w.id.to_string(),
             w.connection.clone(),
-            rfc3339(w.starts_at),
-            rfc3339(w.ends_at),
+            crate::output::time(w.starts_at),
+            crate::output::time(w.ends_at),
             w.reason.clone(),
             w.created_by.clone(),
             w.ended_early_by.clone().unwrap_or_else(|| "-".into()),

@@ -10,6 +10,7 @@ pub mod chart;
 pub mod clock;
 pub mod connection;
 pub mod error;
+pub mod notification;
 pub mod point;
 pub mod probe;
 pub mod run;

@@ -233,6 +233,31 @@ pub struct Profile {
 /// The languages every console string exists in.
 pub const LANGUAGES: [&str; 2] = ["en", "de"];
 
+/// The console's colours: the dark control-room theme by default, a light one for bright rooms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Dark => "dark",
+            Theme::Light => "light",
+        }
+    }
+    pub fn parse(s: &str) -> ZcResult<Theme> {
+        match s {
+            "dark" => Ok(Theme::Dark),
+            "light" => Ok(Theme::Light),
+            _ => Err(ZcError::invalid(format!("unknown theme '{s}'; use dark or light"))),
+        }
+    }
+}
+
 const MAX_PROFILE_FIELD_CHARS: usize = 120;
 
 impl Profile {

@@ -382,6 +382,27 @@ fn key_json(a: &Alarm) -> serde_json::Value {
     json!({"kind": a.key.kind.as_str(), "connection_id": a.key.connection_id, "point": a.key.point, "occurrence": a.occurrence})
 }
 
+fn history_row(r: &sqlx::sqlite::SqliteRow) -> AlarmHistoryRow {
+    AlarmHistoryRow {
+        id: r.get("id"),
+        alarm_id: r.get("alarm_id"),
+        at: r.get("at"),
+        kind: AlarmKind::parse(r.get::<&str, _>("kind")).unwrap_or(AlarmKind::Offline),
+        connection: r.get("connection_name"),
+        point: Some(r.get::<String, _>("point_key")).filter(|p| !p.is_empty()),
+        action: AlarmAction::parse(r.get::<&str, _>("action")).unwrap_or(AlarmAction::Updated),
+        from_state: state_of(r.get::<&str, _>("from_state")),
+        to_state: state_of(r.get::<&str, _>("to_state")),
+        occurrence: r.get("occurrence"),
+        priority: Priority::parse(r.get::<&str, _>("priority")).unwrap_or(Priority::High),
+        message: r.get("message"),
+        actor: r.get("actor"),
+        reason: r.get("reason"),
+        until: r.get("until_at"),
+        annunciated: r.get::<i64, _>("annunciated") != 0,
+    }
+}
+
 impl Store {
     /// Runs the engine: reads first, and takes the write lock only when something changes (it
     /// runs once a second in the monitor and before every read of the alarms).
@@ -516,27 +537,28 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| AlarmHistoryRow {
-                id: r.get("id"),
-                alarm_id: r.get("alarm_id"),
-                at: r.get("at"),
-                kind: AlarmKind::parse(r.get::<&str, _>("kind")).unwrap_or(AlarmKind::Offline),
-                connection: r.get("connection_name"),
-                point: Some(r.get::<String, _>("point_key")).filter(|p| !p.is_empty()),
-                action: AlarmAction::parse(r.get::<&str, _>("action")).unwrap_or(AlarmAction::Updated),
-                from_state: state_of(r.get::<&str, _>("from_state")),
-                to_state: state_of(r.get::<&str, _>("to_state")),
-                occurrence: r.get("occurrence"),
-                priority: Priority::parse(r.get::<&str, _>("priority")).unwrap_or(Priority::High),
-                message: r.get("message"),
-                actor: r.get("actor"),
-                reason: r.get("reason"),
-                until: r.get("until_at"),
-                annunciated: r.get::<i64, _>("annunciated") != 0,
-            })
-            .collect())
+        Ok(rows.iter().map(history_row).collect())
+    }
+
+    /// Annunciated transitions after event `after_id`, oldest first (what a person is told of:
+    /// the desktop notifications follow them).
+    pub async fn annunciations_after(&self, after_id: i64, limit: i64) -> ZcResult<Vec<AlarmHistoryRow>> {
+        let rows = sqlx::query(
+            "SELECT e.*, a.kind, a.point_key, c.name AS connection_name FROM alarm_events e JOIN alarms a ON a.id = e.alarm_id \
+             LEFT JOIN backend_connections c ON c.id = a.connection_id \
+             WHERE e.id > ?1 AND e.annunciated = 1 ORDER BY e.id LIMIT ?2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.iter().map(history_row).collect())
+    }
+
+    /// The newest alarm event's id (0: none yet).
+    pub async fn last_alarm_event_id(&self) -> ZcResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM alarm_events").fetch_one(&self.pool).await.map_err(db_err)
     }
 
     /// The alarm rate over the flood window and, in a flood, its first-out and repeat offenders.

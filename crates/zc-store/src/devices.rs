@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 use zc_domain::ZcResult;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, PartialEq)]
 pub struct DeviceInfo {
     pub fingerprint: String,
     pub os: String,

@@ -23,6 +23,7 @@ mod lock;
 mod maintenance_windows;
 mod metrics;
 mod points;
+mod preferences;
 mod retention;
 mod runs;
 mod site_config;

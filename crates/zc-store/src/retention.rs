@@ -15,7 +15,7 @@ const DAY: i64 = 86_400_000;
 pub(crate) const DEFAULT_RETENTION: [(&str, i64); 3] =
     [("request_metrics", 30 * DAY), ("status_history", 365 * DAY), ("activity_log", 730 * DAY)];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RetentionPolicy {
     pub data_kind: String,
     pub max_age_ms: i64,

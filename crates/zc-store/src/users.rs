@@ -388,6 +388,20 @@ impl Store {
         Ok(())
     }
 
+    /// The current password was given right (changing one's own): the failures before it stop
+    /// counting, as after a sign-in.
+    pub async fn password_confirmed(&self, user_id: i64) -> ZcResult<()> {
+        sqlx::query(
+            "UPDATE user_credentials SET failed_count = 0, next_attempt_at = NULL, updated_at = ? WHERE user_id = ?",
+        )
+        .bind(self.now())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     /// The keyring entry name of a user's password hash.
     pub async fn credential_of(&self, user_id: i64) -> ZcResult<String> {
         sqlx::query_scalar("SELECT credential FROM user_credentials WHERE user_id = ?")
@@ -499,6 +513,7 @@ impl Store {
         username: &str,
         credential: &str,
         by_admin: bool,
+        keep_session: Option<&str>,
         audit: &Audit,
     ) -> ZcResult<String> {
         let now = self.now();
@@ -524,7 +539,26 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        let ended = if by_admin { end_sessions_of(&mut tx, u.id, "password_reset", now).await? } else { 0 };
+        // A reset ends every session of the person; one's own change ends every other one (a
+        // password changed because someone else knew it must also end what they opened).
+        let ended = match (by_admin, keep_session) {
+            (true, _) | (false, None) => {
+                end_sessions_of(&mut tx, u.id, if by_admin { "password_reset" } else { "password_changed" }, now)
+                    .await?
+            }
+            (false, Some(keep)) => sqlx::query(
+                "UPDATE sessions SET ended_at = ?, end_reason = 'password_changed', updated_at = ? \
+                 WHERE user_id = ? AND ended_at IS NULL AND id != ?",
+            )
+            .bind(now)
+            .bind(now)
+            .bind(u.id)
+            .bind(token_digest(keep))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected(),
+        };
         let action = if by_admin { "user.password_reset" } else { "user.password_change" };
         append(&mut tx, now, audit, action, username, json!({"sessions_ended": ended})).await?;
         tx.commit().await.map_err(db_err)?;

@@ -8,6 +8,7 @@ pub mod console;
 pub mod diagnostics;
 pub mod export;
 pub mod session;
+pub mod settings;
 pub mod widgets;
 
 /// What a command returns: the value, or zc-app's error as `{code, message}`.

@@ -1,12 +1,35 @@
-// Times and numbers for people. Stored times are UTC milliseconds; shown in the local zone.
+// Times and numbers for people. Stored times are UTC milliseconds; they are shown in the
+// signed-in person's time zone (their profile's, else the device's, as the core decides) and
+// formatted for their language. `setDisplay` is called when the settings load or change.
+let zone: string | undefined;
+let locale = 'en';
 
-export function clock(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { hour12: false });
+export function setDisplay(timeZone: string, language: string): void {
+  zone = timeZone;
+  locale = language === 'de' ? 'de-DE' : 'en-GB';
 }
 
+export function displayLocale(): string {
+  return locale;
+}
+
+export function clock(ms: number): string {
+  return new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(ms);
+}
+
+/** Date, time and the zone's short name (CET, CEST, UTC): a time read aloud is never ambiguous. */
 export function dateTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.toLocaleDateString()} ${d.toLocaleTimeString(undefined, { hour12: false })}`;
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).format(ms);
 }
 
 export function age(ms: number): string {
@@ -17,9 +40,14 @@ export function age(ms: number): string {
   return `${Math.floor(s / 86400)}d ${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
 }
 
+/** A number in the person's language (1,234.5 / 1.234,5). */
+export function number(v: number, digits: number): string {
+  return new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
+}
+
 export function value(v: number | null, unit: string): string {
   if (v === null) return '—';
   const abs = Math.abs(v);
   const digits = abs >= 100 ? 1 : abs >= 10 ? 2 : 3;
-  return `${v.toFixed(digits)} ${unit}`.trim();
+  return `${number(v, digits)} ${unit}`.trim();
 }

@@ -35,7 +35,13 @@ import type { WidgetKindInfo } from '../bindings/WidgetKindInfo';
 import type { WidgetRow } from '../bindings/WidgetRow';
 import type { WidgetSpec } from '../bindings/WidgetSpec';
 import type { WidgetVersion } from '../bindings/WidgetVersion';
+import type { NotificationPreferences } from '../bindings/NotificationPreferences';
+import type { NotificationTally } from '../bindings/NotificationTally';
+import type { RetentionPolicy } from '../bindings/RetentionPolicy';
+import type { Settings } from '../bindings/Settings';
+import type { Theme } from '../bindings/Theme';
 import type { ZcError } from '../bindings/ZcError';
+import { t } from './i18n';
 
 export class ConsoleError extends Error {
   readonly code: string;
@@ -66,7 +72,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
       throw new ConsoleError(e);
     }
     // The IPC layer itself refused (e.g. a command not granted): still one clear line.
-    throw new ConsoleError({ code: 'internal', message: `the console could not run '${cmd}': ${String(e)}` });
+    throw new ConsoleError({ code: 'internal', message: t('error.ipc', { cmd, error: String(e) }) });
   }
 }
 
@@ -132,4 +138,10 @@ export const api = {
   duplicateWidget: (connection: string, name: string, newName: string, toConnection: string | null) =>
     call<WidgetRow>('duplicate_widget', { connection, name, newName, toConnection }),
   removeWidget: (connection: string, name: string) => call<null>('remove_widget', { connection, name }),
+  settings: () => call<Settings>('settings'),
+  setProfile: (profile: Profile) => call<UserRow>('set_profile', { profile }),
+  setNotifications: (preferences: NotificationPreferences) => call<NotificationPreferences>('set_notifications', { preferences }),
+  setTheme: (theme: Theme) => call<Theme>('set_theme', { theme }),
+  notificationTally: () => call<NotificationTally>('notification_tally'),
+  setRetention: (dataKind: string, maxAgeMs: number) => call<RetentionPolicy[]>('set_retention', { dataKind, maxAgeMs }),
 };

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { ActivityFilter } from '../../bindings/ActivityFilter';
 import type { ActivityView } from '../../bindings/ActivityView';
 import { dateTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 
 const DAY = 86_400_000;
@@ -21,44 +22,47 @@ export function Activity() {
   }, [days, actor, action, resource]);
   const v = view?.verify;
   return (
-    <section className="activity" aria-label="Activity log">
+    <section className="activity" aria-label={t('activity.title')}>
       <div className="filters">
         <label>
-          last{' '}
+          {t('activity.last')}{' '}
           <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
-            <option value={1}>24 hours</option>
-            <option value={7}>7 days</option>
-            <option value={30}>30 days</option>
-            <option value={365}>a year</option>
+            {([1, 7, 30, 365] as const).map((d) => (
+              <option key={d} value={d}>
+                {t(`activity.range.${d}`)}
+              </option>
+            ))}
           </select>
         </label>
-        <input placeholder="actor" value={actor} onChange={(e) => setActor(e.target.value)} aria-label="Actor" />
-        <input placeholder="action" value={action} onChange={(e) => setAction(e.target.value)} aria-label="Action" />
-        <input placeholder="resource" value={resource} onChange={(e) => setResource(e.target.value)} aria-label="Resource" />
+        <input placeholder={t('activity.actor')} value={actor} onChange={(e) => setActor(e.target.value)} aria-label={t('activity.actorLabel')} />
+        <input placeholder={t('activity.action')} value={action} onChange={(e) => setAction(e.target.value)} aria-label={t('activity.actionLabel')} />
+        <input placeholder={t('activity.resource')} value={resource} onChange={(e) => setResource(e.target.value)} aria-label={t('activity.resourceLabel')} />
         {v && (
           <span className={v.problem ? 'chain chain-broken' : 'chain'} data-chain={v.problem ? 'broken' : 'intact'}>
-            {v.problem ? `◆ CHAIN BROKEN at #${v.first_bad_seq ?? '?'}: ${v.problem}` : `○ Chain verified (${v.entries_checked} entries)`}
+            {v.problem
+              ? `◆ ${t('activity.chainBroken', { seq: v.first_bad_seq ?? '?', problem: v.problem })}`
+              : `○ ${t('activity.chainVerified', { n: v.entries_checked })}`}
           </span>
         )}
       </div>
       {error && <p className="error-line">{error}</p>}
       <div className="scroll">
-        <table className="grid">
+        <table className="grid" data-activity>
           <thead>
             <tr>
               <th>#</th>
-              <th>at</th>
-              <th>actor</th>
-              <th>action</th>
-              <th>resource</th>
-              <th>details</th>
+              <th>{t('activity.at')}</th>
+              <th>{t('activity.actor')}</th>
+              <th>{t('activity.action')}</th>
+              <th>{t('activity.resource')}</th>
+              <th>{t('activity.details')}</th>
             </tr>
           </thead>
           <tbody>
             {view?.entries.map((e) => (
               <tr key={e.seq} data-action={e.action}>
                 <td className="num">{e.seq}</td>
-                <td>{dateTime(e.at_ms)}</td>
+                <td data-at={e.at_ms}>{dateTime(e.at_ms)}</td>
                 <td>{e.actor}</td>
                 <td>{e.action}</td>
                 <td>{e.resource}</td>
@@ -69,7 +73,7 @@ export function Activity() {
         </table>
         {view && (
           <p className="muted">
-            {view.entries.length} shown of {view.scanned} in the window
+            {t('activity.shown', { shown: view.entries.length, scanned: view.scanned })}
           </p>
         )}
       </div>

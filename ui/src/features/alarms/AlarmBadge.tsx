@@ -2,7 +2,7 @@
 // colour is the priority's, and only while the alarm needs someone).
 import type { AlarmState } from '../../bindings/AlarmState';
 import type { Priority } from '../../bindings/Priority';
-import { PRIORITY_WORDS, STATE_WORDS } from './model';
+import { priorityWord, stateWord } from './model';
 
 function Shape({ state }: { state: AlarmState }) {
   const common = { width: 18, height: 18, viewBox: '0 0 18 18', 'aria-hidden': true } as const;
@@ -54,7 +54,7 @@ export function AlarmStateBadge({ state, priority }: { state: AlarmState; priori
   return (
     <span className={`alarm-state alarm-state-${state}${needsSomeone ? ` prio-${priority}` : ''}`} data-alarm-state={state}>
       <Shape state={state} />
-      <span>{STATE_WORDS[state]}</span>
+      <span>{stateWord(state)}</span>
     </span>
   );
 }
@@ -62,7 +62,7 @@ export function AlarmStateBadge({ state, priority }: { state: AlarmState; priori
 export function PriorityBadge({ priority }: { priority: Priority }) {
   return (
     <span className={`prio prio-${priority}`} data-priority={priority}>
-      {PRIORITY_WORDS[priority]}
+      {priorityWord(priority)}
     </span>
   );
 }

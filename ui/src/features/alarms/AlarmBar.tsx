@@ -4,20 +4,21 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AlarmsView } from '../../bindings/AlarmsView';
 import { clock } from '../../lib/format';
+import { t } from '../../lib/i18n';
 import { newHighAlarms, source } from './model';
 import { isMuted, setMuted, soundAlarm } from './sound';
 
 export function AlarmCounter({ view, onOpen }: { view: AlarmsView | null; onOpen: () => void }) {
   const [muted, setMute] = useState(isMuted);
-  if (!view) return <span className="alarm-counter">Alarms …</span>;
+  if (!view) return <span className="alarm-counter">{t('alarms.loading')}</span>;
   const c = view.counts;
   const minutes = Math.round(view.flood.window_ms / 60_000);
   return (
     <span className="alarm-counter" data-alarm-counter>
       <button type="button" className={c.unacknowledged + c.returned_unacknowledged > 0 ? 'alarm-count alarm-count-unack' : 'alarm-count'} onClick={onOpen} data-active={c.active} data-unacknowledged={c.unacknowledged}>
-        {c.active} alarm{c.active === 1 ? '' : 's'} · {c.unacknowledged + c.returned_unacknowledged} to acknowledge
+        {t(c.active === 1 ? 'alarms.counter.one' : 'alarms.counter.other', { active: c.active, unack: c.unacknowledged + c.returned_unacknowledged })}
       </button>
-      <span className="alarm-rate" data-alarm-rate={view.flood.rate} title="Alarms raised in the flood window (EEMUA 191: about 1 per 10 minutes is manageable; more than 10 is a flood)">
+      <span className="alarm-rate" data-alarm-rate={view.flood.rate} title={t('alarms.rateTitle')}>
         {view.flood.rate} / {minutes} min
       </span>
       <button
@@ -30,7 +31,7 @@ export function AlarmCounter({ view, onOpen }: { view: AlarmsView | null; onOpen
           setMute(!muted);
         }}
       >
-        {muted ? 'Sound off' : 'Sound on'}
+        {muted ? t('alarms.soundOff') : t('alarms.soundOn')}
       </button>
     </span>
   );
@@ -54,28 +55,32 @@ export function AlarmBanners({ view, onOpen }: { view: AlarmsView | null; onOpen
     <>
       {f.flooding && (
         <div className="banner banner-flood" role="alert" data-banner="flood">
-          <strong>ALARM FLOOD</strong> — {f.rate} alarms in {Math.round(f.window_ms / 60_000)} minutes
-          {f.started_at !== null && ` since ${clock(f.started_at)}`}.{' '}
+          <strong>{t('alarms.flood')}</strong> —{' '}
+          {f.started_at !== null
+            ? t('alarms.floodRateSince', { rate: f.rate, minutes: Math.round(f.window_ms / 60_000), time: clock(f.started_at) })
+            : t('alarms.floodRate', { rate: f.rate, minutes: Math.round(f.window_ms / 60_000) })}
+          .{' '}
           {f.first_out_alarm && (
             <span data-first-out={f.first_out_alarm.id}>
-              First out: <strong>{source(f.first_out_alarm)}</strong> — {f.first_out_alarm.message}.
+              {t('alarms.firstOut')} <strong>{source(f.first_out_alarm)}</strong> — {f.first_out_alarm.message}.
             </span>
           )}
           {f.offenders.length > 0 && (
             <span className="offenders">
-              {' '}Repeating: {f.offenders.map((o) => `${source(o.alarm)} (${o.times}×)`).join(', ')}.
+              {' '}
+              {t('alarms.repeating', { list: f.offenders.map((o) => `${source(o.alarm)} (${o.times}×)`).join(', ') })}
             </span>
           )}{' '}
           <button type="button" onClick={onOpen}>
-            Open the alarm list
+            {t('alarms.openList')}
           </button>
         </div>
       )}
       {!f.flooding && newest && (
         <div className="banner banner-alarm" role="alert" data-banner="new-alarm">
-          <strong>NEW HIGH-PRIORITY ALARM</strong> — {newest.message}{' '}
+          <strong>{t('alarms.newHigh')}</strong> — {newest.message}{' '}
           <button type="button" onClick={onOpen}>
-            Open the alarm list
+            {t('alarms.openList')}
           </button>
         </div>
       )}

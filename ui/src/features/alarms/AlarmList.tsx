@@ -8,18 +8,19 @@ import type { AlarmRow } from '../../bindings/AlarmRow';
 import type { AlarmState } from '../../bindings/AlarmState';
 import type { Priority } from '../../bindings/Priority';
 import { dateTime } from '../../lib/format';
+import { t, type Key } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { ExportPanel } from '../export/ExportPanel';
 import { AlarmStateBadge, PriorityBadge } from './AlarmBadge';
-import { hiddenBecause, SHELVE_CHOICES, source, STATE_WORDS } from './model';
+import { actionWord, hiddenBecause, SHELVE_CHOICES, source, stateWord, sourceId } from './model';
 import { useAlarms } from './useAlarms';
 
-const STATE_CHOICES: { label: string; states: AlarmState[] }[] = [
-  { label: 'Needs the operator', states: [] },
-  { label: 'Unacknowledged', states: ['unacknowledged', 'returned_unacknowledged'] },
-  { label: 'Shelved', states: ['shelved'] },
-  { label: 'Suppressed', states: ['suppressed'] },
-  { label: 'All, with normal', states: ['unacknowledged', 'acknowledged', 'returned_unacknowledged', 'shelved', 'suppressed', 'normal'] },
+const STATE_CHOICES: { label: Key; states: AlarmState[] }[] = [
+  { label: 'alarms.filter.needsOperator', states: [] },
+  { label: 'alarms.filter.unacknowledged', states: ['unacknowledged', 'returned_unacknowledged'] },
+  { label: 'alarms.filter.shelved', states: ['shelved'] },
+  { label: 'alarms.filter.suppressed', states: ['suppressed'] },
+  { label: 'alarms.filter.all', states: ['unacknowledged', 'acknowledged', 'returned_unacknowledged', 'shelved', 'suppressed', 'normal'] },
 ];
 const PRIORITIES: Priority[] = ['high', 'medium', 'low'];
 
@@ -30,13 +31,13 @@ function message(e: unknown): string {
 export function AlarmList({ connections }: { connections: string[] }) {
   const [tab, setTab] = useState<'list' | 'history'>('list');
   return (
-    <section className="alarms" aria-label="Alarms">
+    <section className="alarms" aria-label={t('nav.alarms')}>
       <div className="tabs" role="tablist">
         <button type="button" role="tab" aria-selected={tab === 'list'} onClick={() => setTab('list')} data-tab="list">
-          Alarm list
+          {t('alarms.tab.list')}
         </button>
         <button type="button" role="tab" aria-selected={tab === 'history'} onClick={() => setTab('history')} data-tab="history">
-          History
+          {t('alarms.tab.history')}
         </button>
       </div>
       {tab === 'list' ? <Current connections={connections} /> : <History connections={connections} />}
@@ -72,19 +73,21 @@ function Current({ connections }: { connections: string[] }) {
     act(async () => {
       const r = await api.acknowledgeAlarms({ ids }, comment.trim() || null);
       setComment('');
-      return `Acknowledged ${r.acknowledged.length}${r.skipped.length ? `; ${r.skipped.length} had nothing to acknowledge` : ''}`;
+      return r.skipped.length
+        ? t('alarms.ackedSkipped', { n: r.acknowledged.length, skipped: r.skipped.length })
+        : t('alarms.acked', { n: r.acknowledged.length });
     });
   const ackAll = () =>
     act(async () => {
       const r = await api.acknowledgeAlarms({ all_visible: filter }, comment.trim() || null);
       setComment('');
-      return `Acknowledged ${r.acknowledged.length}`;
+      return t('alarms.acked', { n: r.acknowledged.length });
     });
   return (
     <>
       <div className="alarm-filters">
-        <select aria-label="Connection" name="alarm-connection" value={connection ?? ''} onChange={(e) => setConnection(e.target.value || null)}>
-          <option value="">Every connection</option>
+        <select aria-label={t('common.connection')} name="alarm-connection" value={connection ?? ''} onChange={(e) => setConnection(e.target.value || null)}>
+          <option value="">{t('alarms.everyConnection')}</option>
           {connections.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -106,21 +109,21 @@ function Current({ connections }: { connections: string[] }) {
             <PriorityBadge priority={p} />
           </label>
         ))}
-        <select aria-label="State" name="alarm-state" value={stateChoice} onChange={(e) => setStateChoice(Number(e.target.value))}>
+        <select aria-label={t('alarms.col.state')} name="alarm-state" value={stateChoice} onChange={(e) => setStateChoice(Number(e.target.value))}>
           {STATE_CHOICES.map((c, i) => (
             <option key={c.label} value={i}>
-              {c.label}
+              {t(c.label)}
             </option>
           ))}
         </select>
       </div>
       <div className="alarm-actions">
-        <input name="ack-comment" placeholder="Comment (optional)" value={comment} onChange={(e) => setComment(e.target.value)} aria-label="Acknowledgement comment" />
+        <input name="ack-comment" placeholder={t('alarms.comment')} value={comment} onChange={(e) => setComment(e.target.value)} aria-label={t('alarms.commentLabel')} />
         <button type="button" disabled={selected.size === 0} onClick={() => void ack([...selected])} data-action="ack-selected">
-          Acknowledge selected ({selected.size})
+          {t('alarms.ackSelected', { n: selected.size })}
         </button>
         <button type="button" disabled={waiting.length === 0} onClick={() => void ackAll()} data-action="ack-all">
-          Acknowledge all shown ({waiting.length})
+          {t('alarms.ackAll', { n: waiting.length })}
         </button>
         {result && (
           <span className="muted" data-alarm-result>
@@ -137,7 +140,7 @@ function Current({ connections }: { connections: string[] }) {
             void act(async () => {
               await api.shelveAlarm(shelving.id, ms, reason);
               setShelving(null);
-              return `Shelved ${source(shelving)}`;
+              return t('alarms.shelved', { source: source(shelving) });
             })
           }
         />
@@ -148,17 +151,17 @@ function Current({ connections }: { connections: string[] }) {
             <th>
               <input
                 type="checkbox"
-                aria-label="Select all shown"
+                aria-label={t('alarms.selectAll')}
                 checked={rows.length > 0 && selected.size === rows.length}
                 onChange={(e) => setSelected(e.target.checked ? new Set(rows.map((a) => a.id)) : new Set())}
               />
             </th>
-            <th>Priority</th>
-            <th>State</th>
-            <th>Source</th>
-            <th>Message</th>
-            <th>Raised</th>
-            <th>Acknowledged</th>
+            <th>{t('alarms.col.priority')}</th>
+            <th>{t('alarms.col.state')}</th>
+            <th>{t('alarms.col.source')}</th>
+            <th>{t('alarms.col.message')}</th>
+            <th>{t('alarms.col.raised')}</th>
+            <th>{t('alarms.col.acked')}</th>
             <th />
           </tr>
         </thead>
@@ -166,16 +169,16 @@ function Current({ connections }: { connections: string[] }) {
           {rows.length === 0 && (
             <tr>
               <td colSpan={8} className="muted">
-                No alarm {stateChoice === 0 ? 'needs the operator' : 'matches'}.
+                {stateChoice === 0 ? t('alarms.noneNeeds') : t('alarms.noneMatches')}
               </td>
             </tr>
           )}
           {rows.map((a) => (
-            <tr key={a.id} data-alarm={a.id} data-kind={a.kind} data-source={source(a)} data-state={a.state} className={`alarm-row alarm-row-${a.state}`}>
+            <tr key={a.id} data-alarm={a.id} data-kind={a.kind} data-source={sourceId(a)} data-state={a.state} className={`alarm-row alarm-row-${a.state}`}>
               <td>
                 <input
                   type="checkbox"
-                  aria-label={`Select ${source(a)}`}
+                  aria-label={t('alarms.select', { source: source(a) })}
                   checked={selected.has(a.id)}
                   onChange={(e) => {
                     const next = new Set(selected);
@@ -199,17 +202,17 @@ function Current({ connections }: { connections: string[] }) {
               <td className="row-actions">
                 {(a.state === 'unacknowledged' || a.state === 'returned_unacknowledged') && (
                   <button type="button" onClick={() => void ack([a.id])} data-action="ack">
-                    Acknowledge
+                    {t('alarms.ack')}
                   </button>
                 )}
                 {a.state === 'shelved' ? (
-                  <button type="button" onClick={() => void act(async () => (await api.unshelveAlarm(a.id), `Unshelved ${source(a)}`))} data-action="unshelve">
-                    Unshelve
+                  <button type="button" onClick={() => void act(async () => (await api.unshelveAlarm(a.id), t('alarms.unshelved', { source: source(a) })))} data-action="unshelve">
+                    {t('alarms.unshelve')}
                   </button>
                 ) : (
                   a.state !== 'normal' && (
                     <button type="button" onClick={() => setShelving(a)} data-action="shelve">
-                      Shelve…
+                      {t('alarms.shelveOpen')}
                     </button>
                   )
                 )}
@@ -234,20 +237,20 @@ function ShelveForm({ alarm, onCancel, onShelve }: { alarm: AlarmRow; onCancel: 
         onShelve(ms, reason);
       }}
     >
-      <strong>Shelve {source(alarm)}</strong> — it comes back by itself when the time is up.
-      <select name="shelve-for" value={ms} onChange={(e) => setMs(Number(e.target.value))} aria-label="For how long">
+      <strong>{t('alarms.shelveTitle', { source: source(alarm) })}</strong> — {t('alarms.shelveHint')}
+      <select name="shelve-for" value={ms} onChange={(e) => setMs(Number(e.target.value))} aria-label={t('common.forHowLong')}>
         {SHELVE_CHOICES.map((c) => (
           <option key={c.ms} value={c.ms}>
-            {c.label}
+            {t(c.label)}
           </option>
         ))}
       </select>
-      <input name="shelve-reason" required placeholder="Reason (required)" value={reason} onChange={(e) => setReason(e.target.value)} aria-label="Reason" />
+      <input name="shelve-reason" required placeholder={t('alarms.reasonRequired')} value={reason} onChange={(e) => setReason(e.target.value)} aria-label={t('common.reason')} />
       <button type="submit" data-action="shelve-confirm">
-        Shelve
+        {t('alarms.shelve')}
       </button>
       <button type="button" onClick={onCancel}>
-        Cancel
+        {t('common.cancel')}
       </button>
     </form>
   );
@@ -281,8 +284,8 @@ function History({ connections }: { connections: string[] }) {
   return (
     <div data-alarm-history>
       <div className="alarm-filters">
-        <select aria-label="Connection" value={connection ?? ''} onChange={(e) => setConnection(e.target.value || null)}>
-          <option value="">Every connection</option>
+        <select aria-label={t('common.connection')} value={connection ?? ''} onChange={(e) => setConnection(e.target.value || null)}>
+          <option value="">{t('alarms.everyConnection')}</option>
           {connections.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -290,23 +293,23 @@ function History({ connections }: { connections: string[] }) {
           ))}
         </select>
         <button type="button" onClick={() => setTick((t) => t + 1)}>
-          Refresh
+          {t('common.refresh')}
         </button>
-        <span className="muted">Last 24 hours, newest first.</span>
+        <span className="muted">{t('alarms.last24')}</span>
       </div>
       <ExportPanel name={connection ?? ''} since={since} until={until + 1} only="alarms" />
       {error && <div className="banner banner-error">{error}</div>}
       <table className="alarm-table">
         <thead>
           <tr>
-            <th>At</th>
-            <th>Source</th>
-            <th>Action</th>
-            <th>State</th>
-            <th>Priority</th>
-            <th>Message</th>
-            <th>Who</th>
-            <th>Reason</th>
+            <th>{t('alarms.col.at')}</th>
+            <th>{t('alarms.col.source')}</th>
+            <th>{t('alarms.col.action')}</th>
+            <th>{t('alarms.col.state')}</th>
+            <th>{t('alarms.col.priority')}</th>
+            <th>{t('alarms.col.message')}</th>
+            <th>{t('alarms.col.who')}</th>
+            <th>{t('alarms.col.reason')}</th>
           </tr>
         </thead>
         <tbody>
@@ -314,9 +317,9 @@ function History({ connections }: { connections: string[] }) {
             <tr key={h.id} data-history-action={h.action}>
               <td>{dateTime(h.at)}</td>
               <td>{source(h)}</td>
-              <td>{h.action.replace('_', ' ')}</td>
+              <td>{actionWord(h.action)}</td>
               <td>
-                {STATE_WORDS[h.from_state]} → {STATE_WORDS[h.to_state]}
+                {stateWord(h.from_state)} → {stateWord(h.to_state)}
               </td>
               <td>
                 <PriorityBadge priority={h.priority} />

@@ -4,15 +4,16 @@ import { useEffect, useState } from 'react';
 import type { MaintenanceWindow } from '../../bindings/MaintenanceWindow';
 import { useNow } from '../../lib/clock';
 import { dateTime } from '../../lib/format';
+import { t, type Key } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 
-const DURATIONS: { label: string; ms: number }[] = [
-  { label: '30 minutes', ms: 30 * 60_000 },
-  { label: '1 hour', ms: 3_600_000 },
-  { label: '2 hours', ms: 2 * 3_600_000 },
-  { label: '4 hours', ms: 4 * 3_600_000 },
-  { label: '8 hours', ms: 8 * 3_600_000 },
-  { label: '24 hours', ms: 24 * 3_600_000 },
+const DURATIONS: { label: Key; ms: number }[] = [
+  { label: 'duration.30m', ms: 30 * 60_000 },
+  { label: 'duration.1h', ms: 3_600_000 },
+  { label: 'duration.2h', ms: 2 * 3_600_000 },
+  { label: 'duration.4h', ms: 4 * 3_600_000 },
+  { label: 'duration.8h', ms: 8 * 3_600_000 },
+  { label: 'duration.24h', ms: 24 * 3_600_000 },
 ];
 
 export function Maintenance({ name }: { name: string }) {
@@ -48,20 +49,20 @@ export function Maintenance({ name }: { name: string }) {
           void run(async () => {
             const w = await api.openMaintenanceWindow(name, ms, reason);
             setReason('');
-            return `Maintenance until ${dateTime(w.ends_at)}`;
+            return t('maint.until', { time: dateTime(w.ends_at) });
           });
         }}
       >
-        <select name="maintenance-for" value={ms} onChange={(e) => setMs(Number(e.target.value))} aria-label="For how long">
+        <select name="maintenance-for" value={ms} onChange={(e) => setMs(Number(e.target.value))} aria-label={t('common.forHowLong')}>
           {DURATIONS.map((d) => (
             <option key={d.ms} value={d.ms}>
-              {d.label}
+              {t(d.label)}
             </option>
           ))}
         </select>
-        <input name="maintenance-reason" placeholder="What work is planned (required)" value={reason} onChange={(e) => setReason(e.target.value)} aria-label="Reason" />
+        <input name="maintenance-reason" placeholder={t('maint.reasonPlaceholder')} value={reason} onChange={(e) => setReason(e.target.value)} aria-label={t('common.reason')} />
         <button type="submit" data-action="open-maintenance">
-          Start maintenance now
+          {t('maint.start')}
         </button>
         {result && (
           <span className="muted" data-maintenance-result>
@@ -73,9 +74,9 @@ export function Maintenance({ name }: { name: string }) {
         <ul className="maintenance-list">
           {windows.map((w) => (
             <li key={w.id} data-window={w.id}>
-              <strong>{w.starts_at <= now ? 'IN MAINTENANCE' : 'Planned'}</strong> {dateTime(w.starts_at)} – {dateTime(w.ends_at)}: {w.reason} ({w.created_by}){' '}
-              <button type="button" onClick={() => void run(async () => (await api.endMaintenanceWindow(w.id), 'Maintenance ended'))} data-action="end-maintenance">
-                {w.starts_at <= now ? 'End now' : 'Cancel'}
+              <strong>{w.starts_at <= now ? t('maint.active') : t('maint.planned')}</strong> {dateTime(w.starts_at)} – {dateTime(w.ends_at)}: {w.reason} ({w.created_by}){' '}
+              <button type="button" onClick={() => void run(async () => (await api.endMaintenanceWindow(w.id), t('maint.ended')))} data-action="end-maintenance">
+                {w.starts_at <= now ? t('maint.endNow') : t('common.cancel')}
               </button>
             </li>
           ))}

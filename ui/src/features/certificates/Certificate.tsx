@@ -6,6 +6,7 @@ import { useState } from 'react';
 import type { CertificateCheck } from '../../bindings/CertificateCheck';
 import type { ConnectionRow } from '../../bindings/ConnectionRow';
 import { dateTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { expiry, showFingerprint, type Trust, trustOf, trustWords } from './model';
 
@@ -37,7 +38,7 @@ export function Certificate({ connection, now }: { connection: ConnectionRow; no
   return (
     <div className="certificate" data-certificate>
       <p>
-        Trusts <strong data-trust={trust}>{trustWords(trust)}</strong>
+        {t('cert.trusts')} <strong data-trust={trust}>{trustWords(trust)}</strong>
         {trust === 'pinned' && (
           <>
             : <code className="fingerprint">{check?.pinned_sha256 ?? showFingerprint(connection.tls_pin_sha256 ?? '')}</code>
@@ -47,10 +48,10 @@ export function Certificate({ connection, now }: { connection: ConnectionRow; no
       </p>
       <p data-cert-expiry>
         {recorded === null || connection.tls_not_after === null ? (
-          'No certificate recorded yet (the monitor records it at the first https answer).'
+          t('cert.noneRecorded')
         ) : (
           <>
-            Certificate {connection.tls_subject ?? ''}{' '}
+            {t('cert.certificate', { subject: connection.tls_subject ?? '' })}{' '}
             <span className={recorded.abnormal ? 'cert-abnormal' : ''}>
               {recorded.abnormal ? '▲ ' : ''}
               {recorded.words}
@@ -60,58 +61,55 @@ export function Certificate({ connection, now }: { connection: ConnectionRow; no
         )}
       </p>
       <button type="button" disabled={busy} onClick={() => void run(() => api.inspectCertificate(name))} data-action="inspect-certificate">
-        Check the certificate now
+        {t('cert.checkNow')}
       </button>
       {check && (
         <dl className="cert-check" data-cert-check>
           {presented ? (
             <>
-              <dt>Presented</dt>
+              <dt>{t('cert.presented')}</dt>
               <dd>
                 <code className="fingerprint" data-presented-sha256>
                   {presented.sha256}
                 </code>
               </dd>
-              <dt>Subject</dt>
+              <dt>{t('cert.subject')}</dt>
               <dd>{presented.subject}</dd>
-              <dt>Issuer</dt>
+              <dt>{t('cert.issuer')}</dt>
               <dd>{presented.issuer}</dd>
-              <dt>Valid</dt>
+              <dt>{t('cert.valid')}</dt>
               <dd>
                 {dateTime(presented.not_before_ms)} – {dateTime(presented.not_after_ms)} ({expiry(presented.not_after_ms, now).words})
               </dd>
             </>
           ) : (
             <>
-              <dt>Presented</dt>
-              <dd>nothing could be read{check.error ? `: ${check.error}` : ''}</dd>
+              <dt>{t('cert.presented')}</dt>
+              <dd>{check.error ? t('cert.nothingReadBecause', { error: check.error }) : t('cert.nothingRead')}</dd>
             </>
           )}
-          <dt>Trusted</dt>
+          <dt>{t('cert.trusted')}</dt>
           <dd data-cert-trusted={check.trusted ? 'yes' : 'no'} className={check.trusted ? '' : 'cert-abnormal'}>
-            {check.trusted ? 'yes' : `◆ NO — ${check.refusal ?? ''}`}
+            {check.trusted ? t('cert.yes') : `◆ ${t('cert.no', { refusal: check.refusal ?? '' })}`}
           </dd>
         </dl>
       )}
       {presented && !check?.trusted && !confirming && (
         <button type="button" onClick={() => setConfirming(true)} data-action="pin-certificate">
-          Pin this certificate…
+          {t('cert.pin')}
         </button>
       )}
       {presented && confirming && (
-        <div className="cert-confirm" role="alertdialog" aria-label="Confirm the fingerprint">
-          <p>
-            Compare this fingerprint with the one on the device&apos;s own display or label. Pin it only if they match: a different one
-            means another device, or someone in between.
-          </p>
+        <div className="cert-confirm" role="alertdialog" aria-label={t('cert.confirmLabel')}>
+          <p>{t('cert.compare')}</p>
           <p>
             <code className="fingerprint">{presented.sha256}</code>
           </p>
           <button type="button" disabled={busy} onClick={() => void run(() => api.trustCertificate(name, presented.sha256, null))} data-action="confirm-pin">
-            They match: pin it
+            {t('cert.match')}
           </button>{' '}
           <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       )}
@@ -122,13 +120,13 @@ export function Certificate({ connection, now }: { connection: ConnectionRow; no
           void run(() => api.trustCertificate(name, null, caFile));
         }}
       >
-        <input name="ca-file" placeholder="Path of the plant CA's PEM file" value={caFile} onChange={(e) => setCaFile(e.target.value)} aria-label="CA file" />
+        <input name="ca-file" placeholder={t('cert.caPlaceholder')} value={caFile} onChange={(e) => setCaFile(e.target.value)} aria-label={t('cert.caLabel')} />
         <button type="submit" disabled={busy || caFile.trim() === ''} data-action="trust-ca">
-          Trust only this CA
+          {t('cert.trustCa')}
         </button>
         {trust !== 'system' && (
           <button type="button" disabled={busy} onClick={() => void run(() => api.trustCertificate(name, null, null))} data-action="trust-system">
-            Use the system&apos;s roots
+            {t('cert.useSystem')}
           </button>
         )}
       </form>

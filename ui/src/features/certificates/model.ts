@@ -1,6 +1,7 @@
 // What the certificate panel says about a connection's trust and its certificate's expiry. The
 // warning window is the alarm settings' (14 days unless an engineer changed it).
 import type { ConnectionRow } from '../../bindings/ConnectionRow';
+import { t } from '../../lib/i18n';
 
 const DAY = 86_400_000;
 
@@ -12,15 +13,8 @@ export function trustOf(c: Pick<ConnectionRow, 'tls_pin_sha256' | 'tls_ca_file'>
   return 'system';
 }
 
-export function trustWords(t: Trust): string {
-  switch (t) {
-    case 'pinned':
-      return 'one pinned certificate';
-    case 'private_ca':
-      return 'a private CA';
-    case 'system':
-      return "the operating system's trusted roots";
-  }
+export function trustWords(trust: Trust): string {
+  return t(`cert.trust.${trust}`);
 }
 
 export interface Expiry {
@@ -34,10 +28,12 @@ export function expiry(notAfterMs: number, nowMs: number, warnDays = 14): Expiry
   const left = notAfterMs - nowMs;
   if (left <= 0) {
     const ago = Math.floor(-left / DAY);
-    return { days: -ago, abnormal: true, words: ago === 0 ? 'EXPIRED today' : `EXPIRED ${ago} day${ago === 1 ? '' : 's'} ago` };
+    const words = ago === 0 ? t('cert.expiredToday') : t(ago === 1 ? 'cert.expiredOne' : 'cert.expiredDays', { days: ago });
+    return { days: -ago, abnormal: true, words };
   }
   const days = Math.ceil(left / DAY);
-  return { days, abnormal: days <= warnDays, words: `expires in ${days} day${days === 1 ? '' : 's'}` };
+  // The end-to-end tests read "expires in" (English) in the detail view.
+  return { days, abnormal: days <= warnDays, words: t(days === 1 ? 'cert.expiresOne' : 'cert.expiresDays', { days }) };
 }
 
 // The stored form (64 hex digits) as people compare it: `AB:CD:…`.

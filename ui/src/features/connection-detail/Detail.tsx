@@ -10,6 +10,7 @@ import type { PointsReport } from '../../bindings/PointsReport';
 import { useNow } from '../../lib/clock';
 import { age, dateTime, value as fmt } from '../../lib/format';
 import { freshnessAt } from '../../lib/freshness';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { pointKey, type Room } from '../control-room/model';
 import { StatusBadge, ValueBadges } from '../status/StatusBadge';
@@ -77,10 +78,10 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
 
   const status = tile?.status ?? detail?.connection.status ?? 'unknown';
   return (
-    <section className="detail" aria-label={`Connection ${name}`}>
+    <section className="detail" aria-label={t('detail.title', { name })}>
       <div className="detail-head">
         <button type="button" onClick={onBack} className="back">
-          ← Control room
+          ← {t('nav.room')}
         </button>
         <h1>{name}</h1>
         <StatusBadge status={status} observerOffline={tile?.observer_offline ?? detail?.observer_offline ?? false} />
@@ -91,23 +92,23 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
           {error}
         </div>
       )}
-      <div className="range-bar" role="toolbar" aria-label="Time range">
+      <div className="range-bar" role="toolbar" aria-label={t('detail.timeRange')}>
         {RANGES.map(([label, ms]) => (
           <button key={label} type="button" onClick={() => range(ms)}>
             {label}
           </button>
         ))}
         <label>
-          from <input type="datetime-local" onChange={(e) => e.target.value && setWin({ ...win, since: new Date(e.target.value).getTime() })} />
+          {t('detail.from')} <input type="datetime-local" onChange={(e) => e.target.value && setWin({ ...win, since: new Date(e.target.value).getTime() })} />
         </label>
         <label>
-          to <input type="datetime-local" onChange={(e) => e.target.value && setWin({ ...win, until: new Date(e.target.value).getTime() })} />
+          {t('detail.to')} <input type="datetime-local" onChange={(e) => e.target.value && setWin({ ...win, until: new Date(e.target.value).getTime() })} />
         </label>
-        <button type="button" onClick={() => zoom(0.5)} aria-label="Zoom in">
-          Zoom in
+        <button type="button" onClick={() => zoom(0.5)} aria-label={t('detail.zoomIn')}>
+          {t('detail.zoomIn')}
         </button>
-        <button type="button" onClick={() => zoom(2)} aria-label="Zoom out">
-          Zoom out
+        <button type="button" onClick={() => zoom(2)} aria-label={t('detail.zoomOut')}>
+          {t('detail.zoomOut')}
         </button>
         <span className="muted">
           {dateTime(win.since)} – {dateTime(win.until)}
@@ -116,7 +117,7 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
 
       {detail && detail.widgets.length > 0 && (
         <>
-          <h2>Widgets</h2>
+          <h2>{t('detail.widgets')}</h2>
           <div className="detail-widgets">
             {detail.widgets.map((w) => {
               const k = w.binding?.point ? pointKey(name, w.binding.point) : '';
@@ -126,51 +127,53 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
         </>
       )}
 
-      <h2>Maintenance</h2>
+      <h2>{t('detail.maintenance')}</h2>
       <Maintenance name={name} />
 
       {detail?.connection.url.startsWith('https://') && (
         <>
-          <h2>Certificate</h2>
+          <h2>{t('detail.certificate')}</h2>
           <Certificate connection={detail.connection} now={now} />
         </>
       )}
 
-      <h2>Export this window</h2>
+      <h2>{t('detail.export')}</h2>
       <ExportPanel name={name} since={win.since} until={win.until} />
 
-      <h2>Status</h2>
+      <h2>{t('detail.status')}</h2>
       {history && (
         <>
           <Timeline spans={history.spans} since={history.since} until={history.until} />
           <p className="muted">
-            downtime {age(history.downtime_ms)} · unknown {age(history.unknown_ms)}
-            {history.maintenance_ms > 0 && <span data-maintenance-ms={history.maintenance_ms}> · maintenance {age(history.maintenance_ms)} (not downtime)</span>} ·{' '}
-            {history.transitions.length} changes
+            {t('detail.downtime', { time: age(history.downtime_ms) })} · {t('detail.unknown', { time: age(history.unknown_ms) })}
+            {history.maintenance_ms > 0 && (
+              <span data-maintenance-ms={history.maintenance_ms}> · {t('detail.maintenanceTime', { time: age(history.maintenance_ms) })}</span>
+            )}{' '}
+            · {t('detail.changes', { n: history.transitions.length })}
           </p>
           <table className="grid transitions">
             <thead>
               <tr>
-                <th>at</th>
-                <th>from</th>
-                <th>to</th>
-                <th>why</th>
+                <th>{t('detail.col.at')}</th>
+                <th>{t('detail.col.from')}</th>
+                <th>{t('detail.col.to')}</th>
+                <th>{t('detail.col.why')}</th>
               </tr>
             </thead>
             <tbody>
               {history.transitions
                 .slice(-8)
                 .reverse()
-                .map((t, i) => (
-                  <tr key={i} data-transition={`${t.from_status}->${t.to_status}`}>
-                    <td>{dateTime(t.at)}</td>
+                .map((tr, i) => (
+                  <tr key={i} data-transition={`${tr.from_status}->${tr.to_status}`}>
+                    <td>{dateTime(tr.at)}</td>
                     <td>
-                      <StatusBadge status={t.from_status} />
+                      <StatusBadge status={tr.from_status} />
                     </td>
                     <td>
-                      <StatusBadge status={t.to_status} observerOffline={t.observer_offline} />
+                      <StatusBadge status={tr.to_status} observerOffline={tr.observer_offline} />
                     </td>
-                    <td>{t.error_detail ?? t.error_category ?? ''}</td>
+                    <td>{tr.error_detail ?? tr.error_category ?? ''}</td>
                   </tr>
                 ))}
             </tbody>
@@ -178,20 +181,20 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
         </>
       )}
 
-      <h2>Latency</h2>
+      <h2>{t('detail.latency')}</h2>
       <div className="chart" ref={chartBox} data-samples={chart?.samples ?? 0}>
         {/* The SVG is drawn by the core (plotters) from stored data; it holds no script. */}
         {chart && <div className="chart-svg" dangerouslySetInnerHTML={{ __html: chart.svg }} />}
         {chart && (
           <p className="muted">
-            {chart.samples} requests, {chart.failures} failed (marks at the bottom, never drawn as latency)
+            {t('detail.chartSummary', { samples: chart.samples, failures: chart.failures })}
           </p>
         )}
       </div>
 
       <div className="detail-columns">
         <div>
-          <h2>Errors by category</h2>
+          <h2>{t('detail.errors')}</h2>
           <table className="grid breakdown">
             <tbody>
               {page?.outcomes.map((o) => (
@@ -202,30 +205,30 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
               ))}
             </tbody>
           </table>
-          <h2>Key</h2>
+          <h2>{t('detail.key')}</h2>
           <p data-key-state>
             {detail?.connection.key_validated === null || detail?.connection.key_validated === undefined
-              ? 'never validated'
+              ? t('detail.key.never')
               : detail.connection.key_validated
-                ? `valid (checked ${dateTime(detail.connection.key_last_validated_at ?? 0)})`
-                : `REJECTED: ${detail.connection.key_validation_error ?? ''}`}
-            {key && ` — just now: ${key.valid ? 'valid' : `rejected (${key.error ?? ''})`}`}
+                ? t('detail.key.valid', { time: dateTime(detail.connection.key_last_validated_at ?? 0) })
+                : t('detail.key.rejected', { error: detail.connection.key_validation_error ?? '' })}
+            {key && ` — ${t('detail.key.justNow', { result: key.valid ? t('detail.key.nowValid') : t('detail.key.nowRejected', { error: key.error ?? '' }) })}`}
           </p>
           {detail?.connection.kind === 'station' && (
             <button type="button" onClick={() => api.checkKey(name).then(setKey, fail)}>
-              Validate now
+              {t('detail.validateNow')}
             </button>
           )}
         </div>
         <div>
-          <h2>Points</h2>
+          <h2>{t('detail.points')}</h2>
           <table className="grid points">
             <thead>
               <tr>
-                <th>point</th>
-                <th>value</th>
-                <th>state</th>
-                <th>received</th>
+                <th>{t('detail.col.point')}</th>
+                <th>{t('detail.col.value')}</th>
+                <th>{t('detail.col.state')}</th>
+                <th>{t('detail.col.received')}</th>
               </tr>
             </thead>
             <tbody>
@@ -239,7 +242,7 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
                     <td>
                       <ValueBadges freshness={f} quality={live.quality} />
                     </td>
-                    <td>{age(now - live.received_at)} ago</td>
+                    <td>{t('common.ago', { time: age(now - live.received_at) })}</td>
                   </tr>
                 );
               })}
@@ -248,26 +251,26 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
         </div>
       </div>
 
-      <h2>Raw samples</h2>
+      <h2>{t('detail.samples')}</h2>
       <div className="pager">
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-          ← Newer page
+          ← {t('detail.newer')}
         </button>
         <span>
-          {page ? `${page.total === 0 ? 0 : offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total}` : ''}
+          {page ? t('detail.pageOf', { from: page.total === 0 ? 0 : offset + 1, to: Math.min(offset + PAGE, page.total), total: page.total }) : ''}
         </span>
         <button type="button" disabled={!page || offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>
-          Older page →
+          {t('detail.older')} →
         </button>
       </div>
       <table className="grid samples">
         <thead>
           <tr>
-            <th>at</th>
-            <th>latency</th>
+            <th>{t('detail.col.at')}</th>
+            <th>{t('detail.col.latency')}</th>
             <th>HTTP</th>
-            <th>bytes in/out</th>
-            <th>outcome</th>
+            <th>{t('detail.col.bytes')}</th>
+            <th>{t('detail.col.outcome')}</th>
           </tr>
         </thead>
         <tbody>

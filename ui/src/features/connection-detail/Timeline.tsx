@@ -2,13 +2,15 @@
 // grey (unwatched or no network: neither up nor down), up in calm grey.
 import type { StatusSpan } from '../../bindings/StatusSpan';
 import { dateTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
+import { statusWord } from '../status/StatusBadge';
 
 export function Timeline({ spans, since, until }: { spans: StatusSpan[]; since: number; until: number }) {
   const total = Math.max(1, until - since);
   return (
-    <div className="timeline" role="img" aria-label="Status timeline">
+    <div className="timeline" role="img" aria-label={t('detail.timeline')}>
       {spans.map((s, i) => {
-        const word = s.status === 'unknown' && s.observer_offline ? 'unknown (no network)' : s.status;
+        const word = statusWord(s.status, s.observer_offline);
         return (
           <div
             key={i}

@@ -4,19 +4,23 @@
 import { useEffect, useState } from 'react';
 import type { ConnectionSpec } from '../../bindings/ConnectionSpec';
 import type { ConnectionRow } from '../../bindings/ConnectionRow';
+import { t, type Key } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { StatusBadge } from '../status/StatusBadge';
 
 type Editing = { mode: 'add' } | { mode: 'edit'; name: string } | null;
 
+// An address, not a word: the same in every language.
+const EXAMPLE_URL = 'http://10.0.4.17:8080';
+
 function message(e: unknown): string {
   return e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e);
 }
 
-function Field({ label, children }: { label: string; children: React.ReactNode }) {
+function Field({ label, children }: { label: Key; children: React.ReactNode }) {
   return (
     <label className="field">
-      <span>{label}</span>
+      <span>{t(label)}</span>
       {children}
     </label>
   );
@@ -31,7 +35,7 @@ function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; 
   useEffect(() => {
     api.connectionForm(editName).then(setForm, (e: unknown) => setError(message(e)));
   }, [editName]);
-  if (!form) return <p className="muted">{error ?? 'Loading…'}</p>;
+  if (!form) return <p className="muted">{error ?? t('common.loading')}</p>;
   const set = <K extends keyof ConnectionSpec>(k: K, v: ConnectionSpec[K]) => setForm({ ...form, [k]: v });
   const num = (k: 'interval_ms' | 'timeout_ms' | 'confirm' | 'degraded_ms' | 'expect_status', scale = 1) => (
     <input
@@ -65,42 +69,42 @@ function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; 
         void save();
       }}
     >
-      <h2>{editing.mode === 'add' ? 'Add a connection' : `Edit ${editing.name}`}</h2>
-      <Field label="Name">
+      <h2>{editing.mode === 'add' ? t('conn.addTitle') : t('conn.editTitle', { name: editing.name })}</h2>
+      <Field label="conn.name">
         <input name="name" value={form.name} onChange={(e) => set('name', e.target.value)} required autoFocus />
       </Field>
-      <Field label="URL">
-        <input name="url" value={form.url} onChange={(e) => set('url', e.target.value)} placeholder="http://10.0.4.17:8080" required />
+      <Field label="conn.url">
+        <input name="url" value={form.url} onChange={(e) => set('url', e.target.value)} placeholder={EXAMPLE_URL} required />
       </Field>
-      <Field label="Kind">
+      <Field label="conn.kind">
         <select name="kind" value={form.kind} disabled={editing.mode === 'edit'} onChange={(e) => set('kind', e.target.value as ConnectionSpec['kind'])}>
-          <option value="station">station (Station API, with an API key)</option>
-          <option value="http">http (any URL, with expectations)</option>
+          <option value="station">{t('conn.kind.station')}</option>
+          <option value="http">{t('conn.kind.http')}</option>
         </select>
       </Field>
       {form.kind === 'station' && (
-        <Field label={editing.mode === 'add' ? 'API key (stored only in the OS keyring)' : 'New API key (empty: keep the stored one)'}>
+        <Field label={editing.mode === 'add' ? 'conn.keyNew' : 'conn.keyReplace'}>
           <input name="key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required={editing.mode === 'add'} />
         </Field>
       )}
       <div className="field-row">
-        <Field label="Interval (s)">{num('interval_ms', 1000)}</Field>
-        <Field label="Timeout (s)">{num('timeout_ms', 1000)}</Field>
-        <Field label="Confirm (probes)">{num('confirm')}</Field>
-        <Field label="Degraded above (ms)">{num('degraded_ms')}</Field>
+        <Field label="conn.interval">{num('interval_ms', 1000)}</Field>
+        <Field label="conn.timeout">{num('timeout_ms', 1000)}</Field>
+        <Field label="conn.confirm">{num('confirm')}</Field>
+        <Field label="conn.degraded">{num('degraded_ms')}</Field>
       </div>
       {form.kind === 'http' && (
         <div className="field-row">
-          <Field label="Expected HTTP status">{num('expect_status')}</Field>
-          <Field label="Body contains">
+          <Field label="conn.expectStatus">{num('expect_status')}</Field>
+          <Field label="conn.bodyContains">
             <input name="expect_keyword" value={form.expect_keyword ?? ''} onChange={(e) => set('expect_keyword', e.target.value || null)} />
           </Field>
-          <Field label="JSON field (a.b.c)">
+          <Field label="conn.jsonField">
             <input name="expect_json_field" value={form.expect_json_field ?? ''} onChange={(e) => set('expect_json_field', e.target.value || null)} />
           </Field>
         </div>
       )}
-      <Field label="Metadata (JSON object)">
+      <Field label="conn.metadata">
         <input name="metadata" value={form.metadata} onChange={(e) => set('metadata', e.target.value)} />
       </Field>
       {error && (
@@ -110,10 +114,10 @@ function ConnectionForm({ editing, onDone }: { editing: Exclude<Editing, null>; 
       )}
       <div className="form-actions">
         <button type="submit" disabled={busy} data-action="save">
-          {editing.mode === 'add' ? 'Add connection' : 'Save'}
+          {editing.mode === 'add' ? t('conn.add') : t('common.save')}
         </button>
         <button type="button" onClick={() => onDone(false)}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>
@@ -144,10 +148,10 @@ export function Connections() {
     }
   };
   return (
-    <section className="connections" aria-label="Connections">
+    <section className="connections" aria-label={t('nav.connections')}>
       <div className="filters">
         <button type="button" onClick={() => setEditing({ mode: 'add' })} data-action="add-connection">
-          Add connection
+          {t('conn.add')}
         </button>
         {error && <span className="error-line">{error}</span>}
       </div>
@@ -163,12 +167,12 @@ export function Connections() {
       <table className="grid">
         <thead>
           <tr>
-            <th>name</th>
-            <th>status</th>
-            <th>kind</th>
-            <th>URL</th>
-            <th>interval</th>
-            <th>key</th>
+            <th>{t('conn.col.name')}</th>
+            <th>{t('conn.col.status')}</th>
+            <th>{t('conn.col.kind')}</th>
+            <th>{t('conn.col.url')}</th>
+            <th>{t('conn.col.interval')}</th>
+            <th>{t('conn.col.key')}</th>
             <th />
           </tr>
         </thead>
@@ -179,16 +183,16 @@ export function Connections() {
               <td>
                 <StatusBadge status={r.status} />
               </td>
-              <td>{r.kind}</td>
+              <td>{t(`conn.kindShort.${r.kind}`)}</td>
               <td>{r.url}</td>
               <td>{r.interval_ms / 1000} s</td>
-              <td>{r.kind === 'station' ? (r.key_validated === null ? 'not validated' : r.key_validated ? 'valid' : 'REJECTED') : '—'}</td>
+              <td>{r.kind === 'station' ? (r.key_validated === null ? t('conn.key.notValidated') : r.key_validated ? t('conn.key.valid') : t('conn.key.rejected')) : '—'}</td>
               <td>
                 <button type="button" onClick={() => setEditing({ mode: 'edit', name: r.name })}>
-                  Edit
+                  {t('common.edit')}
                 </button>{' '}
                 <button type="button" onClick={() => void remove(r.name)} className={confirming === r.name ? 'danger' : ''}>
-                  {confirming === r.name ? 'Remove with its history and key?' : 'Remove'}
+                  {confirming === r.name ? t('conn.removeConfirm') : t('common.remove')}
                 </button>
               </td>
             </tr>

@@ -4,6 +4,7 @@ import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ConnectionAlarms } from '../../bindings/ConnectionAlarms';
 import type { Status } from '../../bindings/Status';
 import { useNow } from '../../lib/clock';
+import { t } from '../../lib/i18n';
 import type { Room } from './model';
 import { TileCard } from './TileCard';
 
@@ -49,23 +50,23 @@ export function ControlRoom({ room, alarms, onOpen }: { room: Room; alarms: Conn
     setShown(next);
   };
   return (
-    <section className="control-room" aria-label="Control room">
-      <div className="filters" role="toolbar" aria-label="Filters">
+    <section className="control-room" aria-label={t('nav.room')}>
+      <div className="filters" role="toolbar" aria-label={t('room.filters')}>
         <input
           className="filter-text"
           type="search"
-          placeholder="Filter by name or URL"
+          placeholder={t('room.filterText')}
           value={text}
           onChange={(e) => setText(e.target.value)}
-          aria-label="Filter by name or URL"
+          aria-label={t('room.filterText')}
         />
         {STATUSES.map((s) => (
           <button key={s} type="button" className={`filter-status status-${s}`} aria-pressed={shown.has(s)} onClick={() => toggle(s)}>
-            {s} <span className="count">{counts[s] ?? 0}</span>
+            {t(`room.status.${s}`)} <span className="count">{counts[s] ?? 0}</span>
           </button>
         ))}
         <span className="filter-summary">
-          {ids.length} of {room.tiles.size} connections
+          {t('room.shown', { shown: ids.length, total: room.tiles.size })}
         </span>
       </div>
       <div className="tiles-scroll" ref={scroller}>
@@ -83,7 +84,7 @@ export function ControlRoom({ room, alarms, onOpen }: { room: Room; alarms: Conn
             </div>
           ))}
         </div>
-        {room.loaded && room.tiles.size === 0 && <p className="empty">No connections yet.</p>}
+        {room.loaded && room.tiles.size === 0 && <p className="empty">{t('room.empty')}</p>}
       </div>
     </section>
   );

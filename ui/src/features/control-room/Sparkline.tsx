@@ -1,9 +1,10 @@
 // Recent latency: a line through answered requests, broken at failures, which are drawn as
 // marks at the bottom (a failure has no latency).
 import type { SparkPoint } from '../../bindings/SparkPoint';
+import { t } from '../../lib/i18n';
 
 export function Sparkline({ points }: { points: SparkPoint[] }) {
-  if (points.length === 0) return <div className="spark spark-empty">no samples yet</div>;
+  if (points.length === 0) return <div className="spark spark-empty">{t('room.noSamples')}</div>;
   const w = 120;
   const h = 28;
   const max = Math.max(1, ...points.filter((p) => !p.failed).map((p) => p.latency_ms));
@@ -21,14 +22,14 @@ export function Sparkline({ points }: { points: SparkPoint[] }) {
   if (run.length) runs.push(run.join(' '));
   const last = points.at(-1);
   return (
-    <div className="spark" title={`latency, last ${points.length} requests (max ${max.toFixed(0)} ms)`}>
+    <div className="spark" title={t('room.sparkTitle', { n: points.length, max: max.toFixed(0) })}>
       <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} aria-hidden="true">
         {runs.map((r, i) => (
           <polyline key={i} points={r} className="spark-line" />
         ))}
         {points.map((p, i) => (p.failed ? <rect key={`f${i}`} x={x(i) - 1} y={h - 3} width="2" height="3" className="spark-fail" /> : null))}
       </svg>
-      <span className="spark-last">{last ? (last.failed ? 'failed' : `${last.latency_ms.toFixed(0)} ms`) : ''}</span>
+      <span className="spark-last">{last ? (last.failed ? t('room.failed') : `${last.latency_ms.toFixed(0)} ms`) : ''}</span>
     </div>
   );
 }

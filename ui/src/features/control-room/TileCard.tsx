@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ConnectionAlarms } from '../../bindings/ConnectionAlarms';
 import type { Tile } from '../../bindings/Tile';
 import { age } from '../../lib/format';
+import { t } from '../../lib/i18n';
 import { StatusBadge } from '../status/StatusBadge';
 import { Widget } from '../widgets/Widget';
 import { pointKey, type Room } from './model';
@@ -23,7 +24,7 @@ function TileCardInner({ tile, room, now, alarms, onOpen }: Props) {
       data-connection={tile.name}
       data-status={tile.status}
       tabIndex={0}
-      aria-label={`${tile.name}: ${tile.status}`}
+      aria-label={`${tile.name}: ${t(`room.status.${tile.status}`)}`}
       onClick={() => onOpen(tile.name)}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === ' ') {
@@ -36,16 +37,16 @@ function TileCardInner({ tile, room, now, alarms, onOpen }: Props) {
         <h2 className="tile-name">{tile.name}</h2>
         <StatusBadge status={tile.status} observerOffline={tile.observer_offline} />
         {alarms && (
-          <span className={`tile-alarms prio-${alarms.worst}`} data-tile-alarms={alarms.active} data-tile-unack={alarms.unacknowledged} title={`${alarms.active} alarm(s), ${alarms.unacknowledged} to acknowledge`}>
+          <span className={`tile-alarms prio-${alarms.worst}`} data-tile-alarms={alarms.active} data-tile-unack={alarms.unacknowledged} title={t('room.alarmsTitle', { active: alarms.active, unack: alarms.unacknowledged })}>
             ▲ {alarms.active}
-            {alarms.unacknowledged > 0 ? ` (${alarms.unacknowledged} new)` : ''}
+            {alarms.unacknowledged > 0 ? ` ${t('room.newAlarms', { n: alarms.unacknowledged })}` : ''}
           </span>
         )}
       </header>
       <div className="tile-meta">
-        <span>for {age(now - tile.status_since)}</span>
+        <span>{t('room.for', { time: age(now - tile.status_since) })}</span>
         <span data-last-contact>
-          {tile.last_contact_at === null ? 'never answered' : `last contact ${age(now - tile.last_contact_at)} ago`}
+          {tile.last_contact_at === null ? t('room.neverAnswered') : t('room.lastContact', { time: age(now - tile.last_contact_at) })}
         </span>
         {/* Room for the alarm count (alarm management comes next). */}
       </div>

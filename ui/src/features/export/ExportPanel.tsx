@@ -4,9 +4,11 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ExportKind } from '../../bindings/ExportKind';
 import { onExportProgress, type ExportProgress as Progress } from '../../lib/events';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 
 type What = ExportKind | 'chart-png' | 'chart-svg';
+const WHATS: What[] = ['metrics', 'history', 'points', 'alarms', 'chart-png', 'chart-svg'];
 
 let nextId = 1;
 
@@ -45,10 +47,10 @@ export function ExportPanel({ name, since, until, only }: { name: string; since:
     try {
       if (what === 'chart-png' || what === 'chart-svg') {
         const r = await api.exportChart(name, since, until, path, 1600, 600);
-        setResult(`Saved ${r.file} (${r.samples} requests)`);
+        setResult(t('export.savedChart', { file: r.file, samples: r.samples }));
       } else {
         const r = await api.exportCsv(id, what, name, since, until, path);
-        setResult(`Saved ${r.file} (${r.rows} rows)`);
+        setResult(t('export.savedCsv', { file: r.file, rows: r.rows }));
       }
     } catch (e) {
       setResult(e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e));
@@ -58,34 +60,33 @@ export function ExportPanel({ name, since, until, only }: { name: string; since:
     }
   };
   return (
-    <div className="export" aria-label="Export" data-since={since} data-until={until}>
+    <div className="export" aria-label={t('export.title')} data-since={since} data-until={until}>
       {!only && (
-        <select value={what} onChange={(e) => setWhat(e.target.value as What)} aria-label="What to export" name="export-kind">
-          <option value="metrics">Raw metrics (CSV)</option>
-          <option value="history">Status history (CSV)</option>
-          <option value="points">Point history (CSV)</option>
-          <option value="alarms">Alarm history (CSV)</option>
-          <option value="chart-png">Latency chart (PNG)</option>
-          <option value="chart-svg">Latency chart (SVG)</option>
+        <select value={what} onChange={(e) => setWhat(e.target.value as What)} aria-label={t('export.what')} name="export-kind">
+          {WHATS.map((w) => (
+            <option key={w} value={w}>
+              {t(`export.kind.${w}`)}
+            </option>
+          ))}
         </select>
       )}
       <input className="export-path" name="export-path" value={path} onChange={(e) => {
           typed.current = true;
           setPath(e.target.value);
-        }} aria-label="File" />
+        }} aria-label={t('export.file')} />
       {job ? (
         <>
           <progress max={Math.max(job.total, 1)} value={job.done} />
           <span className="muted">
-            {job.done} / {job.total} rows
+            {t('export.progress', { done: job.done, total: job.total })}
           </span>
           <button type="button" onClick={() => void api.cancelExport(job.id)}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </>
       ) : (
         <button type="button" onClick={() => void start()} data-action="export">
-          Export
+          {t('export.start')}
         </button>
       )}
       {result && (

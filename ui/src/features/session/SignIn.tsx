@@ -2,6 +2,7 @@
 // network is needed for either. A refusal is the core's one line (it never says which half of
 // username and password was wrong).
 import { useState, type KeyboardEvent } from 'react';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { firstAdminProblem, type FirstAdminForm } from './model';
 
@@ -53,28 +54,25 @@ export function SignIn({ firstRun, onSignedIn }: { firstRun: boolean; onSignedIn
 
   return (
     <div className="sign-in" data-view="sign-in">
-      <div role="form" className="sign-in-panel" onKeyDown={onKey} aria-label={firstRun ? 'Create the first admin' : 'Sign in'}>
+      <div role="form" className="sign-in-panel" onKeyDown={onKey} aria-label={firstRun ? t('signin.createAdmin') : t('signin.title')}>
         <h1>ZeroClient</h1>
         {firstRun ? (
-          <p>
-            This console has no users yet. Create its first admin: they can then add operators and engineers. Signing in needs no
-            network.
-          </p>
+          <p>{t('signin.firstRunIntro')}</p>
         ) : (
-          <p>Sign in to this console.</p>
+          <p>{t('signin.intro')}</p>
         )}
         <label className="field">
-          <span>Username</span>
+          <span>{t('signin.username')}</span>
           <input name="username" autoComplete="username" autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
         </label>
         {firstRun && (
           <label className="field">
-            <span>Name shown (optional)</span>
+            <span>{t('signin.displayName')}</span>
             <input name="display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
           </label>
         )}
         <label className="field">
-          <span>Password{firstRun ? ' (at least 10 characters; a phrase of a few words is easiest)' : ''}</span>
+          <span>{firstRun ? t('signin.passwordNew') : t('signin.password')}</span>
           <input
             name="password"
             type="password"
@@ -85,7 +83,7 @@ export function SignIn({ firstRun, onSignedIn }: { firstRun: boolean; onSignedIn
         </label>
         {firstRun && (
           <label className="field">
-            <span>Password once more</span>
+            <span>{t('signin.repeat')}</span>
             <input name="repeat" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} />
           </label>
         )}
@@ -96,7 +94,7 @@ export function SignIn({ firstRun, onSignedIn }: { firstRun: boolean; onSignedIn
         )}
         <div className="form-actions">
           <button type="button" disabled={busy} onClick={() => void submit()} data-action="sign-in">
-            {firstRun ? 'Create admin and sign in' : 'Sign in'}
+            {firstRun ? t('signin.create') : t('signin.submit')}
           </button>
         </div>
       </div>

@@ -1,5 +1,7 @@
 // What the sign-in screen checks before asking the core (which checks again and decides): a
 // form is complete, and a new password was typed the same twice.
+import { t } from '../../lib/i18n';
+
 export interface FirstAdminForm {
   username: string;
   displayName: string;
@@ -9,9 +11,9 @@ export interface FirstAdminForm {
 
 /** Why the form cannot be sent yet, or null. The core's rules (length, username) come back as its errors. */
 export function firstAdminProblem(f: FirstAdminForm): string | null {
-  if (f.username.trim() === '') return 'Enter a username.';
-  if (f.password === '') return 'Enter a password.';
-  if (f.password !== f.repeat) return 'The two passwords differ.';
+  if (f.username.trim() === '') return t('signin.needUsername');
+  if (f.password === '') return t('signin.needPassword');
+  if (f.password !== f.repeat) return t('signin.differ');
   return null;
 }
 

@@ -1,6 +1,6 @@
 // The console's frame: its mode, the observer-offline banner, navigation, and the views. Data
 // comes from the core: a load, then the events it pushes.
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { onConsoleEvents } from '../../lib/events';
 import { api, ConsoleError } from '../../lib/ipc';
 import { Activity } from '../activity/Activity';
@@ -12,25 +12,46 @@ import { Connections } from '../connections/Connections';
 import { ControlRoom } from '../control-room/ControlRoom';
 import { applyEvents, emptyRoom, loadRoom, type Room } from '../control-room/model';
 import type { Role } from '../../bindings/Role';
+import type { Settings as SettingsData } from '../../bindings/Settings';
+import { setDisplay } from '../../lib/format';
+import { setLanguage, t } from '../../lib/i18n';
+import { Settings } from '../settings/Settings';
 import type { UserRow } from '../../bindings/UserRow';
 import { shownName } from '../session/model';
 import { WidgetEditor } from '../widget-editor/WidgetEditor';
 import { ModeLine } from './ModeLine';
 
-type View = { name: 'room' } | { name: 'alarms' } | { name: 'detail'; connection: string } | { name: 'connections' } | { name: 'widgets' } | { name: 'activity' };
-type Theme = 'dark' | 'light';
+type View =
+  | { name: 'room' }
+  | { name: 'alarms' }
+  | { name: 'detail'; connection: string }
+  | { name: 'connections' }
+  | { name: 'widgets' }
+  | { name: 'activity' }
+  | { name: 'settings' };
 
 export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSignOut: () => void }) {
   const [room, setRoom] = useState<Room>(emptyRoom);
   const [view, setView] = useState<View>({ name: 'room' });
   const [error, setError] = useState<string | null>(null);
   const alarms = useAlarms(NO_FILTER);
-  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('zc-theme') === 'light' ? 'light' : 'dark'));
-
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem('zc-theme', theme);
-  }, [theme]);
+  // The person's settings decide the theme, the zone times are shown in and the language; they
+  // load with the console and again after every change in the settings view.
+  const [settings, setSettings] = useState<SettingsData | null>(null);
+  const loadSettings = useCallback(() => {
+    api.settings().then(
+      (s) => {
+        setDisplay(s.timezone, s.language);
+        setLanguage(s.language);
+        document.documentElement.dataset.theme = s.theme;
+        document.documentElement.lang = s.language;
+        localStorage.setItem('zc-theme', s.theme);
+        setSettings(s);
+      },
+      (e: unknown) => setError(e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e)),
+    );
+  }, []);
+  useEffect(loadSettings, [loadSettings]);
 
   // Loads the control room from the core; again whenever events were lost (room.stale).
   useEffect(() => {
@@ -68,41 +89,41 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
     <div className="app">
       <header className="app-head">
         <span className="product">ZeroClient</span>
-        <nav aria-label="Views">
+        <nav aria-label={t('shell.views')}>
           <button type="button" aria-current={view.name === 'room'} onClick={() => setView({ name: 'room' })} data-nav="room">
-            Control room
+            {t('nav.room')}
           </button>
           <button type="button" aria-current={view.name === 'alarms'} onClick={() => setView({ name: 'alarms' })} data-nav="alarms">
-            Alarms{alarms.view ? ` (${alarms.view.counts.active})` : ''}
+            {t('nav.alarms')}
+            {alarms.view ? ` (${alarms.view.counts.active})` : ''}
           </button>
           <button type="button" aria-current={view.name === 'connections'} onClick={() => setView({ name: 'connections' })} data-nav="connections">
-            Connections
+            {t('nav.connections')}
           </button>
           {role === 'admin' && (
             <button type="button" aria-current={view.name === 'widgets'} onClick={() => setView({ name: 'widgets' })} data-nav="widgets">
-              Widgets
+              {t('nav.widgets')}
             </button>
           )}
           <button type="button" aria-current={view.name === 'activity'} onClick={() => setView({ name: 'activity' })} data-nav="activity">
-            Activity
+            {t('nav.activity')}
+          </button>
+          <button type="button" aria-current={view.name === 'settings'} onClick={() => setView({ name: 'settings' })} data-nav="settings">
+            {t('nav.settings')}
           </button>
         </nav>
         <AlarmCounter view={alarms.view} onOpen={() => setView({ name: 'alarms' })} />
         <ModeLine state={room.console} />
-        <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>
-          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
-        </button>
         <span className="who" data-signed-in={user.username} data-role={role} title={shownName(user.username, user.profile.display_name)}>
-          {shownName(user.username, user.profile.display_name)} · {role}
+          {shownName(user.username, user.profile.display_name)} · {t(`role.${role}`)}
         </span>
         <button type="button" onClick={onSignOut} data-action="sign-out">
-          Sign out
+          {t('shell.signOut')}
         </button>
       </header>
       {!room.observerOnline && (
         <div className="banner banner-observer" role="alert" data-banner="observer-offline">
-          <strong>OBSERVER OFFLINE</strong> — this console has no network of its own. No station can be confirmed: values and
-          statuses are unknown, not offline.
+          <strong>{t('shell.observerOffline')}</strong> {t('shell.observerOfflineText')}
         </div>
       )}
       <AlarmBanners view={alarms.view} onOpen={() => setView({ name: 'alarms' })} />
@@ -120,6 +141,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
         {view.name === 'connections' && <Connections />}
         {view.name === 'widgets' && <WidgetEditor />}
         {view.name === 'activity' && <Activity />}
+        {view.name === 'settings' && settings && <Settings data={settings} onChanged={loadSettings} />}
       </main>
     </div>
   );

@@ -2,15 +2,12 @@
 import type { Freshness } from '../../bindings/Freshness';
 import type { Quality } from '../../bindings/Quality';
 import type { Status } from '../../bindings/Status';
+import { t } from '../../lib/i18n';
 
-const WORDS: Record<Status, string> = {
-  online: 'Online',
-  degraded: 'Degraded',
-  offline: 'Offline',
-  unauthorized: 'Unauthorized',
-  untrusted: 'Untrusted certificate',
-  unknown: 'Unknown',
-};
+/** A status as the operator reads it; unknown for want of a network says so. */
+export function statusWord(status: Status, observerOffline = false): string {
+  return status === 'unknown' && observerOffline ? t('status.unknownNoNetwork') : t(`status.${status}`);
+}
 
 function Shape({ status, observerOffline }: { status: Status; observerOffline: boolean }) {
   const common = { width: 18, height: 18, viewBox: '0 0 18 18', 'aria-hidden': true } as const;
@@ -58,7 +55,7 @@ function Shape({ status, observerOffline }: { status: Status; observerOffline: b
 }
 
 export function StatusBadge({ status, observerOffline = false }: { status: Status; observerOffline?: boolean }) {
-  const word = status === 'unknown' && observerOffline ? 'Unknown (no network)' : WORDS[status];
+  const word = statusWord(status, observerOffline);
   return (
     <span className={`status status-${status}`} data-status={status} title={word}>
       <Shape status={status} observerOffline={observerOffline} />
@@ -74,12 +71,12 @@ export function ValueBadges({ freshness, quality }: { freshness: Freshness; qual
     <>
       {freshness !== 'fresh' && (
         <span className={`badge badge-${freshness}`} data-freshness={freshness}>
-          {freshness === 'stale' ? '◷ STALE' : '? UNKNOWN'}
+          {freshness === 'stale' ? `◷ ${t('status.stale')}` : `? ${t('status.unknownValue')}`}
         </span>
       )}
       {quality && quality !== 'good' && (
         <span className={`badge badge-quality-${quality}`} data-quality={quality}>
-          {quality === 'bad' ? '✕ BAD' : '~ UNCERTAIN'}
+          {quality === 'bad' ? `✕ ${t('status.bad')}` : `~ ${t('status.uncertain')}`}
         </span>
       )}
     </>

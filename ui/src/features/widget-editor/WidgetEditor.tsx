@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { WidgetGroup } from '../../bindings/WidgetGroup';
 import type { WidgetKindInfo } from '../../bindings/WidgetKindInfo';
 import type { WidgetRow } from '../../bindings/WidgetRow';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { WidgetForm } from './WidgetForm';
 import { WidgetHistory } from './WidgetHistory';
@@ -38,11 +39,11 @@ function Copy({ connection, widget, connections, onCopied }: { connection: strin
       }}
     >
       <label className="field">
-        <span>Copy as</span>
+        <span>{t('editor.copyAs')}</span>
         <input name="copy-name" value={name} onChange={(e) => setName(e.target.value)} />
       </label>
       <label className="field">
-        <span>to connection</span>
+        <span>{t('editor.copyTo')}</span>
         <select name="copy-to" value={to} onChange={(e) => setTo(e.target.value)}>
           {connections.map((c) => (
             <option key={c} value={c}>
@@ -52,7 +53,7 @@ function Copy({ connection, widget, connections, onCopied }: { connection: strin
         </select>
       </label>
       <button type="submit" data-action="copy-widget">
-        Copy
+        {t('editor.copy')}
       </button>
       {error && (
         <span className="error-line" role="alert">
@@ -115,7 +116,7 @@ export function WidgetEditor() {
   };
 
   return (
-    <section className="widget-editor" aria-label="Widgets">
+    <section className="widget-editor" aria-label={t('nav.widgets')}>
       <aside className="widget-list">
         {error && (
           <p className="error-line" role="alert">
@@ -127,10 +128,10 @@ export function WidgetEditor() {
             <h2>
               {g.connection}
               <button type="button" onClick={() => openWidget(g.connection, null)} data-action="new-widget">
-                New widget
+                {t('editor.new')}
               </button>
             </h2>
-            {g.widgets.length === 0 && <p className="muted">No widgets.</p>}
+            {g.widgets.length === 0 && <p className="muted">{t('editor.none')}</p>}
             <ul>
               {g.widgets.map((w) => (
                 <li key={w.id}>
@@ -145,7 +146,7 @@ export function WidgetEditor() {
                     <span className="muted">
                       {w.kind} · v{w.version}
                     </span>
-                    {!w.active && <span className="badge">HIDDEN</span>}
+                    {!w.active && <span className="badge">{t('editor.hidden')}</span>}
                   </button>
                 </li>
               ))}
@@ -154,7 +155,7 @@ export function WidgetEditor() {
         ))}
       </aside>
       <div className="widget-work">
-        {!open && <p className="empty">Choose a widget to edit, or start a new one on a connection.</p>}
+        {!open && <p className="empty">{t('editor.choose')}</p>}
         {open && kinds && (open.name === null || current) && (
           <>
             <WidgetForm
@@ -170,14 +171,14 @@ export function WidgetEditor() {
               <>
                 <div className="form-actions widget-actions">
                   <button type="button" onClick={() => setCopying(!copying)} data-action="duplicate">
-                    Duplicate…
+                    {t('editor.duplicate')}
                   </button>
                   <button type="button" className={confirmingDelete ? 'danger' : ''} onClick={() => void remove()} data-action="delete-widget">
-                    {confirmingDelete ? `Delete ${current.name} and all its versions?` : 'Delete'}
+                    {confirmingDelete ? t('editor.deleteConfirm', { name: current.name }) : t('common.delete')}
                   </button>
                   {confirmingDelete && (
                     <button type="button" onClick={() => setConfirmingDelete(false)}>
-                      Keep it
+                      {t('editor.keep')}
                     </button>
                   )}
                 </div>
@@ -187,7 +188,8 @@ export function WidgetEditor() {
             )}
           </>
         )}
-        {open?.name && !current && loaded > open.at && <p className="muted">This widget is no longer there (removed elsewhere).</p>}
+        {/* `open.at < loaded`, not `loaded > open.at`: the i18n test would read `> … <` as text. */}
+        {open?.name && !current && open.at < loaded && <p className="muted">{t('editor.gone')}</p>}
       </div>
     </section>
   );

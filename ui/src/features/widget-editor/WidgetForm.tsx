@@ -5,8 +5,12 @@ import { useEffect, useRef, useState } from 'react';
 import type { FieldError } from '../../bindings/FieldError';
 import type { WidgetKindInfo } from '../../bindings/WidgetKindInfo';
 import type { WidgetRow } from '../../bindings/WidgetRow';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { emptyForm, errorsByField, formFrom, shownErrors, specFrom, withKind, type WidgetForm as Form } from './model';
+
+// An address, not a word: the same in every language.
+const EXAMPLE_URL = 'https://station.example/panel';
 
 function FieldErrors({ at, errors }: { at: string; errors: Map<string, string[]> }) {
   const list = errors.get(at);
@@ -87,17 +91,17 @@ export function WidgetForm({
         void save();
       }}
     >
-      <h2>{existing ? `${connection} / ${existing.name} — version ${existing.version}` : `New widget on ${connection}`}</h2>
+      <h2>{existing ? t('editor.formTitle', { connection, name: existing.name, version: existing.version }) : t('editor.newOn', { connection })}</h2>
       <div className="field-row">
         <label className="field">
-          <span>Name</span>
+          <span>{t('editor.name')}</span>
           <input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} onBlur={() => touch('name')} autoFocus={!existing} />
           <FieldErrors at="name" errors={shown} />
         </label>
         <label className="field">
-          <span>Kind</span>
+          <span>{t('editor.kind')}</span>
           <select name="kind" value={form.kind} onChange={(e) => setForm(withKind(form, e.target.value, kinds))}>
-            {!info && <option value={form.kind}>{form.kind} (unknown: choose a kind)</option>}
+            {!info && <option value={form.kind}>{t('editor.unknownKind', { kind: form.kind })}</option>}
             {kinds.map((k) => (
               <option key={k.kind} value={k.kind}>
                 {k.title}
@@ -107,18 +111,18 @@ export function WidgetForm({
           <FieldErrors at="kind" errors={shown} />
         </label>
         <label className="field check-field">
-          <span>Shown in the control room</span>
+          <span>{t('editor.active')}</span>
           <input name="active" type="checkbox" checked={form.active} onChange={(e) => setForm({ ...form, active: e.target.checked })} />
         </label>
       </div>
       {info && <p className="muted">{info.description}</p>}
       <label className="field">
-        <span>URL{info?.needs_url ? ' (required: the page shown)' : ' (where the widget is served from, for CORS and licensing; optional)'}</span>
-        <input name="url" value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} onBlur={() => touch('url')} placeholder="https://station.example/panel" />
+        <span>{info?.needs_url ? t('editor.urlRequired') : t('editor.urlOptional')}</span>
+        <input name="url" value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} onBlur={() => touch('url')} placeholder={EXAMPLE_URL} />
         <FieldErrors at="url" errors={shown} />
       </label>
       <fieldset className="settings">
-        <legend>Settings</legend>
+        <legend>{t('editor.settings')}</legend>
         <FieldErrors at="config" errors={shown} />
         <div className="field-row">
           {info?.fields.map((f) => {
@@ -127,7 +131,7 @@ export function WidgetForm({
               <label key={f.name} className={`field${shown.has(at) ? ' field-wrong' : ''}`}>
                 <span>
                   {f.title}
-                  {f.required ? ' (required)' : ''}
+                  {f.required ? ` ${t('editor.required')}` : ''}
                 </span>
                 <input
                   name={at}
@@ -154,7 +158,7 @@ export function WidgetForm({
                 setForm({ ...form, extra: Object.fromEntries(Object.entries(form.extra).filter(([name]) => name !== k)) });
               }}
             >
-              Remove this setting
+              {t('editor.removeSetting')}
             </button>
             <FieldErrors at={`config.${k}`} errors={shown} />
           </div>
@@ -165,19 +169,22 @@ export function WidgetForm({
           {failure.message}
           {failure.code === 'edit_conflict' && (
             <button type="button" onClick={onReload} data-action="load-latest">
-              Open the saved version (discards the changes here)
+              {t('editor.loadLatest')}
             </button>
           )}
         </div>
       )}
       <div className="form-actions">
         <button type="submit" disabled={busy} data-action="save-widget">
-          {existing ? 'Save as a new version' : 'Create widget'}
+          {existing ? t('editor.saveVersion') : t('editor.create')}
         </button>
         <button type="button" onClick={onCancel}>
-          Close
+          {t('common.close')}
         </button>
-        {errors.length > 0 && submitted && <span className="error-line">{errors.length === 1 ? '1 field needs attention' : `${errors.length} fields need attention`}</span>}
+        {/* `submitted` first: after `errors.length >` the i18n test would read the rest as text. */}
+        {submitted && errors.length > 0 && (
+          <span className="error-line">{errors.length === 1 ? t('editor.attentionOne') : t('editor.attention', { n: errors.length })}</span>
+        )}
       </div>
     </form>
   );

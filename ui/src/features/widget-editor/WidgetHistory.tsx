@@ -6,6 +6,7 @@ import type { WidgetDiff } from '../../bindings/WidgetDiff';
 import type { WidgetRow } from '../../bindings/WidgetRow';
 import type { WidgetVersion } from '../../bindings/WidgetVersion';
 import { dateTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { changeWords, diffValue } from './model';
 
@@ -48,8 +49,8 @@ export function WidgetHistory({ connection, widget, onRestored }: { connection: 
   };
 
   return (
-    <section className="widget-history" aria-label="Version history">
-      <h2>Versions</h2>
+    <section className="widget-history" aria-label={t('editor.history')}>
+      <h2>{t('editor.versions')}</h2>
       {error && (
         <p className="error-line" role="alert">
           {error}
@@ -58,10 +59,10 @@ export function WidgetHistory({ connection, widget, onRestored }: { connection: 
       <table className="grid">
         <thead>
           <tr>
-            <th className="num">version</th>
-            <th>how</th>
-            <th>by</th>
-            <th>when</th>
+            <th className="num">{t('editor.col.version')}</th>
+            <th>{t('editor.col.how')}</th>
+            <th>{t('editor.col.by')}</th>
+            <th>{t('editor.col.when')}</th>
             <th />
           </tr>
         </thead>
@@ -74,10 +75,10 @@ export function WidgetHistory({ connection, widget, onRestored }: { connection: 
               <td>{dateTime(v.edited_at)}</td>
               <td>
                 {v.version === widget.version ? (
-                  <span className="muted">current</span>
+                  <span className="muted">{t('editor.current')}</span>
                 ) : (
                   <button type="button" onClick={() => setPicked(v.version)} data-action="compare">
-                    Compare with current
+                    {t('editor.compare')}
                   </button>
                 )}
               </td>
@@ -88,17 +89,17 @@ export function WidgetHistory({ connection, widget, onRestored }: { connection: 
       {diff && picked !== null && diff.from.version === picked && (
         <div className="widget-diff" data-diff-from={diff.from.version} data-diff-to={diff.to.version}>
           <h3>
-            Version {diff.from.version} → version {diff.to.version} (current)
+            {t('editor.diffTitle', { from: diff.from.version, to: diff.to.version })}
           </h3>
           {diff.changes.length === 0 ? (
-            <p className="muted">The two versions are the same.</p>
+            <p className="muted">{t('editor.same')}</p>
           ) : (
             <table className="grid">
               <thead>
                 <tr>
-                  <th>field</th>
-                  <th>version {diff.from.version}</th>
-                  <th>current</th>
+                  <th>{t('editor.col.field')}</th>
+                  <th>{t('editor.col.versionN', { n: diff.from.version })}</th>
+                  <th>{t('editor.current')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -114,10 +115,10 @@ export function WidgetHistory({ connection, widget, onRestored }: { connection: 
           )}
           <div className="form-actions">
             <button type="button" onClick={() => void restore(diff.from.version)} data-action="restore">
-              Restore version {diff.from.version} (as a new version)
+              {t('editor.restore', { n: diff.from.version })}
             </button>
             <button type="button" onClick={() => setPicked(null)}>
-              Close
+              {t('common.close')}
             </button>
           </div>
         </div>

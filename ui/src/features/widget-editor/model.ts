@@ -4,6 +4,7 @@
 import type { FieldError } from '../../bindings/FieldError';
 import type { WidgetKindInfo } from '../../bindings/WidgetKindInfo';
 import type { WidgetSpec } from '../../bindings/WidgetSpec';
+import { t } from '../../lib/i18n';
 
 export interface WidgetForm {
   name: string;
@@ -97,15 +98,15 @@ export function shownErrors(errors: FieldError[], touched: ReadonlySet<string>, 
 export function changeWords(change: string, source: string | null): string {
   switch (change) {
     case 'create':
-      return 'created';
+      return t('editor.change.create');
     case 'edit':
-      return 'edited';
+      return t('editor.change.edit');
     case 'restore':
-      return source ? `restored version ${source}` : 'restored';
+      return source ? t('editor.change.restoreFrom', { source }) : t('editor.change.restore');
     case 'duplicate':
-      return source ? `copied from ${source}` : 'copied';
+      return source ? t('editor.change.duplicateFrom', { source }) : t('editor.change.duplicate');
     default:
-      return 'saved before versions were kept';
+      return t('editor.change.existing');
   }
 }
 

@@ -5,6 +5,7 @@ import type { WidgetView } from '../../bindings/WidgetView';
 import type { RangeState } from '../../bindings/RangeState';
 import { freshnessAt, rangeState } from '../../lib/freshness';
 import { value as fmt } from '../../lib/format';
+import { t } from '../../lib/i18n';
 import { ValueBadges } from '../status/StatusBadge';
 import type { TrendPoint } from '../control-room/model';
 
@@ -16,20 +17,24 @@ interface Props {
   observerOnline: boolean;
 }
 
-const RANGE_WORDS: Record<RangeState, string> = { normal: '', unranged: '', low: '▼ LOW', high: '▲ HIGH' };
+function rangeWord(range: RangeState): string {
+  if (range === 'low') return `▼ ${t('widget.low')}`;
+  if (range === 'high') return `▲ ${t('widget.high')}`;
+  return '';
+}
 
 export function Placeholder({ name, why }: { name: string; why: string }) {
   return (
     <div className="widget widget-placeholder" data-widget-problem="true">
       <div className="widget-name">{name}</div>
-      <div className="widget-why">Cannot show: {why}</div>
+      <div className="widget-why">{t('widget.cannotShow', { why })}</div>
     </div>
   );
 }
 
 export function Widget({ widget, point, trend, now, observerOnline }: Props) {
   const b = widget.binding;
-  if (!b || widget.problem) return <Placeholder name={widget.name} why={widget.problem ?? 'no binding'} />;
+  if (!b || widget.problem) return <Placeholder name={widget.name} why={widget.problem ?? t('widget.noBinding')} />;
   if (widget.kind === 'embed') {
     return (
       <div className="widget widget-embed">
@@ -39,7 +44,7 @@ export function Widget({ widget, point, trend, now, observerOnline }: Props) {
       </div>
     );
   }
-  if (!point) return <Placeholder name={widget.name} why={`point '${b.point}' has sent no value yet`} />;
+  if (!point) return <Placeholder name={widget.name} why={t('widget.noValue', { point: String(b.point) })} />;
   const freshness = freshnessAt(point.received_at, point.fresh_until, now, observerOnline);
   const v = point.value;
   const range = v === null ? 'unranged' : rangeState(v, b.low, b.high);
@@ -58,7 +63,7 @@ export function Widget({ widget, point, trend, now, observerOnline }: Props) {
         <div className={cls} data-point={b.point} data-freshness={freshness}>
           {head}
           <div className="widget-value">{shown}</div>
-          {abnormal && <div className="range-word">{RANGE_WORDS[range]}</div>}
+          {abnormal && <div className="range-word">{rangeWord(range)}</div>}
         </div>
       );
     case 'gauge': {
@@ -75,7 +80,7 @@ export function Widget({ widget, point, trend, now, observerOnline }: Props) {
             {v !== null && freshness !== 'unknown' && <div className="gauge-marker" style={{ left: pos(v) }} />}
           </div>
           <div className="widget-value small">
-            {shown} {abnormal && <span className="range-word">{RANGE_WORDS[range]}</span>}
+            {shown} {abnormal && <span className="range-word">{rangeWord(range)}</span>}
           </div>
         </div>
       );
@@ -90,7 +95,7 @@ export function Widget({ widget, point, trend, now, observerOnline }: Props) {
       return (
         <div className={cls} data-point={b.point} data-freshness={freshness}>
           {head}
-          <svg className="trend" viewBox="0 0 200 50" preserveAspectRatio="none" aria-label={`${widget.name} trend`}>
+          <svg className="trend" viewBox="0 0 200 50" preserveAspectRatio="none" aria-label={t('widget.trend', { name: widget.name })}>
             {b.low !== null && b.high !== null && (
               <rect x="0" width="200" y={y(b.high)} height={Math.max(0, y(b.low) - y(b.high))} className="trend-normal" />
             )}
@@ -107,12 +112,12 @@ export function Widget({ widget, point, trend, now, observerOnline }: Props) {
           {head}
           <div className="lamp">
             <span className="lamp-shape" aria-hidden="true">{state === 'normal' ? '○' : state === 'abnormal' ? '◆' : '?'}</span>
-            <span>{state === 'normal' ? 'Normal' : state === 'abnormal' ? `Abnormal ${RANGE_WORDS[range]}` : 'Not confirmed'}</span>
+            <span>{state === 'normal' ? t('widget.normal') : state === 'abnormal' ? t('widget.abnormal', { range: rangeWord(range) }) : t('widget.notConfirmed')}</span>
           </div>
         </div>
       );
     }
     default:
-      return <Placeholder name={widget.name} why={`unknown widget kind '${widget.kind}'`} />;
+      return <Placeholder name={widget.name} why={t('widget.unknownKind', { kind: widget.kind })} />;
   }
 }
