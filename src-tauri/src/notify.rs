@@ -50,7 +50,7 @@ pub fn start(handle: tauri::AppHandle) {
                 }
             }
             let mut t = tally.0.lock().unwrap();
-            notices.iter().for_each(|n| t.count(n.decision));
+            notices.iter().for_each(|n| t.count(n));
             t.judged_up_to = cursor;
         }
     });

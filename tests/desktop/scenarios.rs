@@ -954,6 +954,7 @@ async fn notifications(x: &Ctx<'_>) -> Outcome {
         let hhmm = |t: chrono::DateTime<chrono_tz::Tz>| t.format("%H:%M").to_string();
         let quiet =
             QuietHours { from: hhmm(now - chrono::Duration::hours(1)), to: hhmm(now + chrono::Duration::hours(1)) };
+        let quiet_span = format!("{}-{}", quiet.from, quiet.to);
         let every = |quiet_hours| NotificationPreferences { desktop: true, min_priority: Priority::Low, quiet_hours };
         app.set_notifications(every(Some(quiet))).await.map_err(|e| e.message)?;
         let dead = |name: &str| {
@@ -981,8 +982,12 @@ async fn notifications(x: &Ctx<'_>) -> Outcome {
         })
         .await?;
         let t = tally(&x.c).await?;
-        if t["quiet"].as_u64().unwrap_or(0) == 0 {
-            return Err(format!("no notification was held by quiet hours: {t}"));
+        let judged = t["recent"].as_array().and_then(|r| r.iter().find(|n| n["event_id"] == raised)).cloned();
+        if judged.as_ref().is_none_or(|n| n["decision"] != "quiet") {
+            let prefs = app.settings().await.map(|s| s.notifications);
+            return Err(format!(
+                "quiet-dead's alarm (event {raised}) was not held by quiet hours {quiet_span} ({tz}): {judged:?}; tally {t}; preferences now {prefs:?}"
+            ));
         }
         if x.notices.all().iter().any(|(s, _)| s.contains("quiet-dead")) {
             return Err("a notification popped up in quiet hours".into());

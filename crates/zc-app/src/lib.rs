@@ -30,7 +30,7 @@ pub use demo::{Demo, demo_stations};
 pub use diagnostics::{ConnectionDetail, LatencyChart, MAX_PAGE_ROWS, MetricsPage, OutcomeCount};
 pub use export::{ExportKind, ExportReport, ExportRequest};
 pub use live::{Console, ConsoleEvent, ConsoleMode, ConsoleState};
-pub use notifications::{AlarmNotice, NotificationTally};
+pub use notifications::{AlarmNotice, JudgedNotice, NotificationTally};
 pub use platform::{default_data_dir, device_info, free_disk_bytes, os_user};
 pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
 pub use reports::*;

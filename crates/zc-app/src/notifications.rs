@@ -33,11 +33,27 @@ pub struct NotificationTally {
     pub off: u64,
     /// Every annunciation up to this alarm event id has been judged.
     pub judged_up_to: i64,
+    /// The last few verdicts, newest last: `(event id, title, decision)`.
+    pub recent: Vec<JudgedNotice>,
 }
 
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct JudgedNotice {
+    pub event_id: i64,
+    pub title: String,
+    pub decision: NotifyDecision,
+}
+
+/// How many verdicts the tally keeps.
+const RECENT: usize = 20;
+
 impl NotificationTally {
-    pub fn count(&mut self, d: NotifyDecision) {
-        match d {
+    pub fn count(&mut self, n: &AlarmNotice) {
+        self.recent.push(JudgedNotice { event_id: n.event_id, title: n.title.clone(), decision: n.decision });
+        if self.recent.len() > RECENT {
+            self.recent.remove(0);
+        }
+        match n.decision {
             NotifyDecision::Notify => self.shown += 1,
             NotifyDecision::Quiet => self.quiet += 1,
             NotifyDecision::BelowPriority => self.below_priority += 1,

@@ -99,6 +99,7 @@ fn rendered() -> Vec<(String, String)> {
         s::RetentionPolicy,
         zc_app::Settings,
         zc_app::NotificationTally,
+        zc_app::JudgedNotice,
     ]
 }
 

@@ -349,10 +349,20 @@ async fn write_alarm(conn: &mut SqliteConnection, a: &Alarm, events: &[AlarmEven
     .await
     .map_err(db_err)?;
     for e in events {
-        sqlx::query(
-            "INSERT INTO alarm_events (alarm_id, at, action, from_state, to_state, occurrence, priority, message, actor, reason, \
-             until_at, annunciated, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        // Past both the high-water mark and every id in the table (see migration 0011).
+        let event_id: i64 = sqlx::query_scalar(
+            "UPDATE meta SET value = MAX(CAST(value AS INTEGER), COALESCE((SELECT MAX(id) FROM alarm_events), 0)) + 1, \
+             updated_at = ? WHERE key = 'alarm_event_id_high' RETURNING CAST(value AS INTEGER)",
         )
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO alarm_events (id, alarm_id, at, action, from_state, to_state, occurrence, priority, message, actor, reason, \
+             until_at, annunciated, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(event_id)
         .bind(id)
         .bind(e.at_ms)
         .bind(e.action.as_str())

@@ -241,3 +241,18 @@ async fn a_removed_connection_takes_its_alarms_with_it() {
     p.store.remove_connection("north", &ana()).await.unwrap();
     assert!(p.all().await.is_empty());
 }
+
+/// A removed connection's alarm events go with it, and their ids are never handed out again: a
+/// reader following events by id (the desktop notifications) would skip the next alarm.
+#[tokio::test]
+async fn alarm_event_ids_are_never_reused_after_a_removal() {
+    let (mut p, ids) = Plant::new(&["north", "south"]).await;
+    p.batch(&[(ids[0], Status::Unknown, Status::Offline)], &[]).await;
+    let seen = p.store.last_alarm_event_id().await.unwrap();
+    assert!(seen > 0);
+    p.store.remove_connection("north", &ana()).await.unwrap();
+    p.batch(&[(ids[1], Status::Unknown, Status::Offline)], &[]).await;
+    let next = p.store.annunciations_after(seen, 10).await.unwrap();
+    assert_eq!(next.len(), 1, "south's alarm is after everything seen before");
+    assert_eq!(next[0].connection.as_deref(), Some("south"));
+}
