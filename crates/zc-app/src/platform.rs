@@ -96,14 +96,14 @@ fn cpu_and_memory() -> (String, i64) {
     (std::env::consts::ARCH.into(), 0)
 }
 
-fn locale() -> String {
+pub(crate) fn locale() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "und".into())
 }
 
-fn timezone() -> String {
+pub(crate) fn timezone() -> String {
     if let Ok(tz) = std::env::var("TZ")
         && !tz.is_empty()
     {

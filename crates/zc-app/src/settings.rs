@@ -28,13 +28,14 @@ pub struct Settings {
     pub retention: Option<Vec<RetentionPolicy>>,
 }
 
-/// The device's zone when it is an IANA name, else UTC.
+/// The device's zone when it is an IANA name, else UTC. Read from the platform alone, not the
+/// whole device record: every alarm notice asks for it.
 fn device_zone() -> Tz {
-    parse_zone(&device_info().timezone).unwrap_or(Tz::UTC)
+    parse_zone(&crate::platform::timezone()).unwrap_or(Tz::UTC)
 }
 
 fn device_language() -> String {
-    let locale = device_info().locale.to_ascii_lowercase();
+    let locale = crate::platform::locale().to_ascii_lowercase();
     LANGUAGES.iter().find(|l| locale.starts_with(*l)).unwrap_or(&"en").to_string()
 }
 
