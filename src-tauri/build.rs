@@ -52,6 +52,11 @@ const COMMANDS: &[&str] = &[
     "set_theme",
     "set_retention",
     "notification_tally",
+    "quit_console",
+    "update_info",
+    "check_for_updates",
+    "install_update",
+    "set_update_auto_check",
 ];
 
 fn main() {

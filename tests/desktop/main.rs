@@ -11,6 +11,8 @@ mod driver;
 mod netns;
 mod notifications;
 mod scenarios;
+mod tray;
+mod x11;
 
 use std::path::PathBuf;
 

@@ -27,6 +27,9 @@ struct Ctx<'a> {
     north: String,
     /// What the console asked the desktop to show (the stand-in daemon on the session bus).
     notices: crate::notifications::Seen,
+    /// The panel's side of the tray (the stand-in watcher on the session bus).
+    tray_bus: zbus::Connection,
+    tray_items: crate::tray::Items,
 }
 
 /// The demo stations, served in the plant's namespace; killed when dropped.
@@ -159,17 +162,28 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     let setup = async {
         // Before the console starts: it finds the notification service on the bus.
         let (bus, notices) = crate::notifications::serve().await?;
+        let (tray_bus, tray_items) = crate::tray::serve().await?;
         let plant = start_plant(ns)?;
         seed(&data, &plant).await?;
         let driver = Driver::start(&driver_bin, &shots.join("tauri-driver.log")).await?;
         let c = driver::open_console(&app, &["--data-dir".into(), data.display().to_string()]).await?;
-        Ok::<_, String>((plant, driver, c, bus, notices))
+        Ok::<_, String>((plant, driver, c, bus, notices, tray_bus, tray_items))
     };
-    let (plant, driver, c, bus, notices) = match setup.await {
+    let (plant, driver, c, bus, notices, tray_bus, tray_items) = match setup.await {
         Ok(x) => x,
         Err(e) => return vec![("setup", Err(e))],
     };
-    let ctx = Ctx { c, ns, data, shots, key: plant.key.clone(), north: plant.stations[0].1.clone(), notices };
+    let ctx = Ctx {
+        c,
+        ns,
+        data,
+        shots,
+        key: plant.key.clone(),
+        north: plant.stations[0].1.clone(),
+        notices,
+        tray_bus,
+        tray_items,
+    };
     let mut results: Vec<(&'static str, Outcome)> = Vec::new();
     macro_rules! scenario {
         ($name:literal, $f:ident) => {
@@ -198,8 +212,11 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("an_operator_acknowledges_but_cannot_edit_widgets_from_the_ui_or_ipc", operator_limits);
     scenario!("a_station_going_down_notifies_on_the_desktop_unless_quiet_hours_are_on", notifications);
     scenario!("switching_language_and_time_zone_changes_the_words_and_every_time", language_and_zone);
-    // Close the session (which ends the app) before anything is judged.
-    let _ = ctx.c.close().await;
+    // Last: it ends the console.
+    scenario!("closing_the_window_keeps_monitoring_in_the_tray_and_quitting_with_alarms_asks", tray);
+    // Close the session (which ends the app) before anything is judged; bounded, so a console
+    // that stopped answering cannot hold the run.
+    let _ = tokio::time::timeout(Duration::from_secs(60), ctx.c.close()).await;
     let first = tokio::time::timeout(SCENARIO_LIMIT, first_run(&app, &ctx.shots))
         .await
         .unwrap_or_else(|_| Err(format!("no answer within {} s", SCENARIO_LIMIT.as_secs())));
@@ -910,6 +927,114 @@ async fn as_operator(x: &Ctx<'_>, password: &str) -> Outcome {
     if !recorded {
         return Err("the refusal is not in the activity log".into());
     }
+    ipc_refusals(x, &log).await
+}
+
+/// Every command above an operator's role, called directly through the window's IPC as the
+/// operator, with arguments that would otherwise work: each answers `forbidden` naming the role
+/// it needs, each refusal is recorded, and nothing changes. (The CLI's matrix over every command
+/// and role is `tests/tests/users.rs`.)
+async fn ipc_refusals(x: &Ctx<'_>, log_before: &serde_json::Value) -> Outcome {
+    const NEEDS: &[(&str, &str)] = &[
+        ("add_connection", "engineer"),
+        ("update_connection", "engineer"),
+        ("remove_connection", "engineer"),
+        ("check_key", "engineer"),
+        ("trust_certificate", "engineer"),
+        ("open_maintenance_window", "engineer"),
+        ("end_maintenance_window", "engineer"),
+        ("export_csv", "engineer"),
+        ("export_chart", "engineer"),
+        ("activity", "engineer"),
+        ("add_widget", "admin"),
+        ("save_widget", "admin"),
+        ("restore_widget", "admin"),
+        ("duplicate_widget", "admin"),
+        ("remove_widget", "admin"),
+        ("set_retention", "admin"),
+        ("check_for_updates", "admin"),
+        ("install_update", "admin"),
+        ("set_update_auto_check", "admin"),
+    ];
+    let out = x.shots.join("refused-export.csv");
+    let answers = x
+        .c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const inv = window.__TAURI_INTERNALS__.invoke;
+             const out = arguments[0];
+             (async () => {
+               const spec = await inv('connection_form', {name: 'demo-north'});
+               const w = {name: 'pressure', kind: 'gauge', url: null, active: true, config: '{\"point\":\"demo-north.pressure\",\"min\":0,\"max\":10}'};
+               const calls = {
+                 add_connection: {input: {...spec, name: 'op-new'}, key: null},
+                 update_connection: {name: 'demo-north', input: {...spec, interval_ms: 60000}, key: null},
+                 remove_connection: {name: 'demo-east'},
+                 check_key: {name: 'demo-north'},
+                 trust_certificate: {name: 'demo-north', pin: 'ab'.repeat(32), caFile: null},
+                 open_maintenance_window: {name: 'demo-north', forMs: 3600000, reason: 'pump swap'},
+                 end_maintenance_window: {id: 1},
+                 export_csv: {id: 77, kind: 'metrics', name: 'demo-north', since: 0, until: null, path: out},
+                 export_chart: {name: 'demo-north', since: 0, until: null, path: out + '.svg', width: 800, height: 400},
+                 activity: {filter: {since: 0, until: null, actor: null, action: null, resource: null, limit: 10}},
+                 add_widget: {connection: 'demo-north', spec: {...w, name: 'op-widget'}},
+                 save_widget: {connection: 'demo-north', name: 'pressure', baseVersion: 1, spec: w},
+                 restore_widget: {connection: 'demo-north', name: 'pressure', version: 1, baseVersion: 1},
+                 duplicate_widget: {connection: 'demo-north', name: 'pressure', newName: 'op-copy', toConnection: null},
+                 remove_widget: {connection: 'demo-north', name: 'pressure'},
+                 set_retention: {dataKind: 'request_metrics', maxAgeMs: 86400000},
+                 check_for_updates: {},
+                 install_update: {},
+                 set_update_auto_check: {on: true},
+               };
+               const answers = {};
+               for (const [cmd, args] of Object.entries(calls)) {
+                 try { answers[cmd] = {ok: await inv(cmd, args)}; } catch (e) { answers[cmd] = {err: e}; }
+               }
+               return answers;
+             })().then(done, e => done({failed: String(e)}));",
+            vec![serde_json::json!(out.display().to_string())],
+        )
+        .await
+        .map_err(|e| format!("the IPC calls: {e}"))?;
+    let mut wrong = Vec::new();
+    for (cmd, needs) in NEEDS {
+        let err = &answers[cmd]["err"];
+        let named = err["message"].as_str().is_some_and(|m| m.contains(needs));
+        if err["code"] != "forbidden" || !named {
+            wrong.push(format!("{cmd} answered {}", answers[cmd]));
+        }
+    }
+    if !wrong.is_empty() {
+        return Err(format!("as an operator, through IPC: {}", wrong.join("; ")));
+    }
+    // Each refusal recorded; nothing written.
+    let forbidden = |log: &serde_json::Value| {
+        log.as_array()
+            .map_or(0, |a| a.iter().filter(|e| e["action"] == "auth.forbidden" && e["actor"] == "user:olga").count())
+    };
+    let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+    if forbidden(&log) < forbidden(log_before) + NEEDS.len() {
+        return Err(format!("{} of {} refusals recorded", forbidden(&log) - forbidden(log_before), NEEDS.len()));
+    }
+    let names: Vec<String> = zc_json(&x.data, &["connection", "list"])?
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    if names.iter().any(|n| n == "op-new") || !names.iter().any(|n| n == "demo-east") {
+        return Err(format!("the refused calls changed the connections: {names:?}"));
+    }
+    let north = zc_json(&x.data, &["connection", "show", "demo-north"])?;
+    if north["interval_ms"] == 60000 {
+        return Err("the refused update_connection changed demo-north".into());
+    }
+    if out.exists() || out.with_extension("csv.svg").exists() {
+        return Err("a refused export wrote a file".into());
+    }
+    let widgets = zc_json(&x.data, &["widget", "list"])?.to_string();
+    if widgets.contains("op-widget") || widgets.contains("op-copy") || !widgets.contains("\"pressure\"") {
+        return Err(format!("the refused widget calls changed the widgets: {widgets}"));
+    }
     Ok(())
 }
 
@@ -1060,4 +1185,160 @@ async fn switch_language_and_zone(x: &Ctx<'_>) -> Outcome {
         ));
     }
     Ok(())
+}
+
+/// The window's close button hides it and the monitoring goes on: the tray shows what the core
+/// says (`zc status` prints the same summary) and follows a station going down while the window
+/// is hidden; its menu opens the window again. Quitting with alarms active asks in the window:
+/// "keep monitoring" keeps it, a confirmed quit ends the console, recorded with what was active.
+async fn tray(x: &Ctx<'_>) -> Outcome {
+    let app = signed_in_app(&x.data).await?;
+    let console = std::sync::Mutex::new(None);
+    let result = in_the_tray(x, &app, &console).await;
+    if result.is_err()
+        && let Some(pid) = *console.lock().unwrap()
+    {
+        // A console left hidden answers no WebDriver call (a screenshot, closing the session)
+        // and would hold the run: it is stopped as a service manager would.
+        // SAFETY: signalling the console's own process, found through its bus name.
+        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    }
+    let _ = app.remove_connection("tray-dead").await;
+    app.close().await;
+    return result;
+
+    async fn in_the_tray(x: &Ctx<'_>, app: &App, console: &std::sync::Mutex<Option<u32>>) -> Outcome {
+        let c = &x.c;
+        let display = crate::x11::Display::open()?;
+        let found = std::sync::Mutex::new(None);
+        wait_until("the console's tray icon on the session bus", Duration::from_secs(30), || async {
+            let item = crate::tray::Item::find(&x.tray_bus, &x.tray_items).await?;
+            let there = item.is_some();
+            *found.lock().unwrap() = item;
+            Ok(there)
+        })
+        .await?;
+        let item = found.into_inner().unwrap().ok_or("no tray item")?;
+        *console.lock().unwrap() = Some(item.pid().await?);
+        let before = tray_agrees(x, &item, |_| true).await?;
+        let stations = before["stations"].as_u64().unwrap_or_default();
+
+        display.close_console()?;
+        wait_until("the window hidden by its close button", Duration::from_secs(10), || async {
+            Ok(!display.console_shown()?)
+        })
+        .await?;
+        if !item.alive().await? {
+            return Err("closing the window ended the console".into());
+        }
+        wait_until("the notice that monitoring goes on in the tray", Duration::from_secs(10), || async {
+            Ok(x.notices.all().iter().any(|(s, _)| s == "ZeroClient keeps monitoring"))
+        })
+        .await?;
+
+        // While the window is hidden, one more station goes down: the tray follows.
+        let mut dead = zc_app::zc_domain::ConnectionSpec::new(
+            "tray-dead",
+            &format!("http://{STATIONS_HOST}:9/"),
+            zc_app::zc_domain::ConnectionKind::Http,
+        );
+        dead.interval_ms = 500;
+        dead.confirm = 1;
+        app.add_connection(dead).await.map_err(|e| e.message)?;
+        let summary = tray_agrees(x, &item, |s| {
+            s["stations"] == stations + 1 && s["alarms_unacknowledged"].as_u64().is_some_and(|n| n > 0)
+        })
+        .await?;
+        if display.console_shown()? {
+            return Err("the window came back by itself".into());
+        }
+
+        item.click("Open console").await?;
+        wait_until("the window shown from the tray", Duration::from_secs(10), || async { display.console_shown() })
+            .await?;
+
+        // Quitting while alarms are active asks first, in the window.
+        item.click("Quit ZeroClient").await?;
+        wait_for(c, "[data-dialog=\"confirm-quit\"]", Duration::from_secs(10)).await?;
+        let asked = c
+            .find(fantoccini::Locator::Css("[data-quit-alarms]"))
+            .await
+            .map_err(|e| e.to_string())?
+            .attr("data-quit-alarms")
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        if asked == 0 {
+            return Err(format!("the quit question names no active alarm (the core had {summary})"));
+        }
+        screenshot(c, &x.shots, "quit-confirm").await?;
+        click(c, "[data-action=\"keep-monitoring\"]").await?;
+        wait_gone(c, "[data-dialog=\"confirm-quit\"]", Duration::from_secs(10)).await?;
+        if !item.alive().await? {
+            return Err("\"keep monitoring\" ended the console".into());
+        }
+
+        item.click("Quit ZeroClient").await?;
+        wait_for(c, "[data-dialog=\"confirm-quit\"]", Duration::from_secs(10)).await?;
+        click(c, "[data-action=\"confirm-quit\"]").await?;
+        wait_until("the console ended", Duration::from_secs(30), || async { Ok(!item.alive().await?) }).await?;
+
+        // Recorded: who quit with which alarms active, and then the monitor's clean stop.
+        let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+        let entries = log.as_array().ok_or("the log is not a list")?;
+        let quit =
+            entries.iter().rposition(|e| e["action"] == "console.quit").ok_or("no console.quit in the activity log")?;
+        let meta = entries[quit]["metadata"].as_str().unwrap_or_default();
+        if entries[quit]["actor"] != format!("user:{}", zc_e2e::ADMIN) || !meta.contains("\"confirmed\":true") {
+            return Err(format!("the recorded quit: {}", entries[quit]));
+        }
+        if !entries[quit..].iter().any(|e| e["action"] == "monitor.stop") {
+            return Err("the monitor did not stop cleanly after the quit".into());
+        }
+        Ok(())
+    }
+}
+
+/// Waits until the tray shows what `zc status` says (its words, and its picture: grey when all
+/// is well, hollow amber for attention, filled in the priority's colour with a mark for an
+/// alarm) at a moment when `also` holds of the summary; returns that summary.
+async fn tray_agrees(
+    x: &Ctx<'_>,
+    item: &crate::tray::Item,
+    also: impl Fn(&serde_json::Value) -> bool,
+) -> Result<serde_json::Value, String> {
+    const RED: [u8; 3] = [0xff, 0x5a, 0x4e];
+    const AMBER: [u8; 3] = [0xf2, 0xb2, 0x33];
+    const YELLOW: [u8; 3] = [0xe6, 0xd3, 0x6a];
+    let seen = std::sync::Mutex::new((serde_json::Value::Null, String::new()));
+    let agreed = wait_until("the tray showing what zc status says", Duration::from_secs(60), || async {
+        let s = zc_json(&x.data, &["status"])?["summary"].clone();
+        let entries = item.entries().await?;
+        // The first entry is the status line: words, not a command.
+        let line = entries.first().filter(|e| !e.enabled).map(|e| e.label.clone()).unwrap_or_default();
+        let icon = crate::tray::icon(&item.icon_png().await?)?;
+        let has = |c: [u8; 3]| icon.colours.contains(&c);
+        let picture = match s["level"].as_str() {
+            Some("normal") => !has(RED) && !has(AMBER) && !has(YELLOW) && icon.centre[3] == 0,
+            Some("attention") => has(AMBER) && icon.centre[3] == 0,
+            Some("alarm") => {
+                let colour = match s["highest_unacknowledged"].as_str() {
+                    Some("medium") => AMBER,
+                    Some("low") => YELLOW,
+                    _ => RED,
+                };
+                has(colour) && icon.centre[3] == 255 && icon.centre[..3] != colour
+            }
+            _ => false,
+        };
+        let ok = s["headline"] == line.as_str() && picture && also(&s);
+        *seen.lock().unwrap() =
+            (s, format!("tray line {line:?}, icon colours {:?}, centre {:?}", icon.colours, icon.centre));
+        Ok(ok)
+    })
+    .await;
+    let (s, tray) = seen.into_inner().unwrap();
+    agreed.map_err(|e| format!("{e}; last zc status summary {s}; {tray}"))?;
+    Ok(s)
 }

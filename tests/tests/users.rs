@@ -151,6 +151,7 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("admin", &["user", "disable", "spare"]),
     ("admin", &["retention", "set", "request_metrics", "30d"]),
     ("admin", &["maintenance"]),
+    ("admin", &["settings", "updates", "--auto-check", "on"]),
 ];
 
 fn rank(role: &str) -> u8 {

@@ -84,6 +84,9 @@ fn ensure_node() -> Result {
 
 fn run(args: &[String]) -> Result {
     ensure_packages(packages::BUILD)?;
+    if has_display() {
+        ensure_packages(packages::DESKTOP)?;
+    }
     let data = std::env::var_os("ZC_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("demo-data"));
     let quoted = shell_words(args);
     let needs_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none();
@@ -161,6 +164,7 @@ fn test(args: &[String]) -> Result {
     let mut all: Vec<&str> = packages::BUILD.to_vec();
     all.extend(packages::SESSION);
     all.extend(packages::TEST);
+    all.extend(packages::DESKTOP);
     all.extend(packages::DESKTOP_E2E);
     ensure_packages(&all)?;
     ensure_node()?;
@@ -252,6 +256,7 @@ fn run_soak(args: &[String]) -> Result {
 
 fn bench(args: &[String]) -> Result {
     let mut all: Vec<&str> = packages::BUILD.to_vec();
+    all.extend(packages::DESKTOP);
     all.extend(packages::DESKTOP_E2E);
     ensure_packages(&all)?;
     ensure_node()?;

@@ -7,6 +7,9 @@ use std::process::Command;
 /// Needed to build: keyring's Secret Service client links libdbus; the desktop shell links
 /// WebKitGTK (the only package Tauri needs here).
 pub const BUILD: &[&str] = &["pkg-config", "libdbus-1-dev", "libwebkit2gtk-4.1-dev"];
+/// What the console loads at run time beyond what it builds with: the tray's AppIndicator
+/// library (without it there is no tray icon, and closing the window quits).
+pub const DESKTOP: &[&str] = &["libayatana-appindicator3-1"];
 /// Needed to run the keyring in a headless session, and by the tests' own checks.
 pub const SESSION: &[&str] = &["dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"];
 pub const TEST: &[&str] = &["sqlite3"];

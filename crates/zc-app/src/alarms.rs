@@ -72,6 +72,40 @@ pub enum AckTarget {
     AllVisible(AlarmFilter),
 }
 
+/// The counts over `all` alarms, and per connection what its tile shows.
+pub(crate) fn alarm_counts(all: &[AlarmRow]) -> (AlarmCounts, Vec<ConnectionAlarms>) {
+    let mut counts = AlarmCounts::default();
+    let mut by: std::collections::BTreeMap<i64, ConnectionAlarms> = Default::default();
+    for a in all {
+        if let Some(id) = a.connection_id
+            && a.state.is_visible()
+        {
+            let c = by.entry(id).or_insert(ConnectionAlarms {
+                connection_id: id,
+                active: 0,
+                unacknowledged: 0,
+                worst: Priority::Low,
+            });
+            c.active += 1;
+            c.unacknowledged += u32::from(a.state != AlarmState::Acknowledged);
+            c.worst = c.worst.min(a.priority);
+        }
+        match a.state {
+            AlarmState::Unacknowledged => counts.unacknowledged += 1,
+            AlarmState::Acknowledged => counts.acknowledged += 1,
+            AlarmState::ReturnedUnacknowledged => counts.returned_unacknowledged += 1,
+            AlarmState::Shelved => counts.shelved += 1,
+            AlarmState::Suppressed => counts.suppressed += 1,
+            AlarmState::Normal => {}
+        }
+        if a.state == AlarmState::Unacknowledged && a.priority == Priority::High {
+            counts.unacknowledged_high += 1;
+        }
+    }
+    counts.active = counts.unacknowledged + counts.acknowledged + counts.returned_unacknowledged;
+    (counts, by.into_values().collect())
+}
+
 impl App {
     /// The alarms the filter selects, the counts, and the flood status.
     pub async fn alarms(&self, filter: &AlarmFilter) -> ZcResult<AlarmsView> {
@@ -82,35 +116,7 @@ impl App {
         self.store().evaluate_alarms().await?;
         let alarms = self.store().alarms(filter).await?;
         let all = self.store().alarms(&AlarmFilter { states: AlarmState::ALL.to_vec(), ..Default::default() }).await?;
-        let mut counts = AlarmCounts::default();
-        let mut by: std::collections::BTreeMap<i64, ConnectionAlarms> = Default::default();
-        for a in &all {
-            if let Some(id) = a.connection_id
-                && a.state.is_visible()
-            {
-                let c = by.entry(id).or_insert(ConnectionAlarms {
-                    connection_id: id,
-                    active: 0,
-                    unacknowledged: 0,
-                    worst: Priority::Low,
-                });
-                c.active += 1;
-                c.unacknowledged += u32::from(a.state != AlarmState::Acknowledged);
-                c.worst = c.worst.min(a.priority);
-            }
-            match a.state {
-                AlarmState::Unacknowledged => counts.unacknowledged += 1,
-                AlarmState::Acknowledged => counts.acknowledged += 1,
-                AlarmState::ReturnedUnacknowledged => counts.returned_unacknowledged += 1,
-                AlarmState::Shelved => counts.shelved += 1,
-                AlarmState::Suppressed => counts.suppressed += 1,
-                AlarmState::Normal => {}
-            }
-            if a.state == AlarmState::Unacknowledged && a.priority == Priority::High {
-                counts.unacknowledged_high += 1;
-            }
-        }
-        counts.active = counts.unacknowledged + counts.acknowledged + counts.returned_unacknowledged;
+        let (counts, by_connection) = alarm_counts(&all);
         let status = self.store().flood_status().await?;
         let find = |id: i64| all.iter().find(|a| a.id == id).cloned();
         let first_out = match status.first_out {
@@ -129,7 +135,7 @@ impl App {
             at: self.now(),
             alarms,
             counts,
-            by_connection: by.into_values().collect(),
+            by_connection,
             flood: FloodView { status, first_out_alarm: first_out, offenders: repeat_offenders },
         })
     }

@@ -16,6 +16,8 @@ mod points;
 mod reports;
 mod settings;
 mod site_config;
+mod summary;
+mod updates;
 mod views;
 mod widgets;
 
@@ -36,6 +38,7 @@ pub use points::{MAX_HISTORY_ROWS, PointValue, PointsReport};
 pub use reports::*;
 pub use settings::Settings;
 pub use site_config::{ImportPlan, PlanAction, PlannedChange};
+pub use summary::{ConsoleSummary, QuitCheck, SummaryLevel};
 pub use views::{
     ControlRoom, DEFAULT_TREND_WINDOW_MS, PointTrend, SPARK_SAMPLES, SparkPoint, Tile, TrendSample, WidgetView,
     widget_view,
@@ -206,10 +209,14 @@ impl App {
 
     // ---- status, history, metrics ----
 
-    /// Every connection's status, and the monitor's state and account.
+    /// Every connection's status, the console at a glance, and the monitor's state and account.
     pub async fn status(&self) -> ZcResult<StatusReport> {
         self.authorize(Capability::View).await?;
-        Ok(StatusReport { connections: self.store.list_connections().await?, monitor: self.monitor_status().await? })
+        Ok(StatusReport {
+            summary: self.console_summary().await?,
+            connections: self.store.list_connections().await?,
+            monitor: self.monitor_status().await?,
+        })
     }
 
     pub async fn history(&self, name: &str, since_ms: i64, until_ms: Option<i64>) -> ZcResult<HistoryReport> {

@@ -42,6 +42,8 @@ pub struct MonitorStatus {
 pub struct StatusReport {
     pub connections: Vec<ConnectionRow>,
     pub monitor: MonitorStatus,
+    /// What the tray icon shows.
+    pub summary: crate::ConsoleSummary,
 }
 
 #[derive(Debug, Clone, Serialize)]

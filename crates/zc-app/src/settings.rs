@@ -26,6 +26,8 @@ pub struct Settings {
     pub device: DeviceInfo,
     /// Admins only.
     pub retention: Option<Vec<RetentionPolicy>>,
+    /// The automatic check and the last look for an update.
+    pub updates: zc_domain::update::UpdateSettings,
 }
 
 /// The device's zone when it is an IANA name, else UTC. Read from the platform alone, not the
@@ -53,6 +55,15 @@ impl App {
         }
     }
 
+    /// The language words are shown in for whoever is signed in (see [`Settings::language`]).
+    pub async fn display_language(&self) -> String {
+        let Some(s) = self.signed_in() else { return device_language() };
+        match self.store.user(&s.username).await {
+            Ok(u) => u.profile.preferred_language.unwrap_or_else(device_language),
+            Err(_) => device_language(),
+        }
+    }
+
     pub async fn settings(&self) -> ZcResult<Settings> {
         self.authorize(Capability::View).await?;
         let session = self.signed_in().ok_or_else(nobody)?;
@@ -70,6 +81,7 @@ impl App {
             device: device_info(),
             role: session.role,
             retention,
+            updates: self.store.update_settings().await?,
             user,
         })
     }

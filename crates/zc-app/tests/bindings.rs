@@ -100,6 +100,12 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::Settings,
         zc_app::NotificationTally,
         zc_app::JudgedNotice,
+        zc_app::QuitCheck,
+        zc_app::ConsoleSummary,
+        zc_app::SummaryLevel,
+        d::update::UpdateSettings,
+        d::update::UpdateCheck,
+        d::update::UpdateOutcome,
     ]
 }
 

@@ -81,7 +81,8 @@ enum Command {
         #[arg(long = "for", value_name = "DURATION")]
         for_: Option<String>,
     },
-    /// Current status of every connection, and the monitor's state and account.
+    /// Current status of every connection, the console at a glance (as its tray icon shows it),
+    /// and the monitor's state and account.
     Status,
     /// Status changes of a connection, with downtime.
     History {

@@ -119,6 +119,7 @@ pub async fn status(app: &App, f: Format) -> ZcResult<()> {
     emit(f, &connection_table(&s.connections), &s);
     if f == Format::Table {
         println!("monitor: {}", describe(&s.monitor));
+        println!("summary: {} — {}", s.summary.level.as_str(), s.summary.headline);
     }
     Ok(())
 }

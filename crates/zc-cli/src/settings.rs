@@ -25,6 +25,13 @@ pub enum SettingsCmd {
     },
     /// dark (the control room's) or light.
     Theme { theme: String },
+    /// Whether the console looks for updates by itself (admins); the desktop console looks,
+    /// checks signatures and installs (docs/updates.md).
+    Updates {
+        /// on or off.
+        #[arg(long)]
+        auto_check: String,
+    },
 }
 
 fn on_off(s: &str) -> ZcResult<bool> {
@@ -60,6 +67,9 @@ pub async fn run(app: &App, cmd: Option<&SettingsCmd>, f: Format) -> ZcResult<()
         Some(SettingsCmd::Theme { theme }) => {
             app.set_theme(Theme::parse(theme)?).await?;
         }
+        Some(SettingsCmd::Updates { auto_check }) => {
+            app.set_update_auto_check(on_off(auto_check)?).await?;
+        }
         None => {}
     }
     show(app, f).await
@@ -77,6 +87,14 @@ async fn show(app: &App, f: Format) -> ZcResult<()> {
     row("theme", s.theme.as_str().to_owned());
     row("notify.desktop", if n.desktop { "on" } else { "off" }.to_owned());
     row("notify.min_priority", n.min_priority.as_str().to_owned());
+    row("updates.auto_check", if s.updates.auto_check { "on" } else { "off" }.to_owned());
+    row(
+        "updates.last_check",
+        s.updates
+            .last_check
+            .as_ref()
+            .map_or("never".to_owned(), |c| format!("{} ({})", c.outcome.as_str(), crate::output::time(c.at))),
+    );
     row("notify.quiet_hours", n.quiet_hours.as_ref().map_or("off".to_owned(), |q| format!("{}-{}", q.from, q.to)));
     row("device", format!("{} {} {} ({})", s.device.hostname, s.device.os, s.device.os_version, s.device.arch));
     row("app_version", s.device.app_version.clone());

@@ -46,6 +46,8 @@ pub enum ErrorCode {
     EditConflict,
     /// A configuration document (import) with problems; nothing of it was written.
     InvalidDocument,
+    /// This build has no update server (it was not made with the release configuration).
+    UpdatesNotConfigured,
     Internal,
 }
 
@@ -78,6 +80,7 @@ impl ErrorCode {
             ErrorCode::InvalidWidgetConfig => "invalid_widget_config",
             ErrorCode::EditConflict => "edit_conflict",
             ErrorCode::InvalidDocument => "invalid_document",
+            ErrorCode::UpdatesNotConfigured => "updates_not_configured",
             ErrorCode::Internal => "internal",
         }
     }

@@ -19,6 +19,7 @@ pub mod site_config;
 pub mod status;
 pub mod timefmt;
 pub mod timezone;
+pub mod update;
 pub mod user;
 pub mod widget;
 pub mod widget_schema;

@@ -148,11 +148,7 @@ fn row_to_view(r: &sqlx::sqlite::SqliteRow) -> AlarmRow {
 }
 
 async fn read_settings(conn: &mut SqliteConnection) -> ZcResult<AlarmSettings> {
-    let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(SETTINGS_KEY)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    let raw = crate::settings::read_setting(conn, SETTINGS_KEY).await?;
     // Settings written by a newer version may hold fields this one does not know: ignored.
     Ok(raw.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
 }
@@ -459,16 +455,7 @@ impl Store {
         let now = self.now();
         let value = serde_json::to_string(settings).map_err(|e| ZcError::internal(e.to_string()))?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO settings (key, value, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) \
-             ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at = ?3",
-        )
-        .bind(SETTINGS_KEY)
-        .bind(&value)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        crate::settings::put_setting(&mut tx, SETTINGS_KEY, &value, now).await?;
         append(&mut tx, now, audit, "alarm.settings", "alarms", json!({"settings": settings})).await?;
         evaluate_in(&mut tx, now).await?;
         tx.commit().await.map_err(db_err)

@@ -26,7 +26,9 @@ mod points;
 mod preferences;
 mod retention;
 mod runs;
+mod settings;
 mod site_config;
+mod updates;
 mod users;
 mod widgets;
 

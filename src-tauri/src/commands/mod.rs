@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod session;
 pub mod settings;
+pub mod updates;
 pub mod widgets;
 
 /// What a command returns: the value, or zc-app's error as `{code, message}`.

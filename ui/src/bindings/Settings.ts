@@ -4,6 +4,7 @@ import type { NotificationPreferences } from "./NotificationPreferences";
 import type { RetentionPolicy } from "./RetentionPolicy";
 import type { Role } from "./Role";
 import type { Theme } from "./Theme";
+import type { UpdateSettings } from "./UpdateSettings";
 import type { UserRow } from "./UserRow";
 
 export type Settings = { user: UserRow, role: Role, notifications: NotificationPreferences, theme: Theme, 
@@ -18,4 +19,8 @@ language: string, languages: Array<string>, device: DeviceInfo,
 /**
  * Admins only.
  */
-retention: Array<RetentionPolicy> | null, };
+retention: Array<RetentionPolicy> | null, 
+/**
+ * The automatic check and the last look for an update.
+ */
+updates: UpdateSettings, };

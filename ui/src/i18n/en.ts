@@ -56,7 +56,7 @@ export const en = {
   'settings.retention.days': 'days',
   'settings.retention.save': 'Save',
   'settings.updates': 'Updates',
-  'settings.updatesNone': 'This build has no update channel configured.',
+  'settings.updatesNone': 'This build has no update server: updates come with the release build; otherwise install a newer package.',
   'common.cancel': 'Cancel',
   'common.close': 'Close',
   'common.save': 'Save',
@@ -412,6 +412,22 @@ export const en = {
 
   'lang.en': 'English',
   'lang.de': 'Deutsch',
+
+  'quit.title': 'Quit ZeroClient?',
+  'quit.active': 'Active alarms: {n} (unacknowledged: {unack}).',
+  'quit.unknown': 'Which alarms are active cannot be read.',
+  'quit.consequence': 'If you quit, this console stops monitoring: no new alarm is shown or notified here until it is started again.',
+  'quit.keep': 'Keep monitoring',
+  'quit.confirm': 'Quit and stop monitoring',
+  'updates.check': 'Check for updates',
+  'updates.install': 'Install {version} and restart',
+  'updates.auto': 'Look for updates by itself (at start and daily, in the background)',
+  'updates.adminOnly': 'Updates are looked for and installed by an admin.',
+  'updates.upToDate': 'Up to date: {version} is the newest version.',
+  'updates.available': 'Version {version} is available (this is {current}).',
+  'updates.unreachable': 'The update server could not be reached: {reason}',
+  'updates.rejected': 'Version {version} was refused: {reason}',
+  'updates.installed': 'Version {version} was installed.',
 } as const;
 
 export type Key = keyof typeof en;

@@ -40,6 +40,8 @@ import type { NotificationTally } from '../bindings/NotificationTally';
 import type { RetentionPolicy } from '../bindings/RetentionPolicy';
 import type { Settings } from '../bindings/Settings';
 import type { Theme } from '../bindings/Theme';
+import type { UpdateOutcome } from '../bindings/UpdateOutcome';
+import type { UpdateSettings } from '../bindings/UpdateSettings';
 import type { ZcError } from '../bindings/ZcError';
 import { t } from './i18n';
 
@@ -143,5 +145,12 @@ export const api = {
   setNotifications: (preferences: NotificationPreferences) => call<NotificationPreferences>('set_notifications', { preferences }),
   setTheme: (theme: Theme) => call<Theme>('set_theme', { theme }),
   notificationTally: () => call<NotificationTally>('notification_tally'),
+  /** Quits after the person confirmed it (the shell asked because alarms were active). */
+  quitConsole: () => call<null>('quit_console'),
+  updateInfo: () => call<{ configured: boolean; current_version: string }>('update_info'),
+  checkForUpdates: () => call<UpdateOutcome>('check_for_updates'),
+  /** Downloads, verifies and installs the newer version; the console then restarts into it. */
+  installUpdate: () => call<UpdateOutcome>('install_update'),
+  setUpdateAutoCheck: (on: boolean) => call<UpdateSettings>('set_update_auto_check', { on }),
   setRetention: (dataKind: string, maxAgeMs: number) => call<RetentionPolicy[]>('set_retention', { dataKind, maxAgeMs }),
 };

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { SignInState } from '../../bindings/SignInState';
 import { api, ConsoleError, SIGNED_OUT } from '../../lib/ipc';
 import { App } from '../shell/App';
+import { QuitDialog } from '../shell/QuitDialog';
 import { SignIn } from './SignIn';
 
 export function Session() {
@@ -27,6 +28,15 @@ export function Session() {
     return () => window.removeEventListener(SIGNED_OUT, reload);
   }, [reload]);
 
+  return (
+    <>
+      <QuitDialog />
+      <Screen state={state} error={error} reload={reload} />
+    </>
+  );
+}
+
+function Screen({ state, error, reload }: { state: SignInState | null; error: string | null; reload: () => void }) {
   if (error) {
     return (
       <div className="banner banner-error" role="alert">

@@ -8,6 +8,8 @@ import type { Priority } from '../../bindings/Priority';
 import type { Profile } from '../../bindings/Profile';
 import type { Settings as SettingsData } from '../../bindings/Settings';
 import type { Theme } from '../../bindings/Theme';
+import type { UpdateOutcome } from '../../bindings/UpdateOutcome';
+import { dateTime } from '../../lib/format';
 import { api, ConsoleError } from '../../lib/ipc';
 import { t, type Key } from '../../lib/i18n';
 
@@ -223,6 +225,74 @@ function Retention({ data, onChanged }: { data: SettingsData; onChanged: () => v
   );
 }
 
+/** One line for an update look's outcome. */
+function outcomeLine(o: UpdateOutcome): string {
+  switch (o.result) {
+    case 'up_to_date':
+      return t('updates.upToDate', { version: o.version });
+    case 'available':
+      return t('updates.available', { version: o.version, current: o.current });
+    case 'unreachable':
+      return t('updates.unreachable', { reason: o.reason });
+    case 'rejected':
+      return t('updates.rejected', { version: o.version, reason: o.reason });
+    case 'installed':
+      return t('updates.installed', { version: o.version });
+  }
+}
+
+/** Look for an update now, install it, and the automatic look (admins); the last outcome. */
+function Updates({ data, onChanged }: { data: SettingsData; onChanged: () => void }) {
+  const [info, setInfo] = useState<{ configured: boolean; current_version: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.updateInfo().then(setInfo, () => setInfo(null));
+  }, []);
+  const admin = data.role === 'admin';
+  const run = async (what: () => Promise<unknown>) => {
+    setError(null);
+    setBusy(true);
+    try {
+      await what();
+      onChanged();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const last = data.updates.last_check;
+  return (
+    <Section title={t('settings.updates')} name="updates">
+      {info && !info.configured && <p className="muted" data-updates="not-configured">{t('settings.updatesNone')}</p>}
+      {last && (
+        <p data-update-outcome={last.outcome.result}>
+          {outcomeLine(last.outcome)} <span className="muted">({dateTime(last.at)})</span>
+        </p>
+      )}
+      {admin && info?.configured && (
+        <>
+          <button type="button" disabled={busy} onClick={() => void run(api.checkForUpdates)} data-action="check-updates">
+            {t('updates.check')}
+          </button>{' '}
+          {last?.outcome.result === 'available' && (
+            <button type="button" disabled={busy} onClick={() => void run(api.installUpdate)} data-action="install-update">
+              {t('updates.install', { version: last.outcome.version })}
+            </button>
+          )}
+          <label className="check">
+            <input type="checkbox" checked={data.updates.auto_check} onChange={(e) => void run(() => api.setUpdateAutoCheck(e.target.checked))} />
+            {t('updates.auto')}
+          </label>
+        </>
+      )}
+      {!admin && <p className="muted">{t('updates.adminOnly')}</p>}
+      <Status error={error} saved={false} />
+    </Section>
+  );
+}
+
 export function Settings({ data, onChanged }: { data: SettingsData; onChanged: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const setTheme = async (theme: Theme) => {
@@ -262,9 +332,7 @@ export function Settings({ data, onChanged }: { data: SettingsData; onChanged: (
         </dl>
       </Section>
       {data.retention && <Retention data={data} onChanged={onChanged} />}
-      <Section title={t('settings.updates')} name="updates">
-        <p className="muted">{t('settings.updatesNone')}</p>
-      </Section>
+      <Updates data={data} onChanged={onChanged} />
     </div>
   );
 }

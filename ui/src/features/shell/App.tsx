@@ -1,7 +1,7 @@
 // The console's frame: its mode, the observer-offline banner, navigation, and the views. Data
 // comes from the core: a load, then the events it pushes.
 import { useCallback, useEffect, useState } from 'react';
-import { onConsoleEvents } from '../../lib/events';
+import { onConsoleEvents, onShellEvents } from '../../lib/events';
 import { api, ConsoleError } from '../../lib/ipc';
 import { Activity } from '../activity/Activity';
 import { AlarmBanners, AlarmCounter } from '../alarms/AlarmBar';
@@ -72,6 +72,16 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
   useEffect(() => {
     // Events are applied on top of whatever the load brings; one arriving before it is kept.
     const unlisten = onConsoleEvents((events) => setRoom((r) => applyEvents(r, events)));
+    return () => {
+      void unlisten.then((f) => f());
+    };
+  }, []);
+
+  // The tray's "Show alarms".
+  useEffect(() => {
+    const unlisten = onShellEvents((e) => {
+      if (e.type === 'navigate') setView({ name: e.view });
+    });
     return () => {
       void unlisten.then((f) => f());
     };

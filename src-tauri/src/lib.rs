@@ -1,0 +1,151 @@
+//! ZeroClient desktop console: the Tauri v2 shell. It opens the data directory through zc-app,
+//! runs the console feed (the monitor in-process, or following the one that holds the lock),
+//! forwards its events to the window, and adapts IPC commands to zc-app calls. No business
+//! logic lives here: the `zc` CLI calls the same functions and gives the same answers.
+//!
+//! A library with a thin `main`, so the updater's tests drive the same code (`updates`) with
+//! Tauri's mock runtime.
+
+mod commands;
+mod events;
+mod notify;
+mod shell;
+mod tray;
+mod tray_image;
+pub mod updates;
+
+use shell::{Options, Shell};
+
+/// Runs the console (what `main` does).
+pub fn run() {
+    let options = match Options::from_args(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    // Tauri's commands and zc-app's tasks share this runtime.
+    tauri::async_runtime::set(runtime.handle().clone());
+    let shell = match runtime.block_on(Shell::open(options)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error[{}]: {}", e.code.as_str(), e.message);
+            std::process::exit(1);
+        }
+    };
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .manage(shell)
+        .invoke_handler(tauri::generate_handler![
+            commands::console::console_state,
+            commands::console::control_room,
+            commands::diagnostics::connection_detail,
+            commands::diagnostics::status_history,
+            commands::diagnostics::latency_chart,
+            commands::diagnostics::metrics_page,
+            commands::diagnostics::point_values,
+            commands::diagnostics::check_key,
+            commands::connections::list_connections,
+            commands::connections::connection_form,
+            commands::connections::add_connection,
+            commands::connections::update_connection,
+            commands::connections::remove_connection,
+            commands::activity::activity,
+            commands::export::default_export_path,
+            commands::export::export_csv,
+            commands::export::cancel_export,
+            commands::export::export_chart,
+            commands::alarms::alarms_view,
+            commands::alarms::acknowledge_alarms,
+            commands::alarms::shelve_alarm,
+            commands::alarms::unshelve_alarm,
+            commands::alarms::alarm_history,
+            commands::alarms::maintenance_windows,
+            commands::alarms::open_maintenance_window,
+            commands::alarms::end_maintenance_window,
+            commands::connections::inspect_certificate,
+            commands::connections::trust_certificate,
+            commands::session::sign_in_state,
+            commands::session::create_first_admin,
+            commands::session::sign_in,
+            commands::session::sign_out,
+            commands::widgets::widget_kinds,
+            commands::widgets::widget_groups,
+            commands::widgets::check_widget,
+            commands::widgets::add_widget,
+            commands::widgets::save_widget,
+            commands::widgets::widget_history,
+            commands::widgets::widget_diff,
+            commands::widgets::restore_widget,
+            commands::widgets::duplicate_widget,
+            commands::widgets::remove_widget,
+            commands::settings::settings,
+            commands::settings::set_profile,
+            commands::settings::set_notifications,
+            commands::settings::set_theme,
+            commands::settings::set_retention,
+            commands::settings::notification_tally,
+            commands::console::quit_console,
+            commands::updates::update_info,
+            commands::updates::check_for_updates,
+            commands::updates::install_update,
+            commands::updates::set_update_auto_check,
+        ])
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                tray::on_close_requested(window, api);
+            }
+        })
+        .setup(|app| {
+            // The updater only in a build made with the release configuration (its key and
+            // endpoint); without one the settings say so.
+            if updates::configured(app.config()) {
+                app.handle().plugin(tauri_plugin_updater::Builder::new().build())?;
+                tauri::Manager::manage(app, updates::Configured);
+                updates::start_auto_check(app.handle().clone());
+            }
+            tray::start(app);
+            events::forward(app.handle().clone());
+            notify::start(app.handle().clone());
+            stop_on_signal(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("error[internal]: the console window cannot start ({e})");
+            std::process::exit(1);
+        });
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // A clean stop: the monitor writes everything it holds before the process ends.
+            use tauri::Manager;
+            let shell = handle.state::<Shell>();
+            tauri::async_runtime::block_on(shell.stop());
+        }
+    });
+}
+
+/// SIGTERM or SIGINT (a service manager, a shutdown, Ctrl-C in a terminal) ends the app the same
+/// way closing its window does, so the monitor stops cleanly and writes everything it holds.
+fn stop_on_signal(handle: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        handle.exit(0);
+    });
+}
