@@ -110,6 +110,8 @@ pub fn run() {
             events::forward(app.handle().clone());
             notify::start(app.handle().clone());
             stop_on_signal(app.handle().clone());
+            // After this line a SIGTERM stops the console cleanly (the package test waits for it).
+            tracing::info!("console started: the window is open and SIGTERM stops it cleanly");
             Ok(())
         })
         .build(tauri::generate_context!())

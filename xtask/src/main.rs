@@ -4,6 +4,7 @@
 //! the exact command when it cannot. Tests that use the OS keyring run inside a private D-Bus
 //! session with an unlocked gnome-keyring and a throwaway HOME, so they never touch yours.
 
+mod bundle;
 mod packages;
 mod session;
 mod ui;
@@ -26,9 +27,10 @@ fn main() -> ExitCode {
         "bench" => bench(&rest),
         "soak" => soak(&rest),
         "bindings" => bindings(),
+        "bundle" => bundle_cmd(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench|soak|bindings> [args]\n  run    the desktop console on the embedded default (three simulated stations); without a display, the headless demo\n  test   every test and a short soak (installs what it needs)\n  bench  the benchmarks, each against its baseline\n  soak   the fault-injection soak: [--rounds N] [--seed S] [--only K] [--report FILE]\n  bindings  regenerate ui/src/bindings from the Rust types"
+                "usage: cargo xtask <run|test|bench|soak|bundle|bindings> [args]\n  run    the desktop console on the embedded default (three simulated stations); without a display, the headless demo\n  test   every test and a short soak (installs what it needs)\n  bench  the benchmarks, each against its baseline\n  soak   the fault-injection soak: [--rounds N] [--seed S] [--only K] [--report FILE]\n  bundle the Linux package (target/bundle/*.deb; --debug for the debug build)\n  bindings  regenerate ui/src/bindings from the Rust types"
             );
             return ExitCode::from(2);
         }
@@ -182,6 +184,8 @@ fn test(args: &[String]) -> Result {
     let mut b = cargo();
     b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak", "-p", "zeroclient-desktop"]);
     status(b, "building zc, the console and the soak")?;
+    // The package test checks the .deb of this build (its contents, and that its console starts).
+    let deb = bundle::bundle(&["--debug".into()])?;
     let driver = ensure_tauri_driver()?;
     let extra = shell_words(args);
     let mut c = in_keyring_session(
@@ -192,7 +196,9 @@ fn test(args: &[String]) -> Result {
             extra.join(" ")
         ),
     );
-    c.env("ZC_TAURI_DRIVER", &driver).env("ZC_DESKTOP_BIN", target_dir().join("debug").join("zeroclient"));
+    c.env("ZC_TAURI_DRIVER", &driver)
+        .env("ZC_DESKTOP_BIN", target_dir().join("debug").join("zeroclient"))
+        .env("ZC_DEB", &deb);
     eprintln!("xtask: cargo test (in a private keyring session)");
     // Stream the output and add up cargo's per-binary results into one closing line.
     c.stdout(std::process::Stdio::piped());
@@ -252,6 +258,15 @@ fn run_soak(args: &[String]) -> Result {
     );
     c.env("ZC_SOAK_KEEP", target_dir().join("soak-failures"));
     status(c, "the fault-injection soak")
+}
+
+/// `cargo xtask bundle [--debug]`: the frontend, then the .deb.
+fn bundle_cmd(args: &[String]) -> Result {
+    ensure_packages(packages::BUILD)?;
+    ensure_node()?;
+    ui::install(false)?;
+    ui::build()?;
+    bundle::bundle(args).map(|_| ())
 }
 
 fn bench(args: &[String]) -> Result {
