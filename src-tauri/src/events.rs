@@ -11,6 +11,10 @@ pub fn forward(handle: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
             match rx.recv().await {
+                // Only to a window someone is signed in to: the sign-in screen shows nothing of
+                // the stations, and receives nothing of them either (the console loads afresh
+                // at sign-in).
+                Ok(_) if handle.state::<Shell>().app().signed_in().is_none() => {}
                 Ok(batch) => {
                     let _ = handle.emit(EVENTS, &*batch);
                 }

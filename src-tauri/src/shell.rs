@@ -87,6 +87,13 @@ impl Shell {
         {
             eprintln!("error[{}]: {}", e.code.as_str(), e.message);
         }
+        // Whoever was signed in to this window is signed out when it ends (recorded), so no
+        // desktop session outlives its console.
+        if self.app().signed_in().is_some()
+            && let Err(e) = self.app().sign_out().await
+        {
+            tracing::warn!("the session could not be ended: {}", e.message);
+        }
         self.console.app().store().close().await;
     }
 }

@@ -57,6 +57,9 @@ pub struct SignInState {
     pub first_run: bool,
     pub session: Option<SessionRow>,
     pub user: Option<UserRow>,
+    /// The language to show in: the person's, or before anyone signs in the device's (`en`
+    /// unless the device speaks one of the console's languages).
+    pub language: String,
 }
 
 /// A new person, as an admin (or the first run) gives it.
@@ -145,7 +148,12 @@ impl App {
             Some(s) => Some(self.store.user(&s.username).await?),
             None => None,
         };
-        Ok(SignInState { first_run: !self.store.has_users().await?, session, user })
+        Ok(SignInState {
+            first_run: !self.store.has_users().await?,
+            session,
+            user,
+            language: self.display_language().await,
+        })
     }
 
     /// Checks a new person and stores their password's hash in the keyring under a fresh

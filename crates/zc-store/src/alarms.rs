@@ -8,6 +8,7 @@
 use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::db_err;
+use crate::ids::{IdSeries, next_id};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{Row, SqliteConnection};
@@ -313,6 +314,11 @@ pub(crate) async fn evaluate_in(conn: &mut SqliteConnection, now: i64) -> ZcResu
 /// Writes an alarm's row and its events.
 async fn write_alarm(conn: &mut SqliteConnection, a: &Alarm, events: &[AlarmEvent], now: i64) -> ZcResult<i64> {
     let shelve = a.shelved.as_ref();
+    // A new alarm takes an id never used before (see ids.rs).
+    let id = match a.id {
+        Some(id) => id,
+        None => next_id(conn, IdSeries::Alarms, now).await?,
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO alarms (id, kind, connection_id, point_key, state, priority, message, active, acked, occurrence, raised_at, \
          returned_at, acked_at, acked_by, shelved_until, shelve_reason, shelved_by, suppressed_by, suppressed_under, created_at, updated_at) \
@@ -321,7 +327,7 @@ async fn write_alarm(conn: &mut SqliteConnection, a: &Alarm, events: &[AlarmEven
          raised_at = ?11, returned_at = ?12, acked_at = ?13, acked_by = ?14, shelved_until = ?15, shelve_reason = ?16, \
          shelved_by = ?17, suppressed_by = ?18, suppressed_under = ?19, updated_at = ?20 RETURNING id",
     )
-    .bind(a.id)
+    .bind(id)
     .bind(a.key.kind.as_str())
     .bind(a.key.connection_id)
     .bind(&a.key.point)
@@ -345,15 +351,7 @@ async fn write_alarm(conn: &mut SqliteConnection, a: &Alarm, events: &[AlarmEven
     .await
     .map_err(db_err)?;
     for e in events {
-        // Past both the high-water mark and every id in the table (see migration 0011).
-        let event_id: i64 = sqlx::query_scalar(
-            "UPDATE meta SET value = MAX(CAST(value AS INTEGER), COALESCE((SELECT MAX(id) FROM alarm_events), 0)) + 1, \
-             updated_at = ? WHERE key = 'alarm_event_id_high' RETURNING CAST(value AS INTEGER)",
-        )
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        let event_id = next_id(conn, IdSeries::AlarmEvents, now).await?;
         sqlx::query(
             "INSERT INTO alarm_events (id, alarm_id, at, action, from_state, to_state, occurrence, priority, message, actor, reason, \
              until_at, annunciated, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -2,6 +2,7 @@
 
 use crate::activity::{Audit, append};
 use crate::error::{db_err, is_unique_violation};
+use crate::ids::{IdSeries, next_id};
 use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
@@ -229,14 +230,7 @@ pub(crate) async fn insert_connection(
 ) -> ZcResult<i64> {
     // Ids are never reused (a monitor may still hold data of a removed connection): the next
     // id is past both the high-water mark and every id in the table.
-    let id: i64 = sqlx::query_scalar(
-        "UPDATE meta SET value = MAX(CAST(value AS INTEGER), COALESCE((SELECT MAX(id) FROM backend_connections), 0)) + 1, \
-         updated_at = ? WHERE key = 'connection_id_high' RETURNING CAST(value AS INTEGER)",
-    )
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    let id = next_id(&mut *tx, IdSeries::Connections, now).await?;
     let res = bind_spec(
         sqlx::query(
         "INSERT INTO backend_connections (name, url, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \

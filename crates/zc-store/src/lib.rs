@@ -19,6 +19,7 @@ mod connections;
 mod devices;
 mod error;
 mod health;
+mod ids;
 mod lock;
 mod maintenance_windows;
 mod metrics;

@@ -256,3 +256,18 @@ async fn alarm_event_ids_are_never_reused_after_a_removal() {
     assert_eq!(next.len(), 1, "south's alarm is after everything seen before");
     assert_eq!(next[0].connection.as_deref(), Some("south"));
 }
+
+/// A removed connection's alarms go with it, and their ids are never handed out again: an
+/// acknowledgement by id from a list read before the removal must not reach a newer alarm.
+#[tokio::test]
+async fn alarm_ids_are_never_reused_after_a_removal() {
+    let (mut p, ids) = Plant::new(&["north", "south"]).await;
+    p.batch(&[(ids[0], Status::Unknown, Status::Offline)], &[]).await;
+    let north = p.visible().await.iter().map(|a| a.id).max().unwrap();
+    p.store.remove_connection("north", &ana()).await.unwrap();
+    p.batch(&[(ids[1], Status::Unknown, Status::Offline)], &[]).await;
+    let south = p.visible().await;
+    assert_eq!(south.len(), 1);
+    assert_eq!(south[0].connection.as_deref(), Some("south"));
+    assert!(south[0].id > north, "south's alarm took id {} after north's {north}", south[0].id);
+}

@@ -9,4 +9,9 @@ export type SignInState = {
 /**
  * Nobody can sign in yet: the first admin is to be created.
  */
-first_run: boolean, session: SessionRow | null, user: UserRow | null, };
+first_run: boolean, session: SessionRow | null, user: UserRow | null, 
+/**
+ * The language to show in: the person's, or before anyone signs in the device's (`en`
+ * unless the device speaks one of the console's languages).
+ */
+language: string, };

@@ -61,7 +61,14 @@ export function ControlRoom({ room, alarms, onOpen }: { room: Room; alarms: Conn
           aria-label={t('room.filterText')}
         />
         {STATUSES.map((s) => (
-          <button key={s} type="button" className={`filter-status status-${s}`} aria-pressed={shown.has(s)} onClick={() => toggle(s)}>
+          // Colour only when some connection is in that state (ISA-101): a zero count is grey.
+          <button
+            key={s}
+            type="button"
+            className={`filter-status ${(counts[s] ?? 0) > 0 ? `status-${s}` : 'status-none'}`}
+            aria-pressed={shown.has(s)}
+            onClick={() => toggle(s)}
+          >
             {t(`room.status.${s}`)} <span className="count">{counts[s] ?? 0}</span>
           </button>
         ))}

@@ -89,6 +89,9 @@ describe('control room events', () => {
     expect(mode.console?.mode).toBe('monitoring');
     expect(
       applyEvents(r, [{ type: 'status', connection_id: 99, from: 'unknown', to: 'online', at: 1, observer_offline: false, detail: null }]).stale,
+    ).toBe(true);    // A connection added elsewhere announces itself with its first sample, before any status.
+    expect(
+      applyEvents(r, [{ type: 'sample', connection_id: 99, at: 1, latency_ms: 5, failed: true, answered: false, outcome: 'refused' }]).stale,
     ).toBe(true);
   });
 

@@ -92,7 +92,10 @@ export function applyEvents(room: Room, events: ConsoleEvent[]): Room {
     switch (e.type) {
       case 'sample': {
         const t = tile(e.connection_id);
-        if (!t) break;
+        if (!t) {
+          stale = true; // a connection added since the load (by the CLI, an import): load again
+          break;
+        }
         setTile({
           ...t,
           spark: pushCapped(t.spark, { at: e.at, latency_ms: e.latency_ms, failed: e.failed }, SPARK_SAMPLES),

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { SignInState } from '../../bindings/SignInState';
 import { api, ConsoleError, SIGNED_OUT } from '../../lib/ipc';
+import { setLanguage } from '../../lib/i18n';
 import { App } from '../shell/App';
 import { QuitDialog } from '../shell/QuitDialog';
 import { SignIn } from './SignIn';
@@ -15,6 +16,11 @@ export function Session() {
   const reload = useCallback(() => {
     api.signInState().then(
       (s) => {
+        // Before anyone signs in, the device's language (the person's takes over after).
+        if (!s.session) {
+          setLanguage(s.language);
+          document.documentElement.lang = s.language;
+        }
         setState(s);
         setError(null);
       },
