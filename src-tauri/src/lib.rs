@@ -120,34 +120,56 @@ pub fn run() {
             std::process::exit(1);
         });
     app.run(|handle, event| {
-        if let tauri::RunEvent::Exit = event {
-            // A clean stop: the monitor writes everything it holds before the process ends.
-            use tauri::Manager;
-            let shell = handle.state::<Shell>();
-            tauri::async_runtime::block_on(shell.stop());
+        use tauri::Manager;
+        match event {
+            // A clean stop (the monitor writes everything it holds), made while the event loop
+            // still turns: the stop's last steps may need the main thread (the tray's setters
+            // run there), which a loop blocked waiting for the stop would never give them. The
+            // exit goes on once the console has stopped.
+            tauri::RunEvent::ExitRequested { api, code, .. } if !handle.state::<Shell>().has_stopped() => {
+                api.prevent_exit();
+                let handle = handle.clone();
+                tauri::async_runtime::spawn(async move {
+                    handle.state::<Shell>().stop().await;
+                    handle.exit(code.unwrap_or(0));
+                });
+            }
+            // Only when the loop ended without asking first; otherwise the stop is done.
+            tauri::RunEvent::Exit => tauri::async_runtime::block_on(handle.state::<Shell>().stop()),
+            _ => {}
         }
     });
 }
 
 /// SIGTERM or SIGINT (a service manager, a shutdown, Ctrl-C in a terminal) ends the app the same
-/// way closing its window does, so the monitor stops cleanly and writes everything it holds.
+/// way closing its window does, so the monitor stops cleanly and writes everything it holds. The
+/// handlers are installed before this returns (not when the task first runs), so a signal that
+/// comes right after start-up is handled too, never the default action that kills the process.
 fn stop_on_signal(handle: tauri::AppHandle) {
-    tauri::async_runtime::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-                return;
-            };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // `signal` needs the runtime's context; setup runs on the main thread outside it.
+        let (term, int) = tauri::async_runtime::block_on(async {
+            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        });
+        let (Ok(mut term), Ok(mut int)) = (term, int) else {
+            tracing::warn!("SIGTERM and SIGINT cannot be handled; closing the window stops the console cleanly");
+            return;
+        };
+        tauri::async_runtime::spawn(async move {
             tokio::select! {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
             }
+            tracing::info!("stop requested by a signal");
+            handle.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    tauri::async_runtime::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            handle.exit(0);
         }
-        #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
-        handle.exit(0);
     });
 }

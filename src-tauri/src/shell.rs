@@ -35,6 +35,8 @@ pub struct Shell {
     pub console: Console,
     /// Exports running now, by the id the window gave them.
     exports: Mutex<HashMap<u64, CancellationToken>>,
+    /// Set once the console has stopped; a second stop waits for the first.
+    stopped: tokio::sync::OnceCell<()>,
 }
 
 impl Shell {
@@ -58,7 +60,7 @@ impl Shell {
         } else {
             Console::start_after(app, async { Ok(None::<Demo>) })
         };
-        Ok(Shell { console, exports: Mutex::new(HashMap::new()) })
+        Ok(Shell { console, exports: Mutex::new(HashMap::new()), stopped: tokio::sync::OnceCell::new() })
     }
 
     pub fn export_started(&self, id: u64) -> CancellationToken {
@@ -81,7 +83,16 @@ impl Shell {
         self.console.app()
     }
 
+    /// Stops the console cleanly, once: callers at the same time all wait for that one stop.
     pub async fn stop(&self) {
+        self.stopped.get_or_init(|| self.stop_now()).await;
+    }
+
+    pub fn has_stopped(&self) -> bool {
+        self.stopped.initialized()
+    }
+
+    async fn stop_now(&self) {
         if let Some(report) = self.console.stop().await
             && let Some(e) = report.error()
         {

@@ -134,7 +134,13 @@ pub fn start(app: &tauri::App) -> Tray {
             loop {
                 tick.tick().await;
                 let look = look(&handle).await;
-                shown.show(look);
+                // The tray's setters wait for the main thread: they run there, never on a runtime
+                // worker. A worker blocked on the main thread while the main thread waits for the
+                // runtime (as it did at exit) was a deadlock that hung the console's stop.
+                let shown = shown.clone();
+                if handle.run_on_main_thread(move || shown.show(look)).is_err() {
+                    return;
+                }
             }
         });
     }

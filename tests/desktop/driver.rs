@@ -40,6 +40,14 @@ impl Drop for Driver {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let _ = self.child.wait();
+        // tauri-driver SIGKILLs WebKitWebDriver without waiting for it: gone once its port is
+        // free (bounded), so a driver started next never meets the old one's listener.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline
+            && [4444u16, 4445].iter().any(|p| std::net::TcpStream::connect(("127.0.0.1", *p)).is_ok())
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

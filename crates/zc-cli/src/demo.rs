@@ -63,6 +63,8 @@ fn load_script(args: &SimArgs) -> ZcResult<SimScript> {
 
 pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
     let script = load_script(args)?;
+    // Handlers first: whoever reads the printed ports may signal at once.
+    let stop = shutdown_signal(ms_arg(&args.for_)?);
     let sim = Simulator::start_on(args.host, script.stations).await.map_err(|e| {
         ZcError::new(
             ErrorCode::Io,
@@ -78,7 +80,7 @@ pub async fn sim(args: &SimArgs, f: Format) -> ZcResult<()> {
     }
     emit(f, &t, &json);
     let _ = std::io::stdout().flush();
-    shutdown_signal(ms_arg(&args.for_)?).await;
+    stop.await;
     Ok(())
 }
 

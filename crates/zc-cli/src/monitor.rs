@@ -7,29 +7,43 @@ use zc_app::zc_domain::{ZcError, ZcResult};
 use zc_app::zc_monitor::{MonitorConfig, MonitorEvent};
 use zc_app::{App, MonitorStatus};
 
-/// Resolves on Ctrl-C, SIGTERM, or after `for_ms`.
-pub async fn shutdown_signal(for_ms: Option<i64>) {
-    let timer = async {
-        match for_ms {
-            Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms as u64)).await,
-            None => std::future::pending().await,
-        }
-    };
+/// Resolves on Ctrl-C, SIGTERM, or after `for_ms`. The handlers are installed when this is
+/// called, not when the future is first polled: a SIGTERM that arrives while the monitor is still
+/// starting must stop it cleanly, not kill it (the signal's default action).
+pub fn shutdown_signal(for_ms: Option<i64>) -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
+    let (term, int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = timer => {}
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+    async move {
+        let timer = async {
+            match for_ms {
+                Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms as u64)).await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = timer => {}
+                _ = wait(term) => {}
+                _ = wait(int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::select! {
+            _ = timer => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
     }
 }
 
