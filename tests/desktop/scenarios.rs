@@ -217,9 +217,9 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     // Close the session (which ends the app) before anything is judged; bounded, so a console
     // that stopped answering cannot hold the run.
     let _ = tokio::time::timeout(Duration::from_secs(60), ctx.c.close()).await;
-    // A fresh driver for the first run: the last scenario quit the console itself, and
-    // WebKitWebDriver (one session at a time) could still be tearing down that session, which
-    // once held the next session's start for the whole scenario limit.
+    // A fresh driver for the first run, so it never depends on how the last scenario's console
+    // (which quit itself) ended. That console once hung in its stop (the tray deadlock, fixed in
+    // the shell), and the next session's start waited the whole scenario limit behind it.
     drop(driver);
     let first = match Driver::start(&driver_bin, &ctx.shots.join("tauri-driver-first-run.log")).await {
         Ok(driver) => {
