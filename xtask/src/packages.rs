@@ -12,7 +12,8 @@ pub const BUILD: &[&str] = &["pkg-config", "libdbus-1-dev", "libwebkit2gtk-4.1-d
 pub const DESKTOP: &[&str] = &["libayatana-appindicator3-1"];
 /// Needed to run the keyring in a headless session, and by the tests' own checks.
 pub const SESSION: &[&str] = &["dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"];
-pub const TEST: &[&str] = &["sqlite3"];
+/// The central store's tests start a throwaway PostgreSQL 15 cluster (and use pgTAP for its lint).
+pub const TEST: &[&str] = &["sqlite3", "postgresql-15", "postgresql-15-pgtap"];
 /// The desktop end-to-end tests: a virtual display, WebKit's WebDriver, network namespaces.
 pub const DESKTOP_E2E: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "iproute2"];
 /// The frontend's toolchain, when the machine has none.

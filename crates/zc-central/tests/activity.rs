@@ -1,0 +1,177 @@
+//! The activity log reaches the centre exactly once and in order, its chain re-checked there:
+//! duplicates are ignored, a broken, gapped or rewritten chain is refused and recorded.
+
+mod common;
+
+use common::{Centre, chain};
+use zc_central::activity::{self, Rejection};
+use zc_domain::activity::GENESIS_HASH;
+
+async fn stored(centre: &Centre, console: uuid::Uuid) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT seq, hash FROM central.activity_log WHERE console_id = $1 ORDER BY seq")
+        .bind(console)
+        .fetch_all(&centre.admin)
+        .await
+        .unwrap()
+}
+
+async fn rejections(centre: &Centre) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT kind, seq FROM central.chain_rejections ORDER BY id").fetch_all(&centre.admin).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_sent_twice_is_stored_once_and_the_centres_hash_agrees() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let (id, pool) = (&t.consoles[0].id, &t.consoles[0].pool);
+    let rows = chain(1, 50, GENESIS_HASH, "anna");
+    let first = activity::push(pool, &rows).await.unwrap();
+    assert_eq!((first.accepted, first.duplicates, first.head_seq, first.rejected.clone()), (50, 0, 50, None));
+    assert_eq!(first.head_hash, rows[49].hash);
+    let again = activity::push(pool, &rows).await.unwrap();
+    assert_eq!((again.accepted, again.duplicates, again.head_seq), (0, 50, 50));
+    // A retry that overlaps what arrived: only the new part is stored.
+    let more = chain(51, 10, &rows[49].hash, "anna");
+    let overlap: Vec<_> = rows[40..].iter().chain(more.iter()).cloned().collect();
+    let o = activity::push(pool, &overlap).await.unwrap();
+    assert_eq!((o.accepted, o.duplicates, o.head_seq), (10, 10, 60));
+    let kept = stored(&centre, *id).await;
+    assert_eq!(kept.len(), 60);
+    assert!(kept.iter().enumerate().all(|(i, (seq, _))| *seq == i as i64 + 1), "in order, none twice");
+    assert_eq!(activity::head(pool).await.unwrap(), (60, more[9].hash.clone()));
+    assert!(rejections(&centre).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_broken_chain_is_refused_whole_and_recorded() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let (id, pool) = (&t.consoles[0].id, &t.consoles[0].pool);
+    let mut rows = chain(1, 5, GENESIS_HASH, "anna");
+    // Entry 4's metadata changed after it was hashed.
+    rows[3].metadata = r#"{"n":4,"note":"edited"}"#.into();
+    let out = activity::push(pool, &rows).await.unwrap();
+    let (kind, seq, detail) = out.rejected.expect("refused");
+    assert_eq!((kind, seq, out.accepted), (Rejection::Broken, 4, 0));
+    assert!(detail.contains("entry 4"), "{detail}");
+    assert!(stored(&centre, *id).await.is_empty(), "nothing of a refused batch is stored");
+    assert_eq!(rejections(&centre).await, vec![("broken".to_string(), 4)]);
+    // An entry that does not link to the one before it.
+    let rows = chain(1, 3, GENESIS_HASH, "anna");
+    let stray = chain(3, 1, &"1".repeat(64), "anna");
+    let out = activity::push(pool, &[rows[0].clone(), rows[1].clone(), stray[0].clone()]).await.unwrap();
+    assert_eq!(out.rejected.map(|r| (r.0, r.1)), Some((Rejection::Broken, 3)));
+}
+
+#[tokio::test]
+async fn entries_after_a_gap_are_refused() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let (id, pool) = (&t.consoles[0].id, &t.consoles[0].pool);
+    let rows = chain(1, 6, GENESIS_HASH, "anna");
+    activity::push(pool, &rows[..3]).await.unwrap();
+    let out = activity::push(pool, &rows[4..]).await.unwrap();
+    assert_eq!(out.rejected.map(|r| (r.0, r.1)), Some((Rejection::Gap, 5)));
+    assert_eq!(stored(&centre, *id).await.len(), 3);
+    // The missing entry, then the rest, are taken.
+    assert_eq!(activity::push(pool, &rows[3..]).await.unwrap().accepted, 3);
+}
+
+#[tokio::test]
+async fn a_rewritten_log_is_refused_and_the_centre_keeps_the_first() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let (id, pool) = (&t.consoles[0].id, &t.consoles[0].pool);
+    let original = chain(1, 5, GENESIS_HASH, "anna");
+    activity::push(pool, &original).await.unwrap();
+    // The console's database was replaced and its log begun again: the same numbers, other entries.
+    let rewritten = chain(1, 8, GENESIS_HASH, "mallory");
+    let out = activity::push(pool, &rewritten).await.unwrap();
+    let (kind, seq, detail) = out.rejected.expect("refused");
+    assert_eq!((kind, seq), (Rejection::Rewritten, 1));
+    assert!(detail.contains("rewritten"), "{detail}");
+    let kept = stored(&centre, *id).await;
+    assert_eq!(
+        kept.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+        original.iter().map(|r| r.hash.clone()).collect::<Vec<_>>()
+    );
+    // Nor does it get in by continuing from the centre's head with its own history.
+    let tail = chain(6, 2, &rewritten[4].hash, "mallory");
+    assert_eq!(activity::push(pool, &tail).await.unwrap().rejected.map(|r| r.0), Some(Rejection::Broken));
+    assert_eq!(rejections(&centre).await, vec![("rewritten".to_string(), 1), ("broken".to_string(), 6)]);
+}
+
+#[tokio::test]
+async fn metadata_that_names_a_secret_is_refused() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let pool = &t.consoles[0].pool;
+    let mut rows = chain(1, 1, GENESIS_HASH, "anna");
+    let metadata = r#"{"station":"Pump 3","headers":[{"X-Api-Key":"abc"}]}"#;
+    let content = zc_domain::activity::EntryContent {
+        seq: 1,
+        at_ms: rows[0].at_ms,
+        actor: "anna",
+        device_id: None,
+        action: "connection.edit",
+        resource: "connection:1",
+        metadata,
+    };
+    rows[0].device_id = None;
+    rows[0].action = content.action.into();
+    rows[0].resource = content.resource.into();
+    rows[0].metadata = metadata.into();
+    rows[0].hash = zc_domain::activity::entry_hash(GENESIS_HASH, &content);
+    let out = activity::push(pool, &rows).await.unwrap();
+    assert_eq!(out.rejected.map(|r| r.0), Some(Rejection::Secret));
+}
+
+#[tokio::test]
+async fn a_console_cannot_write_the_log_directly_and_a_removed_one_not_at_all() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 2).await;
+    let pool = &t.consoles[0].pool;
+    let err = sqlx::query("INSERT INTO central.activity_log (id, organisation_id, site_id, console_id, seq, at_ms, actor, action, resource, metadata, prev_hash, hash) VALUES (gen_random_uuid(), $1, $2, $3, 1, 0, 'x', 'x', 'x', '{}', 'x', 'x')")
+        .bind(t.organisation)
+        .bind(t.site)
+        .bind(t.consoles[0].id)
+        .execute(pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    for sql in [
+        "UPDATE central.activity_log SET actor = 'x'",
+        "DELETE FROM central.activity_log",
+        "UPDATE central.console_chains SET head_seq = 0",
+    ] {
+        let err = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap_err();
+        assert!(err.to_string().contains("permission denied"), "{sql}: {err}");
+    }
+    let (removed, removed_pool) = (&t.consoles[1].id, &t.consoles[1].pool);
+    zc_central::provision::remove_console(&centre.admin, *removed).await.unwrap();
+    let err = activity::push(removed_pool, &chain(1, 1, GENESIS_HASH, "anna")).await.unwrap_err();
+    assert!(err.to_string().contains("not a console of any site"), "{err}");
+}
+
+#[tokio::test]
+async fn concurrent_pushes_of_one_console_store_each_entry_once() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let c = &t.consoles[0];
+    let id = &c.id;
+    // Two connections of the same login (a pusher and its restarted self), racing on the same
+    // batches, 20 rounds: the head lock serialises them, so nothing is stored twice or refused.
+    let pool = &c.pool;
+    let second = centre.connect(&c.login, &c.password).await;
+    let all = chain(1, 200, GENESIS_HASH, "anna");
+    for round in 0..20usize {
+        let a = all[round * 10..round * 10 + 10].to_vec();
+        let b = all[round * 10..round * 10 + 10].to_vec();
+        let (p, q) = (pool.clone(), second.clone());
+        let (x, y) = tokio::join!(activity::push(&p, &a), activity::push(&q, &b));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!((x.accepted + y.accepted, x.duplicates + y.duplicates), (10, 10), "round {round}");
+        assert!(x.rejected.is_none() && y.rejected.is_none());
+    }
+    assert_eq!(stored(&centre, *id).await.len(), 200);
+}
