@@ -47,8 +47,8 @@ pub(crate) async fn append(
     };
     let hash = entry_hash(&head.1, &content);
     sqlx::query(
-        "INSERT INTO activity_log (seq, at, actor, device_id, action, resource, metadata, prev_hash, hash, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO activity_log (seq, at, actor, device_id, action, resource, metadata, prev_hash, hash, global_id, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(seq)
     .bind(now)
@@ -59,6 +59,7 @@ pub(crate) async fn append(
     .bind(&metadata)
     .bind(&head.1)
     .bind(&hash)
+    .bind(crate::ids::global_id(now))
     .bind(now)
     .bind(now)
     .execute(&mut *conn)
@@ -73,7 +74,7 @@ pub(crate) async fn append(
     Ok(seq)
 }
 
-fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> ActivityEntry {
+pub(crate) fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> ActivityEntry {
     ActivityEntry {
         seq: r.get("seq"),
         at_ms: r.get("at"),
@@ -87,7 +88,7 @@ fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> ActivityEntry {
     }
 }
 
-const ENTRY_COLUMNS: &str = "seq, at, actor, device_id, action, resource, metadata, prev_hash, hash";
+pub(crate) const ENTRY_COLUMNS: &str = "seq, at, actor, device_id, action, resource, metadata, prev_hash, hash";
 
 impl Store {
     /// Records an action that changes nothing else (monitor start, export, sign-in …).

@@ -39,3 +39,11 @@ impl IdSeries {
 pub(crate) async fn next_id(conn: &mut SqliteConnection, series: IdSeries, now: i64) -> ZcResult<i64> {
     sqlx::query_scalar(series.sql()).bind(now).fetch_one(conn).await.map_err(db_err)
 }
+
+/// A new global id for a row that will reach the central store: a UUIDv7 timed by the store's
+/// clock (so an injected clock gives ids of its own time), the rest random.
+pub(crate) fn global_id(now_ms: i64) -> String {
+    let ms = now_ms.max(0) as u64;
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    uuid::Uuid::new_v7(ts).to_string()
+}

@@ -29,6 +29,7 @@ mod retention;
 mod runs;
 mod settings;
 mod site_config;
+mod sync;
 mod updates;
 mod users;
 mod widgets;
@@ -47,6 +48,7 @@ pub use points::{PointHistoryRow, PointRow};
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
 pub use site_config::SiteChange;
+pub use sync::{ACTIVITY_STREAM, CentralLink, PendingActivity, QuarantineRow, StreamStatus};
 pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
 pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 

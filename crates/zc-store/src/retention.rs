@@ -169,17 +169,4 @@ impl Store {
         }
         Ok(report)
     }
-
-    /// Marks activity entries up to `seq` as pushed. Central sync (a later issue) calls this.
-    pub async fn mark_activity_pushed(&self, up_to_seq: i64) -> ZcResult<u64> {
-        let now = self.now();
-        Ok(sqlx::query("UPDATE activity_log SET pushed_at = ?, updated_at = ? WHERE seq <= ? AND pushed_at IS NULL")
-            .bind(now)
-            .bind(now)
-            .bind(up_to_seq)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
-    }
 }

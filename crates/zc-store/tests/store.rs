@@ -99,7 +99,7 @@ async fn retention_deletes_old_rows_and_keeps_unpushed_activity() {
     assert_eq!(r.activity_log_kept_unpushed, 4);
 
     // Once pushed, old entries go, and the chain still verifies from its new anchor.
-    s.mark_activity_pushed(3).await.unwrap();
+    s.record_activity_pushed(3).await.unwrap();
     let r = s.apply_retention().await.unwrap();
     assert_eq!(r.activity_log_deleted, 3);
     let v = s.verify_activity().await.unwrap();

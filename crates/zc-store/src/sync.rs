@@ -1,0 +1,284 @@
+//! What central sync keeps locally: the link to the centre, each stream's progress and health,
+//! and what the centre refused for good (the quarantine). The activity log is its own outbox:
+//! an entry is written with its change, in one transaction, and `pushed_at` says it arrived.
+
+use crate::Store;
+use crate::activity::{ENTRY_COLUMNS, entry_from_row};
+use crate::error::db_err;
+use serde::Serialize;
+use sqlx::Row;
+use zc_domain::ZcResult;
+use zc_domain::activity::ActivityEntry;
+
+/// The activity stream's name in `sync_streams` and `sync_quarantine`.
+pub const ACTIVITY_STREAM: &str = "activity_log";
+
+/// The centre this console pushes to (no credentials: the password is in the keyring).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentralLink {
+    pub url: String,
+    pub login: String,
+    pub console_id: String,
+    pub organisation_id: String,
+    pub site_id: String,
+    pub connected_at: i64,
+}
+
+/// An activity entry not yet at the centre, with its global id.
+#[derive(Debug, Clone)]
+pub struct PendingActivity {
+    pub global_id: String,
+    pub entry: ActivityEntry,
+}
+
+/// A stream's queue and health, as `zc sync status` and the console's sync view show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct StreamStatus {
+    pub stream: String,
+    /// Rows waiting to be pushed.
+    #[ts(type = "number")]
+    pub pending: i64,
+    /// When the oldest waiting row was written (UTC ms).
+    #[ts(type = "number | null")]
+    pub oldest_pending_at: Option<i64>,
+    #[ts(type = "number | null")]
+    pub last_success_at: Option<i64>,
+    #[ts(type = "number | null")]
+    pub last_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    /// Failures in a row since the last success.
+    #[ts(type = "number")]
+    pub failures: i64,
+    #[ts(type = "number | null")]
+    pub next_attempt_at: Option<i64>,
+    #[ts(type = "number")]
+    pub pushed_total: i64,
+    /// Open quarantine entries (the stream is held behind the first).
+    #[ts(type = "number")]
+    pub quarantined: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct QuarantineRow {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub stream: String,
+    /// The first row the centre refused (for the activity log, its sequence number).
+    #[ts(type = "number")]
+    pub first_seq: i64,
+    pub reason: String,
+    pub detail: String,
+    #[ts(type = "number")]
+    pub attempts: i64,
+    #[ts(type = "number")]
+    pub first_failed_at: i64,
+    #[ts(type = "number")]
+    pub last_failed_at: i64,
+}
+
+impl Store {
+    pub async fn central_link(&self) -> ZcResult<Option<CentralLink>> {
+        let row = sqlx::query(
+            "SELECT url, login, console_id, organisation_id, site_id, connected_at FROM central_link WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(row.map(|r| CentralLink {
+            url: r.get(0),
+            login: r.get(1),
+            console_id: r.get(2),
+            organisation_id: r.get(3),
+            site_id: r.get(4),
+            connected_at: r.get(5),
+        }))
+    }
+
+    pub async fn set_central_link(&self, link: &CentralLink) -> ZcResult<()> {
+        let now = self.now();
+        sqlx::query(
+            "INSERT INTO central_link (id, url, login, console_id, organisation_id, site_id, connected_at, created_at, updated_at) \
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, login = excluded.login, \
+             console_id = excluded.console_id, organisation_id = excluded.organisation_id, site_id = excluded.site_id, \
+             connected_at = excluded.connected_at, updated_at = excluded.updated_at",
+        )
+        .bind(&link.url)
+        .bind(&link.login)
+        .bind(&link.console_id)
+        .bind(&link.organisation_id)
+        .bind(&link.site_id)
+        .bind(link.connected_at)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The oldest `limit` activity entries not yet at the centre, in sequence order.
+    pub async fn unpushed_activity(&self, limit: i64) -> ZcResult<Vec<PendingActivity>> {
+        let sql =
+            format!("SELECT {ENTRY_COLUMNS}, global_id FROM activity_log WHERE pushed_at IS NULL ORDER BY seq LIMIT ?");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&self.pool).await.map_err(db_err)?;
+        Ok(rows.iter().map(|r| PendingActivity { global_id: r.get("global_id"), entry: entry_from_row(r) }).collect())
+    }
+
+    /// The centre has every entry up to `up_to_seq`: marks them pushed and the stream healthy,
+    /// in one transaction.
+    pub async fn record_activity_pushed(&self, up_to_seq: i64) -> ZcResult<u64> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let marked =
+            sqlx::query("UPDATE activity_log SET pushed_at = ?, updated_at = ? WHERE seq <= ? AND pushed_at IS NULL")
+                .bind(now)
+                .bind(now)
+                .bind(up_to_seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        sqlx::query(
+            "INSERT INTO sync_streams (stream, last_success_at, last_attempt_at, failures, pushed_total, created_at, updated_at) \
+             VALUES (?1, ?2, ?2, 0, ?3, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_success_at = ?2, last_attempt_at = ?2, \
+             failures = 0, next_attempt_at = NULL, pushed_total = pushed_total + ?3, updated_at = ?2",
+        )
+        .bind(ACTIVITY_STREAM)
+        .bind(now)
+        .bind(marked as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(marked)
+    }
+
+    /// A push failed (the centre unreachable, or busy): the error and when to try next.
+    pub async fn record_sync_failure(&self, stream: &str, error: &str, next_attempt_at: i64) -> ZcResult<()> {
+        let now = self.now();
+        sqlx::query(
+            "INSERT INTO sync_streams (stream, last_attempt_at, last_error, failures, next_attempt_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, 1, ?4, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, \
+             failures = failures + 1, next_attempt_at = ?4, updated_at = ?2",
+        )
+        .bind(stream)
+        .bind(now)
+        .bind(error)
+        .bind(next_attempt_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Failures in a row since the last success (the backoff's exponent).
+    pub async fn sync_failures(&self, stream: &str) -> ZcResult<i64> {
+        Ok(sqlx::query_scalar("SELECT failures FROM sync_streams WHERE stream = ?")
+            .bind(stream)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .unwrap_or(0))
+    }
+
+    /// The centre refused the row at `first_seq` for good: kept for a person, counted once
+    /// however often the same refusal comes back.
+    pub async fn quarantine(&self, stream: &str, first_seq: i64, reason: &str, detail: &str) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let bumped = sqlx::query(
+            "UPDATE sync_quarantine SET attempts = attempts + 1, last_failed_at = ?, detail = ?, reason = ?, updated_at = ? \
+             WHERE stream = ? AND first_seq = ? AND resolved_at IS NULL",
+        )
+        .bind(now)
+        .bind(detail)
+        .bind(reason)
+        .bind(now)
+        .bind(stream)
+        .bind(first_seq)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if bumped == 0 {
+            sqlx::query(
+                "INSERT INTO sync_quarantine (stream, first_seq, reason, detail, first_failed_at, last_failed_at, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(stream)
+            .bind(first_seq)
+            .bind(reason)
+            .bind(detail)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO sync_streams (stream, last_attempt_at, last_error, failures, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, updated_at = ?2",
+        )
+        .bind(stream)
+        .bind(now)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Open quarantine entries, oldest first.
+    pub async fn quarantined(&self) -> ZcResult<Vec<QuarantineRow>> {
+        let rows = sqlx::query(
+            "SELECT id, stream, first_seq, reason, detail, attempts, first_failed_at, last_failed_at FROM sync_quarantine \
+             WHERE resolved_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| QuarantineRow {
+                id: r.get(0),
+                stream: r.get(1),
+                first_seq: r.get(2),
+                reason: r.get(3),
+                detail: r.get(4),
+                attempts: r.get(5),
+                first_failed_at: r.get(6),
+                last_failed_at: r.get(7),
+            })
+            .collect())
+    }
+
+    /// The activity stream's queue and health.
+    pub async fn activity_sync_status(&self) -> ZcResult<StreamStatus> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM activity_log WHERE pushed_at IS NULL), \
+                    (SELECT MIN(at) FROM activity_log WHERE pushed_at IS NULL), \
+                    s.last_success_at, s.last_attempt_at, s.last_error, COALESCE(s.failures, 0), s.next_attempt_at, \
+                    COALESCE(s.pushed_total, 0), \
+                    (SELECT COUNT(*) FROM sync_quarantine q WHERE q.stream = ?1 AND q.resolved_at IS NULL) \
+             FROM (SELECT 1) LEFT JOIN sync_streams s ON s.stream = ?1",
+        )
+        .bind(ACTIVITY_STREAM)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(StreamStatus {
+            stream: ACTIVITY_STREAM.into(),
+            pending: r.get(0),
+            oldest_pending_at: r.get(1),
+            last_success_at: r.get(2),
+            last_attempt_at: r.get(3),
+            last_error: r.get(4),
+            failures: r.get(5),
+            next_attempt_at: r.get(6),
+            pushed_total: r.get(7),
+            quarantined: r.get(8),
+        })
+    }
+}
