@@ -116,8 +116,19 @@ impl Store {
         Ok(())
     }
 
-    /// The oldest `limit` activity entries not yet at the centre, in sequence order.
+    /// The oldest `limit` activity entries not yet at the centre, in sequence order. Entries an
+    /// older `zc` wrote (it knows no global ids) get theirs here, as migration 0013 gave them.
     pub async fn unpushed_activity(&self, limit: i64) -> ZcResult<Vec<PendingActivity>> {
+        sqlx::query(
+            "UPDATE activity_log SET global_id = lower(\
+                 substr(printf('%012x', at), 1, 8) || '-' || substr(printf('%012x', at), 9, 4) || '-7' \
+                 || substr(hex(randomblob(2)), 2, 3) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) \
+                 || substr(hex(randomblob(2)), 2, 3) || '-' || hex(randomblob(6))) \
+             WHERE global_id IS NULL",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         let sql =
             format!("SELECT {ENTRY_COLUMNS}, global_id FROM activity_log WHERE pushed_at IS NULL ORDER BY seq LIMIT ?");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&self.pool).await.map_err(db_err)?;

@@ -186,3 +186,17 @@ async fn a_removed_console_is_told_its_login_was_refused() {
     assert!(message.contains("zc central connect"), "{message}");
     assert!(w.store.quarantined().await.unwrap().is_empty(), "not the entries' fault");
 }
+
+#[tokio::test]
+async fn entries_an_older_console_wrote_without_a_global_id_still_travel() {
+    let w = world().await;
+    act(&w, 4).await;
+    sqlx::query("UPDATE activity_log SET global_id = NULL WHERE seq > 2").execute(w.store.pool()).await.unwrap();
+    let r = activity::push(&w.store, &w.console).await.unwrap();
+    assert_eq!(r.finish, Finish::Drained);
+    let local = local_rows(&w).await;
+    assert!(
+        local.iter().all(|(_, _, id)| uuid::Uuid::parse_str(id).map(|u| u.get_version_num() == 7).unwrap_or(false))
+    );
+    assert_eq!(centre_rows(&w).await, local);
+}
