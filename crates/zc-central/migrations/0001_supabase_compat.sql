@@ -26,15 +26,18 @@ BEGIN
             SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb
         $f$;
     END IF;
+    -- As Supabase's: the legacy per-claim setting first, then the claims. A setting once made
+    -- on a connection reads '' afterwards (a gateway's connection serves many requests), so ''
+    -- counts as unset, or it would hide the next request's claims.
     IF to_regprocedure('auth.uid()') IS NULL THEN
         CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $f$
-            SELECT nullif(coalesce(current_setting('request.jwt.claim.sub', true),
+            SELECT nullif(coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
                                    auth.jwt() ->> 'sub'), '')::uuid
         $f$;
     END IF;
     IF to_regprocedure('auth.role()') IS NULL THEN
         CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $f$
-            SELECT nullif(coalesce(current_setting('request.jwt.claim.role', true),
+            SELECT nullif(coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
                                    auth.jwt() ->> 'role'), '')
         $f$;
     END IF;

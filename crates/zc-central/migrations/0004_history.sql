@@ -92,20 +92,31 @@ ALTER TABLE central.status_history_default ENABLE ROW LEVEL SECURITY, FORCE ROW 
 ALTER TABLE central.request_metrics_default ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE central.point_history_default ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 
--- A console adds only its own measurements, reads its organisation's; nobody edits history.
+-- A console adds only its own measurements, of its own site's connections (so it reaches the
+-- centre after the connection does; a deleted one still counts, its history may arrive late),
+-- and reads its organisation's; nobody edits history.
 CREATE POLICY console_adds ON central.status_history FOR INSERT TO zc_console
     WITH CHECK (console_id = (SELECT central.console_id())
-                AND organisation_id = (SELECT central.console_organisation()));
+                AND organisation_id = (SELECT central.console_organisation())
+                AND EXISTS (SELECT 1 FROM central.connections c
+                            WHERE c.id = status_history.connection_id
+                              AND c.site_id = (SELECT central.console_site())));
 CREATE POLICY console_reads ON central.status_history FOR SELECT TO zc_console
     USING (organisation_id = (SELECT central.console_organisation()));
 CREATE POLICY console_adds ON central.request_metrics FOR INSERT TO zc_console
     WITH CHECK (console_id = (SELECT central.console_id())
-                AND organisation_id = (SELECT central.console_organisation()));
+                AND organisation_id = (SELECT central.console_organisation())
+                AND EXISTS (SELECT 1 FROM central.connections c
+                            WHERE c.id = request_metrics.connection_id
+                              AND c.site_id = (SELECT central.console_site())));
 CREATE POLICY console_reads ON central.request_metrics FOR SELECT TO zc_console
     USING (organisation_id = (SELECT central.console_organisation()));
 CREATE POLICY console_adds ON central.point_history FOR INSERT TO zc_console
     WITH CHECK (console_id = (SELECT central.console_id())
-                AND organisation_id = (SELECT central.console_organisation()));
+                AND organisation_id = (SELECT central.console_organisation())
+                AND EXISTS (SELECT 1 FROM central.connections c
+                            WHERE c.id = point_history.connection_id
+                              AND c.site_id = (SELECT central.console_site())));
 CREATE POLICY console_reads ON central.point_history FOR SELECT TO zc_console
     USING (organisation_id = (SELECT central.console_organisation()));
 CREATE POLICY person_reads ON central.status_history FOR SELECT TO authenticated

@@ -235,10 +235,14 @@ CREATE TABLE central.alarm_journal (
 );
 CREATE INDEX alarm_journal_site ON central.alarm_journal (site_id, at);
 ALTER TABLE central.alarm_journal ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+-- Its own entries, of its own site, and of a connection of that site where it names one.
 CREATE POLICY console_adds ON central.alarm_journal FOR INSERT TO zc_console
     WITH CHECK (console_id = (SELECT central.console_id())
                 AND organisation_id = (SELECT central.console_organisation())
-                AND site_id = (SELECT central.console_site()));
+                AND site_id = (SELECT central.console_site())
+                AND (connection_id IS NULL
+                     OR EXISTS (SELECT 1 FROM central.connections c
+                                WHERE c.id = alarm_journal.connection_id AND c.site_id = alarm_journal.site_id)));
 CREATE POLICY console_reads ON central.alarm_journal FOR SELECT TO zc_console
     USING (organisation_id = (SELECT central.console_organisation()));
 CREATE POLICY person_reads ON central.alarm_journal FOR SELECT TO authenticated

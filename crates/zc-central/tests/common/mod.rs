@@ -1,8 +1,9 @@
 //! A migrated central store in a throwaway cluster, for one test.
 #![allow(dead_code)]
 
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
 use zc_central::cluster::Cluster;
 
 pub struct Centre {
@@ -50,6 +51,48 @@ impl Centre {
     /// A pool that signs in as `login` (one connection, so session settings carry over).
     pub async fn connect(&self, login: &str, password: &str) -> PgPool {
         PgPoolOptions::new().max_connections(1).connect(&self.cluster.url(login, password, "zc")).await.unwrap()
+    }
+}
+
+/// The login people reach the store through, as Supabase's PostgREST does (its `authenticator`):
+/// no rights of its own (NOINHERIT); it takes the role of each request, `authenticated` or `anon`.
+pub const GATEWAY_LOGIN: &str = "zc_gateway";
+const GATEWAY_PASSWORD: &str = "zc-gateway-throwaway";
+
+impl Centre {
+    /// A one-connection pool of the gateway, made on first use.
+    pub async fn gateway(&self) -> PgPool {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{GATEWAY_LOGIN}') THEN
+                     CREATE ROLE {GATEWAY_LOGIN} LOGIN PASSWORD '{GATEWAY_PASSWORD}' NOINHERIT IN ROLE authenticated, anon;
+                 END IF;
+             END $$"
+        )))
+        .execute(&self.admin)
+        .await
+        .unwrap();
+        self.connect(GATEWAY_LOGIN, GATEWAY_PASSWORD).await
+    }
+
+    /// The session of a person whose JWT the gateway verified, naming `sub`: `authenticated`, with
+    /// the claims where PostgREST puts them.
+    pub async fn person(&self, sub: uuid::Uuid) -> PoolConnection<Postgres> {
+        let mut conn = self.gateway().await.acquire().await.unwrap();
+        sqlx::query("SET ROLE authenticated").execute(&mut *conn).await.unwrap();
+        sqlx::query("SELECT set_config('request.jwt.claims', $1, false)")
+            .bind(format!(r#"{{"sub":"{sub}","role":"authenticated"}}"#))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        conn
+    }
+
+    /// A request without a JWT, as the gateway makes it.
+    pub async fn anon(&self) -> PoolConnection<Postgres> {
+        let mut conn = self.gateway().await.acquire().await.unwrap();
+        sqlx::query("SET ROLE anon").execute(&mut *conn).await.unwrap();
+        conn
     }
 }
 
