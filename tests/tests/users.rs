@@ -119,6 +119,8 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("operator", &["settings"]),
     ("operator", &["settings", "notify", "--quiet", "22:00-06:00"]),
     ("operator", &["settings", "theme", "light"]),
+    ("operator", &["sync", "status"]),
+    ("operator", &["sync", "now"]),
     ("engineer", &["connection", "add", "new-one", "--url", "http://127.0.0.1:9", "--kind", "http"]),
     ("engineer", &["connection", "edit", "c1", "--interval", "20s"]),
     ("engineer", &["connection", "depends", "c1", "--on", "c2"]),
@@ -152,6 +154,8 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("admin", &["retention", "set", "request_metrics", "30d"]),
     ("admin", &["maintenance"]),
     ("admin", &["settings", "updates", "--auto-check", "on"]),
+    ("admin", &["central", "connect", "--from", "/nonexistent/console.json"]),
+    ("admin", &["sync", "retry", "999"]),
 ];
 
 fn rank(role: &str) -> u8 {

@@ -4,6 +4,7 @@
 mod activity;
 mod alarms;
 mod auth;
+mod central;
 mod certificates;
 mod connection_form;
 mod demo;
@@ -26,6 +27,9 @@ pub use alarms::{
     AckTarget, AlarmCounts, AlarmsView, ConnectionAlarms, FloodView, MAX_ALARM_HISTORY_ROWS, RepeatOffender,
 };
 pub use auth::{Client, DEMO_PASSWORD, DEMO_USER, NewUser, SESSION_MS, SignInState};
+pub use central::{
+    ProvisionedConsole, SYNC_EVERY, SyncReport, SyncStatus, check_central_url, migrate_central, provision_console,
+};
 pub use certificates::{CertificateCheck, TrustChoice};
 pub use connection_form::form_defaults;
 pub use demo::{Demo, demo_stations};
@@ -438,7 +442,17 @@ impl App {
             Monitor::new(self.store.clone(), prober, self.network.clone(), keyring, config, self.console_audit())
                 .await?;
         on_start(&monitor);
-        monitor.run(shutdown).await
+        // The activity log goes to the central store (when connected) while the monitor runs.
+        let stop_sync = tokio_util::sync::CancellationToken::new();
+        let (report, ()) = tokio::join!(
+            async {
+                let r = monitor.run(shutdown).await;
+                stop_sync.cancel();
+                r
+            },
+            self.sync_loop(stop_sync.clone())
+        );
+        report
     }
 
     /// How many connections a monitor started now would watch (for its start line; unattended,

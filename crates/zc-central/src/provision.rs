@@ -104,3 +104,28 @@ fn scram_verifier(password: &str) -> String {
     let server_key = hmac(&salted, b"Server Key");
     format!("SCRAM-SHA-256${ITERATIONS}:{}${}:{}", B64.encode(salt), B64.encode(stored_key), B64.encode(server_key))
 }
+
+/// The organisation and site of these names, made when missing (provisioning is re-runnable).
+pub async fn ensure_site(admin: &PgPool, organisation: &str, site: &str) -> Result<(Uuid, Uuid), sqlx::Error> {
+    let org: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM central.organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
+            .bind(organisation)
+            .fetch_optional(admin)
+            .await?;
+    let org = match org {
+        Some(id) => id,
+        None => create_organisation(admin, organisation).await?,
+    };
+    let found: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM central.sites WHERE organisation_id = $1 AND name = $2 ORDER BY created_at LIMIT 1",
+    )
+    .bind(org)
+    .bind(site)
+    .fetch_optional(admin)
+    .await?;
+    let site = match found {
+        Some(id) => id,
+        None => create_site(admin, org, site).await?,
+    };
+    Ok((org, site))
+}

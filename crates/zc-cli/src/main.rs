@@ -11,6 +11,7 @@
 
 mod alarms;
 mod backup;
+mod central;
 mod config;
 mod connection;
 mod demo;
@@ -23,6 +24,7 @@ mod monitor;
 mod output;
 mod points;
 mod settings;
+mod sync;
 mod user;
 mod widget;
 mod window;
@@ -184,6 +186,12 @@ enum Command {
     /// A consistent copy of the local cache in FILE (new), safe while the monitor runs; it holds
     /// no key. To restore: stop the console, put the copy in place as `zeroclient.db`.
     Backup { file: PathBuf },
+    /// The central store: `migrate` and `provision` at the centre, `connect` this console.
+    #[command(subcommand)]
+    Central(central::CentralCmd),
+    /// The queue to the central store: `status`, `now`, `retry ID`.
+    #[command(subcommand)]
+    Sync(sync::SyncCmd),
     /// Show retention policies; `zc retention set KIND AGE` changes one.
     Retention {
         #[command(subcommand)]
@@ -262,6 +270,11 @@ async fn run(cli: Cli) -> ZcResult<()> {
     if let Command::Sim(args) = &cli.command {
         return demo::sim(args, cli.format).await;
     }
+    if let Command::Central(cmd @ (central::CentralCmd::Migrate { .. } | central::CentralCmd::Provision { .. })) =
+        &cli.command
+    {
+        return central::run_at_centre(cmd, cli.format).await;
+    }
     let app = open(&cli).await?;
     // Commands that sign someone in, or act as the console, do not take up a kept session.
     let unattended = matches!(
@@ -339,6 +352,11 @@ async fn dispatch(app: &App, cli: &Cli) -> ZcResult<()> {
             let set = set.as_ref().map(|RetentionCmd::Set { kind, age }| (kind.as_str(), age.as_str()));
             health::retention(app, set, f).await
         }
+        Command::Central(central::CentralCmd::Connect { url, login, from }) => {
+            central::connect(app, url.as_deref(), login.as_deref(), from.as_deref(), f).await
+        }
+        Command::Central(_) => unreachable!("run at the centre, before the data directory is opened"),
+        Command::Sync(cmd) => sync::run(app, cmd, f).await,
         Command::Sim(_) => unreachable!("handled before the data directory is opened"),
     }
 }

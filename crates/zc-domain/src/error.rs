@@ -48,6 +48,12 @@ pub enum ErrorCode {
     InvalidDocument,
     /// This build has no update server (it was not made with the release configuration).
     UpdatesNotConfigured,
+    /// This console is not connected to a central store (`zc central connect`).
+    NotConnected,
+    /// The central store could not be reached; nothing was changed.
+    CentralUnreachable,
+    /// The central store refused this console's login, or it is not a console there.
+    CentralRefused,
     Internal,
 }
 
@@ -81,6 +87,9 @@ impl ErrorCode {
             ErrorCode::EditConflict => "edit_conflict",
             ErrorCode::InvalidDocument => "invalid_document",
             ErrorCode::UpdatesNotConfigured => "updates_not_configured",
+            ErrorCode::NotConnected => "not_connected",
+            ErrorCode::CentralUnreachable => "central_unreachable",
+            ErrorCode::CentralRefused => "central_refused",
             ErrorCode::Internal => "internal",
         }
     }

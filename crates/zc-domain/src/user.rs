@@ -75,10 +75,12 @@ pub enum Capability {
     Retention,
     /// Check for and install updates.
     Updates,
+    /// Connect the console to the central store; retry what it refused.
+    Central,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::View,
         Capability::HandleAlarms,
         Capability::EditConnections,
@@ -91,6 +93,7 @@ impl Capability {
         Capability::ManageUsers,
         Capability::Retention,
         Capability::Updates,
+        Capability::Central,
     ];
 
     /// The least role that has it.
@@ -99,7 +102,7 @@ impl Capability {
         match self {
             View | HandleAlarms => Role::Operator,
             EditConnections | ManageKeys | MaintenanceWindows | AlarmSettings | Export | ReadActivity => Role::Engineer,
-            EditWidgets | ManageUsers | Retention | Updates => Role::Admin,
+            EditWidgets | ManageUsers | Retention | Updates | Central => Role::Admin,
         }
     }
 
@@ -118,6 +121,7 @@ impl Capability {
             ManageUsers => "manage_users",
             Retention => "retention",
             Updates => "updates",
+            Central => "central",
         }
     }
 
@@ -137,6 +141,7 @@ impl Capability {
             ManageUsers => "managing users",
             Retention => "changing retention",
             Updates => "installing updates",
+            Central => "managing the central store connection",
         }
     }
 }

@@ -64,6 +64,11 @@ impl Keyring {
         format!("{install_id}/password/{credential}")
     }
 
+    /// The password of this console's login at the central store.
+    pub fn central_account(install_id: &str) -> String {
+        format!("{install_id}/central")
+    }
+
     /// The CLI's session for a data directory (one per OS account, as the keyring is).
     pub fn session_account(install_id: &str) -> String {
         format!("{install_id}/session")

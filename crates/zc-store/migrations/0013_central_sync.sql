@@ -36,8 +36,9 @@ CREATE TABLE sync_streams (
     updated_at      INTEGER NOT NULL
 );
 
--- What the centre refused for good, kept for a person to see, retry or set aside. A stream
--- with an open entry here pushes nothing after it (the activity log must arrive in order).
+-- What the centre refused for good, kept for a person to see and retry. A stream with an open
+-- entry here pushes nothing after it (the activity log must arrive in order). A retry closes
+-- the entry; refused again, the same entry opens again with one more attempt.
 CREATE TABLE sync_quarantine (
     id              INTEGER PRIMARY KEY,
     stream          TEXT NOT NULL,
@@ -48,7 +49,7 @@ CREATE TABLE sync_quarantine (
     first_failed_at INTEGER NOT NULL,
     last_failed_at  INTEGER NOT NULL,
     resolved_at     INTEGER,
-    resolution      TEXT CHECK (resolution IS NULL OR resolution IN ('accepted', 'set_aside')),
+    resolution      TEXT CHECK (resolution IS NULL OR resolution IN ('retried', 'set_aside')),
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );

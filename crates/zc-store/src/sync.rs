@@ -3,7 +3,7 @@
 //! an entry is written with its change, in one transaction, and `pushed_at` says it arrived.
 
 use crate::Store;
-use crate::activity::{ENTRY_COLUMNS, entry_from_row};
+use crate::activity::{Audit, ENTRY_COLUMNS, append, entry_from_row};
 use crate::error::db_err;
 use serde::Serialize;
 use sqlx::Row;
@@ -94,8 +94,15 @@ impl Store {
         }))
     }
 
-    pub async fn set_central_link(&self, link: &CentralLink) -> ZcResult<()> {
+    /// Records the link and its activity entry in one transaction.
+    pub async fn set_central_link(
+        &self,
+        link: &CentralLink,
+        audit: &Audit,
+        metadata: serde_json::Value,
+    ) -> ZcResult<()> {
         let now = self.now();
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO central_link (id, url, login, console_id, organisation_id, site_id, connected_at, created_at, updated_at) \
              VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, login = excluded.login, \
@@ -110,10 +117,35 @@ impl Store {
         .bind(link.connected_at)
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        Ok(())
+        append(&mut tx, now, audit, "central.connect", "central", metadata).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Closes a quarantine entry so its stream is pushed again; answers its stream, or None when
+    /// there is no open entry by that id.
+    pub async fn retry_quarantined(&self, id: i64, audit: &Audit) -> ZcResult<Option<QuarantineRow>> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE sync_quarantine SET resolved_at = ?, resolution = 'retried', updated_at = ? WHERE id = ? AND resolved_at IS NULL \
+             RETURNING id, stream, first_seq, reason, detail, attempts, first_failed_at, last_failed_at",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row.as_ref().map(quarantine_row) else {
+            return Ok(None);
+        };
+        let meta = serde_json::json!({"stream": row.stream, "first_seq": row.first_seq, "reason": row.reason, "attempts": row.attempts});
+        append(&mut tx, now, audit, "sync.retry", &format!("quarantine:{id}"), meta).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(row))
     }
 
     /// The oldest `limit` activity entries not yet at the centre, in sequence order. Entries an
@@ -197,9 +229,12 @@ impl Store {
     pub async fn quarantine(&self, stream: &str, first_seq: i64, reason: &str, detail: &str) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // The same refusal again (also after a retry) is the same entry, one attempt more.
         let bumped = sqlx::query(
-            "UPDATE sync_quarantine SET attempts = attempts + 1, last_failed_at = ?, detail = ?, reason = ?, updated_at = ? \
-             WHERE stream = ? AND first_seq = ? AND resolved_at IS NULL",
+            "UPDATE sync_quarantine SET attempts = attempts + 1, last_failed_at = ?, detail = ?, reason = ?, updated_at = ?, \
+             resolved_at = NULL, resolution = NULL \
+             WHERE id = (SELECT MAX(id) FROM sync_quarantine WHERE stream = ? AND first_seq = ? \
+                         AND (resolved_at IS NULL OR resolution = 'retried'))",
         )
         .bind(now)
         .bind(detail)
@@ -250,19 +285,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| QuarantineRow {
-                id: r.get(0),
-                stream: r.get(1),
-                first_seq: r.get(2),
-                reason: r.get(3),
-                detail: r.get(4),
-                attempts: r.get(5),
-                first_failed_at: r.get(6),
-                last_failed_at: r.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(quarantine_row).collect())
     }
 
     /// The activity stream's queue and health.
@@ -291,5 +314,18 @@ impl Store {
             pushed_total: r.get(7),
             quarantined: r.get(8),
         })
+    }
+}
+
+fn quarantine_row(r: &sqlx::sqlite::SqliteRow) -> QuarantineRow {
+    QuarantineRow {
+        id: r.get(0),
+        stream: r.get(1),
+        first_seq: r.get(2),
+        reason: r.get(3),
+        detail: r.get(4),
+        attempts: r.get(5),
+        first_failed_at: r.get(6),
+        last_failed_at: r.get(7),
     }
 }

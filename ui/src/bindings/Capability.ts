@@ -4,4 +4,4 @@
  * What a command needs. Every `zc-app` command names exactly one; the role matrix test walks
  * all of them.
  */
-export type Capability = "view" | "handle_alarms" | "edit_connections" | "manage_keys" | "maintenance_windows" | "alarm_settings" | "export" | "read_activity" | "edit_widgets" | "manage_users" | "retention" | "updates";
+export type Capability = "view" | "handle_alarms" | "edit_connections" | "manage_keys" | "maintenance_windows" | "alarm_settings" | "export" | "read_activity" | "edit_widgets" | "manage_users" | "retention" | "updates" | "central";

@@ -1,0 +1,425 @@
+//! The central store as the console sees it: connecting (the login's password into the OS
+//! keyring, the link into SQLite), the sync queue's state, pushing now, retrying what the centre
+//! refused, and the background push that a running monitor does ([docs/central.md]).
+
+use crate::App;
+use serde::Serialize;
+use serde_json::json;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use zc_domain::{Capability, ErrorCode, Sensitive, ZcError, ZcResult};
+use zc_secrets::Keyring;
+use zc_store::{CentralLink, QuarantineRow, StreamStatus};
+use zc_sync::activity::Finish;
+use zc_sync::failure::{self, FailureKind};
+
+/// How often a running monitor looks for something to push when the last push went well.
+pub const SYNC_EVERY: Duration = Duration::from_secs(5);
+
+/// The sync state: where the console pushes, each stream's queue, what is held.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SyncStatus {
+    /// The central store's address (no credentials), or None when not connected.
+    pub central: Option<String>,
+    pub login: Option<String>,
+    pub console_id: Option<String>,
+    pub streams: Vec<StreamStatus>,
+    pub quarantine: Vec<QuarantineRow>,
+}
+
+/// What one push did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SyncReport {
+    #[ts(type = "number")]
+    pub accepted: u64,
+    #[ts(type = "number")]
+    pub duplicates: u64,
+    #[ts(type = "number")]
+    pub batches: u64,
+    /// `drained`, `held` (behind a quarantined entry) or `failed`.
+    pub outcome: String,
+    /// Why it was held or failed, and what to do.
+    pub message: Option<String>,
+    pub status: SyncStatus,
+}
+
+/// Checks a central store's URL before anything else is asked for (the CLI asks for the
+/// password only after this).
+pub fn check_central_url(raw: &str) -> ZcResult<()> {
+    parse_central_url(raw).map(|_| ())
+}
+
+/// The address to keep: a PostgreSQL URL with no password (a login in it is taken out and
+/// returned), so nothing secret reaches SQLite, a log or the shell's history.
+fn parse_central_url(raw: &str) -> ZcResult<(String, Option<String>)> {
+    let mut u = url::Url::parse(raw.trim()).map_err(|e| {
+        ZcError::new(
+            ErrorCode::InvalidUrl,
+            format!("'{raw}' is not a URL ({e}); give one like postgres://central.example:5432/zeroclient"),
+        )
+    })?;
+    if !matches!(u.scheme(), "postgres" | "postgresql") {
+        return Err(ZcError::new(
+            ErrorCode::InvalidUrl,
+            "the central store's URL must start with postgres:// (e.g. postgres://central.example:5432/zeroclient)",
+        ));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(ZcError::new(
+            ErrorCode::InvalidUrl,
+            "the central store's URL has no host; give one like postgres://central.example:5432/zeroclient",
+        ));
+    }
+    if u.password().is_some() {
+        return Err(ZcError::new(
+            ErrorCode::InvalidUrl,
+            "the URL holds a password: leave it out and give the password on stdin (or at the prompt), so it stays out of files and the shell's history",
+        ));
+    }
+    let login = (!u.username().is_empty()).then(|| u.username().to_string());
+    let _ = u.set_username("");
+    Ok((u.to_string(), login))
+}
+
+fn where_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port().unwrap_or(5432))))
+        .unwrap_or_default()
+}
+
+/// A failure reaching or using the centre, as a person reads it.
+fn central_error(url: &str, login: &str, e: &sqlx::Error) -> ZcError {
+    match failure::classify(e) {
+        FailureKind::Login => ZcError::new(
+            ErrorCode::CentralRefused,
+            format!(
+                "the central store at {} refused the login '{login}' ({e}); check the password, or ask its admin whether the console was removed; nothing was changed",
+                where_of(url)
+            ),
+        ),
+        _ => ZcError::new(
+            ErrorCode::CentralUnreachable,
+            format!(
+                "cannot reach the central store at {} ({e}); check the address and that the server is up; nothing was changed",
+                where_of(url)
+            ),
+        ),
+    }
+}
+
+impl App {
+    fn central_account(&self) -> String {
+        Keyring::central_account(&self.install_id)
+    }
+
+    /// Connects this console to the central store as `login` (or the login in the URL): checks
+    /// that the centre answers and knows the login as a console of a site, then keeps the
+    /// password in the keyring and the link (without it) in SQLite. Reconnecting the same
+    /// console (a new password) is allowed; another console's login is refused.
+    pub async fn connect_central(
+        &self,
+        url: &str,
+        login: Option<&str>,
+        password: Sensitive<String>,
+    ) -> ZcResult<SyncStatus> {
+        let audit = self.authorize(Capability::Central).await?;
+        let (url, url_login) = parse_central_url(url)?;
+        let Some(login) = login.map(str::to_string).or(url_login) else {
+            return Err(ZcError::invalid("give the console's login with --login (its provisioning file names it)"));
+        };
+        let keyring = self.keyring()?;
+        keyring.check_available().await?;
+        let pool = zc_central::console_pool(&url, &login, &password).map_err(|e| central_error(&url, &login, &e))?;
+        let found: Result<Option<(String, String, String)>, sqlx::Error> = sqlx::query_as(
+            "SELECT c.id::text, c.organisation_id::text, c.site_id::text FROM central.consoles c \
+             WHERE c.login = session_user AND c.removed_at IS NULL",
+        )
+        .fetch_optional(&pool)
+        .await;
+        pool.close().await;
+        let (console_id, organisation_id, site_id) = match found {
+            Ok(Some(ids)) => ids,
+            Ok(None) => {
+                return Err(ZcError::new(
+                    ErrorCode::CentralRefused,
+                    format!(
+                        "'{login}' is not a console of any site at {}: provision it first (docs/central.md)",
+                        where_of(&url)
+                    ),
+                ));
+            }
+            Err(sqlx::Error::Database(db))
+                if db.code().as_deref() == Some("42P01") || db.code().as_deref() == Some("3F000") =>
+            {
+                return Err(ZcError::new(
+                    ErrorCode::CentralRefused,
+                    format!(
+                        "the server at {} has no ZeroClient schema: run `zc central migrate` there first",
+                        where_of(&url)
+                    ),
+                ));
+            }
+            Err(e) => return Err(central_error(&url, &login, &e)),
+        };
+        if let Some(old) = self.store.central_link().await?
+            && old.console_id != console_id
+        {
+            return Err(ZcError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "this data directory is already console {} at {}; a data directory pushes as one console only (start a new one for another login)",
+                    old.console_id,
+                    where_of(&old.url)
+                ),
+            ));
+        }
+        keyring.set(&self.central_account(), &password).await?;
+        let link = CentralLink {
+            url: url.clone(),
+            login: login.clone(),
+            console_id: console_id.clone(),
+            organisation_id,
+            site_id,
+            connected_at: self.now(),
+        };
+        let meta = json!({"central": where_of(&url), "login": login, "console_id": console_id});
+        self.store.set_central_link(&link, &audit, meta).await?;
+        self.sync_status_unchecked().await
+    }
+
+    /// Whether the person signed in may connect the console (asked before any password is read;
+    /// a refusal is recorded like any other).
+    pub async fn may_connect_central(&self) -> ZcResult<()> {
+        self.authorize(Capability::Central).await.map(|_| ())
+    }
+
+    pub async fn sync_status(&self) -> ZcResult<SyncStatus> {
+        self.authorize(Capability::View).await?;
+        self.sync_status_unchecked().await
+    }
+
+    async fn sync_status_unchecked(&self) -> ZcResult<SyncStatus> {
+        let link = self.store.central_link().await?;
+        Ok(SyncStatus {
+            central: link.as_ref().map(|l| l.url.clone()),
+            login: link.as_ref().map(|l| l.login.clone()),
+            console_id: link.map(|l| l.console_id),
+            streams: vec![self.store.activity_sync_status().await?],
+            quarantine: self.store.quarantined().await?,
+        })
+    }
+
+    /// Pushes everything pending now (any signed-in person may: it changes nothing but the
+    /// queue's length).
+    pub async fn sync_now(&self) -> ZcResult<SyncReport> {
+        self.authorize(Capability::View).await?;
+        self.push_pending().await
+    }
+
+    /// Closes a quarantine entry and pushes again at once; refused again, it comes back with
+    /// one more attempt.
+    pub async fn retry_quarantined(&self, id: i64) -> ZcResult<SyncReport> {
+        let audit = self.authorize(Capability::Central).await?;
+        if self.store.retry_quarantined(id, &audit).await?.is_none() {
+            return Err(ZcError::new(
+                ErrorCode::NotFound,
+                format!("no held entry {id}; `zc sync status` lists what is held"),
+            ));
+        }
+        self.push_pending().await
+    }
+
+    async fn push_pending(&self) -> ZcResult<SyncReport> {
+        let Some(link) = self.store.central_link().await? else {
+            return Err(ZcError::new(
+                ErrorCode::NotConnected,
+                "this console is not connected to a central store: connect it with `zc central connect URL --login LOGIN`",
+            ));
+        };
+        let Some(password) = self.keyring()?.get(&self.central_account()).await? else {
+            return Err(ZcError::new(
+                ErrorCode::KeyMissing,
+                "the central login's password is not in this account's keyring: connect again with `zc central connect`",
+            ));
+        };
+        let pool = zc_central::console_pool(&link.url, &link.login, &password)
+            .map_err(|e| central_error(&link.url, &link.login, &e))?;
+        let pushed = zc_sync::activity::push(&self.store, &pool).await;
+        pool.close().await;
+        let r = pushed?;
+        let (outcome, message) = match r.finish {
+            Finish::Drained => ("drained", None),
+            Finish::Held { seq } => (
+                "held",
+                Some(format!(
+                    "activity entry {seq} was refused by the central store and holds the entries after it; see `zc sync status`, then `zc sync retry ID`"
+                )),
+            ),
+            Finish::Failed { message, .. } => ("failed", Some(message)),
+        };
+        Ok(SyncReport {
+            accepted: r.accepted,
+            duplicates: r.duplicates,
+            batches: r.batches,
+            outcome: outcome.into(),
+            message,
+            status: self.sync_status_unchecked().await?,
+        })
+    }
+
+    /// The monitor's companion while it runs: pushes when something is pending and the
+    /// stream's backoff allows, acting as the console itself, until `stop`.
+    pub(crate) async fn sync_loop(&self, stop: CancellationToken) {
+        loop {
+            let wait = match self.sync_due().await {
+                Ok(None) => SYNC_EVERY,
+                Ok(Some(0)) => {
+                    match self.push_pending().await {
+                        Ok(r) if r.outcome == "failed" => tracing::warn!(message = ?r.message, "central push failed"),
+                        Ok(r) => tracing::debug!(accepted = r.accepted, outcome = %r.outcome, "central push"),
+                        Err(e) => tracing::warn!("central push: {e}"),
+                    }
+                    SYNC_EVERY
+                }
+                Ok(Some(ms)) => Duration::from_millis(ms as u64).min(SYNC_EVERY),
+                Err(e) => {
+                    tracing::warn!("sync state unreadable: {e}");
+                    SYNC_EVERY
+                }
+            };
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// None: nothing to do (not connected, nothing pending, or held); Some(ms): due in ms (0: now).
+    async fn sync_due(&self) -> ZcResult<Option<i64>> {
+        if self.store.central_link().await?.is_none() {
+            return Ok(None);
+        }
+        let s = self.store.activity_sync_status().await?;
+        if s.pending == 0 || s.quarantined > 0 {
+            return Ok(None);
+        }
+        Ok(Some(s.next_attempt_at.map_or(0, |at| (at - self.now()).max(0))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_keeps_no_credentials() {
+        let (url, login) =
+            parse_central_url("postgres://zc_console_1@central.example:6543/zc?sslmode=require").unwrap();
+        assert_eq!(url, "postgres://central.example:6543/zc?sslmode=require");
+        assert_eq!(login.as_deref(), Some("zc_console_1"));
+        let e = parse_central_url("postgres://u:hunter2@central.example/zc").unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidUrl);
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+        assert_eq!(parse_central_url("https://central.example").unwrap_err().code, ErrorCode::InvalidUrl);
+        assert_eq!(parse_central_url("not a url").unwrap_err().code, ErrorCode::InvalidUrl);
+    }
+}
+
+/// A console made at the centre: what `zc central connect --from FILE` reads. It holds the
+/// login's password, so it has no `Debug` (nothing prints it by accident).
+#[derive(Serialize, serde::Deserialize)]
+pub struct ProvisionedConsole {
+    pub url: String,
+    pub login: String,
+    pub password: String,
+    pub console_id: String,
+    pub organisation: String,
+    pub site: String,
+}
+
+fn admin_pool_options(url: &str, password: &Sensitive<String>) -> ZcResult<(String, sqlx::postgres::PgConnectOptions)> {
+    let (url, login) = parse_central_url(url)?;
+    let Some(login) = login else {
+        return Err(ZcError::invalid(
+            "put the schema owner's login in the URL, e.g. postgres://postgres@central.example/zeroclient",
+        ));
+    };
+    let options: sqlx::postgres::PgConnectOptions =
+        url.parse().map_err(|e| ZcError::new(ErrorCode::InvalidUrl, format!("{e}")))?;
+    Ok((login.clone(), options.username(&login).password(password.expose()).application_name("zeroclient-admin")))
+}
+
+async fn admin_pool(url: &str, password: &Sensitive<String>) -> ZcResult<sqlx::PgPool> {
+    let (login, options) = admin_pool_options(url, password)?;
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(zc_central::CONNECT_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|e| central_error(url, &login, &e))
+}
+
+/// Applies the central schema's migrations (`zc central migrate`), as the schema's owner.
+/// Answers how many were applied now.
+pub async fn migrate_central(url: &str, password: &Sensitive<String>) -> ZcResult<usize> {
+    let pool = admin_pool(url, password).await?;
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = '_sqlx_migrations'")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| ZcError::new(ErrorCode::Database, e.to_string()))?;
+    let applied_before: i64 = if before > 0 {
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap_or(0)
+    } else {
+        0
+    };
+    let r = zc_central::schema::migrate(&pool).await;
+    pool.close().await;
+    r.map_err(|e| {
+        ZcError::new(
+            ErrorCode::Database,
+            format!("the central schema's migrations failed ({e}); nothing of the failed one was kept"),
+        )
+    })?;
+    Ok(zc_central::schema::MIGRATOR.iter().count().saturating_sub(applied_before as usize))
+}
+
+/// Makes a console of `site` (and the organisation and site, when missing) with a login of its
+/// own (`zc central provision`); the answer holds the login's password, once.
+pub async fn provision_console(
+    url: &str,
+    password: &Sensitive<String>,
+    organisation: &str,
+    site: &str,
+    console: &str,
+) -> ZcResult<ProvisionedConsole> {
+    for (what, v) in [("organisation", organisation), ("site", site), ("console", console)] {
+        if v.trim().is_empty() || v.len() > 200 {
+            return Err(ZcError::invalid(format!("the {what}'s name must be 1 to 200 characters")));
+        }
+    }
+    let pool = admin_pool(url, password).await?;
+    let db = |e: sqlx::Error| {
+        ZcError::new(
+            ErrorCode::Database,
+            format!("provisioning failed ({e}); is the schema there (`zc central migrate`)?"),
+        )
+    };
+    let made = async {
+        let (_, site_id) = zc_central::provision::ensure_site(&pool, organisation, site).await.map_err(db)?;
+        zc_central::provision::provision_console(&pool, site_id, console).await.map_err(db)
+    }
+    .await;
+    pool.close().await;
+    let made = made?;
+    let (console_url, _) = parse_central_url(url)?;
+    Ok(ProvisionedConsole {
+        url: console_url,
+        login: made.login,
+        password: made.password.expose().clone(),
+        console_id: made.console_id.to_string(),
+        organisation: organisation.into(),
+        site: site.into(),
+    })
+}

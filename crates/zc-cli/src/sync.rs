@@ -1,0 +1,78 @@
+//! `zc sync status|now|retry`: the queue to the central store.
+
+use crate::output::{Format, Table, emit, time_opt};
+use clap::Subcommand;
+use zc_app::zc_domain::{ErrorCode, ZcError, ZcResult};
+use zc_app::{App, SyncReport, SyncStatus};
+
+#[derive(Subcommand)]
+pub enum SyncCmd {
+    /// What is waiting, since when, the last success and error, and what is held.
+    Status,
+    /// Push everything pending now; exits 1 when the push failed or is held.
+    Now,
+    /// Push a held entry again (admins); `zc sync status` lists them with their ids.
+    Retry { id: i64 },
+}
+
+fn table(s: &SyncStatus) -> Table {
+    let mut t = Table::new(&[
+        "stream",
+        "pending",
+        "oldest pending",
+        "last success",
+        "failures",
+        "next attempt",
+        "held",
+        "last error",
+    ]);
+    for st in &s.streams {
+        t.row(vec![
+            st.stream.clone(),
+            st.pending.to_string(),
+            time_opt(st.oldest_pending_at),
+            time_opt(st.last_success_at),
+            st.failures.to_string(),
+            time_opt(st.next_attempt_at),
+            st.quarantined.to_string(),
+            st.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    for q in &s.quarantine {
+        t.row(vec![
+            format!("held #{}", q.id),
+            format!("from {}", q.first_seq),
+            time_opt(Some(q.first_failed_at)),
+            String::new(),
+            q.attempts.to_string(),
+            String::new(),
+            q.reason.clone(),
+            q.detail.clone(),
+        ]);
+    }
+    t
+}
+
+fn finish(r: &SyncReport, f: Format) -> ZcResult<()> {
+    emit(f, &table(&r.status), r);
+    match r.outcome.as_str() {
+        "drained" => Ok(()),
+        "held" => Err(ZcError::new(ErrorCode::Backend, r.message.clone().unwrap_or_default())),
+        _ => Err(ZcError::new(ErrorCode::CentralUnreachable, r.message.clone().unwrap_or_default())),
+    }
+}
+
+pub async fn run(app: &App, cmd: &SyncCmd, f: Format) -> ZcResult<()> {
+    match cmd {
+        SyncCmd::Status => {
+            let s = app.sync_status().await?;
+            if s.central.is_none() {
+                eprintln!("not connected to a central store (`zc central connect`); entries wait here");
+            }
+            emit(f, &table(&s), &s);
+            Ok(())
+        }
+        SyncCmd::Now => finish(&app.sync_now().await?, f),
+        SyncCmd::Retry { id } => finish(&app.retry_quarantined(*id).await?, f),
+    }
+}
