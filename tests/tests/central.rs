@@ -166,25 +166,21 @@ async fn a_running_monitor_pushes_without_being_asked() {
     let centre = Centre::start().await;
     let env = Env::new();
     let (console, _) = set_up(&centre, &env);
-    let (child, _out) = env.spawn_monitor(&[]);
-    // The monitor's own start entry reaches the centre with no `zc sync now`: wait (bounded)
-    // until the centre has it.
-    let mut seen = Vec::new();
-    for _ in 0..600 {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT action FROM central.activity_log WHERE console_id = $1::uuid")
-                .bind(&console)
-                .fetch_all(&centre.admin)
-                .await
-                .unwrap();
-        seen = rows.into_iter().map(|r| r.0).collect();
-        if seen.iter().any(|a| a == "monitor.start") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (child, mut out) = env.spawn_monitor(&[]);
+    // The start line comes after the monitor's start entry is written; the monitor's sync loop
+    // makes its first look before it can notice a stop, so even a monitor stopped right away
+    // has pushed what was pending at its start (no waiting on time here).
+    let mut t = Vec::new();
+    zc_e2e::wait_for_line(&mut out, "monitoring ", &mut t);
+    drop(out);
     let (code, _) = zc_e2e::stop(child);
     assert_eq!(code, 0);
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM central.activity_log WHERE console_id = $1::uuid")
+        .bind(&console)
+        .fetch_all(&centre.admin)
+        .await
+        .unwrap();
+    let seen: Vec<String> = rows.into_iter().map(|r| r.0).collect();
     assert!(seen.iter().any(|a| a == "monitor.start"), "the monitor pushed its start: {seen:?}");
     assert!(seen.iter().any(|a| a == "central.connect"), "and what came before: {seen:?}");
 }

@@ -269,7 +269,9 @@ impl App {
     }
 
     /// The monitor's companion while it runs: pushes when something is pending and the
-    /// stream's backoff allows, acting as the console itself, until `stop`.
+    /// stream's backoff allows, acting as the console itself, until `stop`. `stop` is looked at
+    /// only between looks, so the first look (with the monitor's start entry pending) happens
+    /// even when the monitor is stopped at once.
     pub(crate) async fn sync_loop(&self, stop: CancellationToken) {
         loop {
             let wait = match self.sync_due().await {

@@ -3,20 +3,13 @@
 
 use sqlx::PgPool;
 use uuid::Uuid;
+use zc_domain::activity::ActivityEntry;
 
-/// One entry exactly as the console hashed it.
+/// One entry exactly as the console hashed it, with its global id.
 #[derive(Debug, Clone)]
 pub struct ActivityRow {
     pub id: Uuid,
-    pub seq: i64,
-    pub at_ms: i64,
-    pub actor: String,
-    pub device_id: Option<i64>,
-    pub action: String,
-    pub resource: String,
-    pub metadata: String,
-    pub prev_hash: String,
-    pub hash: String,
+    pub entry: ActivityEntry,
 }
 
 /// Why the centre refused a batch; nothing of the batch was stored.
@@ -47,16 +40,16 @@ pub struct PushOutcome {
 
 /// Pushes `rows` (ascending `seq`) in one call; the centre takes all of the new ones or none.
 pub async fn push(pool: &PgPool, rows: &[ActivityRow]) -> Result<PushOutcome, sqlx::Error> {
-    let col = |f: fn(&ActivityRow) -> String| rows.iter().map(f).collect::<Vec<_>>();
+    let col = |f: fn(&ActivityEntry) -> String| rows.iter().map(|r| f(&r.entry)).collect::<Vec<_>>();
     let r: (i32, i32, i64, String, Option<String>, Option<i64>, Option<String>) = sqlx::query_as(
         "SELECT accepted, duplicates, head_seq, head_hash, rejected, rejected_seq, detail \
          FROM central.push_activity($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.at_ms).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.entry.seq).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.entry.at_ms).collect::<Vec<_>>())
     .bind(col(|r| r.actor.clone()))
-    .bind(rows.iter().map(|r| r.device_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.entry.device_id).collect::<Vec<_>>())
     .bind(col(|r| r.action.clone()))
     .bind(col(|r| r.resource.clone()))
     .bind(col(|r| r.metadata.clone()))

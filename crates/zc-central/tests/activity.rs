@@ -27,18 +27,18 @@ async fn a_batch_sent_twice_is_stored_once_and_the_centres_hash_agrees() {
     let rows = chain(1, 50, GENESIS_HASH, "anna");
     let first = activity::push(pool, &rows).await.unwrap();
     assert_eq!((first.accepted, first.duplicates, first.head_seq, first.rejected.clone()), (50, 0, 50, None));
-    assert_eq!(first.head_hash, rows[49].hash);
+    assert_eq!(first.head_hash, rows[49].entry.hash);
     let again = activity::push(pool, &rows).await.unwrap();
     assert_eq!((again.accepted, again.duplicates, again.head_seq), (0, 50, 50));
     // A retry that overlaps what arrived: only the new part is stored.
-    let more = chain(51, 10, &rows[49].hash, "anna");
+    let more = chain(51, 10, &rows[49].entry.hash, "anna");
     let overlap: Vec<_> = rows[40..].iter().chain(more.iter()).cloned().collect();
     let o = activity::push(pool, &overlap).await.unwrap();
     assert_eq!((o.accepted, o.duplicates, o.head_seq), (10, 10, 60));
     let kept = stored(&centre, *id).await;
     assert_eq!(kept.len(), 60);
     assert!(kept.iter().enumerate().all(|(i, (seq, _))| *seq == i as i64 + 1), "in order, none twice");
-    assert_eq!(activity::head(pool).await.unwrap(), (60, more[9].hash.clone()));
+    assert_eq!(activity::head(pool).await.unwrap(), (60, more[9].entry.hash.clone()));
     assert!(rejections(&centre).await.is_empty());
 }
 
@@ -49,7 +49,7 @@ async fn a_broken_chain_is_refused_whole_and_recorded() {
     let (id, pool) = (&t.consoles[0].id, &t.consoles[0].pool);
     let mut rows = chain(1, 5, GENESIS_HASH, "anna");
     // Entry 4's metadata changed after it was hashed.
-    rows[3].metadata = r#"{"n":4,"note":"edited"}"#.into();
+    rows[3].entry.metadata = r#"{"n":4,"note":"edited"}"#.into();
     let out = activity::push(pool, &rows).await.unwrap();
     let (kind, seq, detail) = out.rejected.expect("refused");
     assert_eq!((kind, seq, out.accepted), (Rejection::Broken, 4, 0));
@@ -93,10 +93,10 @@ async fn a_rewritten_log_is_refused_and_the_centre_keeps_the_first() {
     let kept = stored(&centre, *id).await;
     assert_eq!(
         kept.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
-        original.iter().map(|r| r.hash.clone()).collect::<Vec<_>>()
+        original.iter().map(|r| r.entry.hash.clone()).collect::<Vec<_>>()
     );
     // Nor does it get in by continuing from the centre's head with its own history.
-    let tail = chain(6, 2, &rewritten[4].hash, "mallory");
+    let tail = chain(6, 2, &rewritten[4].entry.hash, "mallory");
     assert_eq!(activity::push(pool, &tail).await.unwrap().rejected.map(|r| r.0), Some(Rejection::Broken));
     assert_eq!(rejections(&centre).await, vec![("rewritten".to_string(), 1), ("broken".to_string(), 6)]);
 }
@@ -110,18 +110,18 @@ async fn metadata_that_names_a_secret_is_refused() {
     let metadata = r#"{"station":"Pump 3","headers":[{"X-Api-Key":"abc"}]}"#;
     let content = zc_domain::activity::EntryContent {
         seq: 1,
-        at_ms: rows[0].at_ms,
+        at_ms: rows[0].entry.at_ms,
         actor: "anna",
         device_id: None,
         action: "connection.edit",
         resource: "connection:1",
         metadata,
     };
-    rows[0].device_id = None;
-    rows[0].action = content.action.into();
-    rows[0].resource = content.resource.into();
-    rows[0].metadata = metadata.into();
-    rows[0].hash = zc_domain::activity::entry_hash(GENESIS_HASH, &content);
+    rows[0].entry.device_id = None;
+    rows[0].entry.action = content.action.into();
+    rows[0].entry.resource = content.resource.into();
+    rows[0].entry.metadata = metadata.into();
+    rows[0].entry.hash = zc_domain::activity::entry_hash(GENESIS_HASH, &content);
     let out = activity::push(pool, &rows).await.unwrap();
     assert_eq!(out.rejected.map(|r| r.0), Some(Rejection::Secret));
 }

@@ -249,15 +249,12 @@ impl Store {
         if bumped == 0 {
             sqlx::query(
                 "INSERT INTO sync_quarantine (stream, first_seq, reason, detail, first_failed_at, last_failed_at, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?5)",
             )
             .bind(stream)
             .bind(first_seq)
             .bind(reason)
             .bind(detail)
-            .bind(now)
-            .bind(now)
-            .bind(now)
             .bind(now)
             .execute(&mut *tx)
             .await

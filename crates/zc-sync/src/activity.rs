@@ -31,19 +31,9 @@ pub struct PushReport {
 }
 
 fn row(p: &PendingActivity) -> Result<zc_central::activity::ActivityRow, String> {
-    let e = &p.entry;
-    Ok(zc_central::activity::ActivityRow {
-        id: uuid::Uuid::parse_str(&p.global_id).map_err(|_| format!("entry {} has no valid global id", e.seq))?,
-        seq: e.seq,
-        at_ms: e.at_ms,
-        actor: e.actor.clone(),
-        device_id: e.device_id,
-        action: e.action.clone(),
-        resource: e.resource.clone(),
-        metadata: e.metadata.clone(),
-        prev_hash: e.prev_hash.clone(),
-        hash: e.hash.clone(),
-    })
+    let id =
+        uuid::Uuid::parse_str(&p.global_id).map_err(|_| format!("entry {} has no valid global id", p.entry.seq))?;
+    Ok(zc_central::activity::ActivityRow { id, entry: p.entry.clone() })
 }
 
 /// Pushes until the log is drained, held or a push fails.

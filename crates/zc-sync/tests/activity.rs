@@ -102,18 +102,7 @@ async fn a_crash_between_the_centres_commit_and_the_local_mark_doubles_nothing()
     let pending = w.store.unpushed_activity(20).await.unwrap();
     let rows: Vec<_> = pending
         .iter()
-        .map(|p| zc_central::activity::ActivityRow {
-            id: p.global_id.parse().unwrap(),
-            seq: p.entry.seq,
-            at_ms: p.entry.at_ms,
-            actor: p.entry.actor.clone(),
-            device_id: p.entry.device_id,
-            action: p.entry.action.clone(),
-            resource: p.entry.resource.clone(),
-            metadata: p.entry.metadata.clone(),
-            prev_hash: p.entry.prev_hash.clone(),
-            hash: p.entry.hash.clone(),
-        })
+        .map(|p| zc_central::activity::ActivityRow { id: p.global_id.parse().unwrap(), entry: p.entry.clone() })
         .collect();
     zc_central::activity::push(&w.console, &rows).await.unwrap();
     let r = activity::push(&w.store, &w.console).await.unwrap();

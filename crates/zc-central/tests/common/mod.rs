@@ -149,15 +149,17 @@ pub fn chain(from: i64, count: i64, prev: &str, actor: &str) -> Vec<zc_central::
             let hash = zc_domain::activity::entry_hash(&prev, &content);
             let row = zc_central::activity::ActivityRow {
                 id: uuid::Uuid::now_v7(),
-                seq,
-                at_ms: content.at_ms,
-                actor: actor.into(),
-                device_id,
-                action: content.action.into(),
-                resource: content.resource.into(),
-                metadata: metadata.clone(),
-                prev_hash: prev.clone(),
-                hash: hash.clone(),
+                entry: zc_domain::activity::ActivityEntry {
+                    seq,
+                    at_ms: content.at_ms,
+                    actor: actor.into(),
+                    device_id,
+                    action: content.action.into(),
+                    resource: content.resource.into(),
+                    metadata: metadata.clone(),
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                },
             };
             prev = hash;
             row
