@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 use zc_domain::{Capability, ErrorCode, Sensitive, ZcError, ZcResult};
 use zc_secrets::Keyring;
 use zc_store::{CentralLink, QuarantineRow, StreamStatus};
-use zc_sync::activity::Finish;
 use zc_sync::failure::{self, FailureKind};
+use zc_sync::{Finish, StreamReport};
 
 /// How often a running monitor looks for something to push when the last push went well.
 pub const SYNC_EVERY: Duration = Duration::from_secs(5);
@@ -27,7 +27,23 @@ pub struct SyncStatus {
     pub quarantine: Vec<QuarantineRow>,
 }
 
-/// What one push did.
+/// What one push did to one stream.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct StreamPush {
+    pub stream: String,
+    #[ts(type = "number")]
+    pub accepted: u64,
+    #[ts(type = "number")]
+    pub duplicates: u64,
+    #[ts(type = "number")]
+    pub batches: u64,
+    /// `drained`, `held` (behind a quarantined row) or `failed`.
+    pub outcome: String,
+    /// Why it was held or failed, and what to do.
+    pub message: Option<String>,
+}
+
+/// What one push did: totals over the streams, the worst outcome, and each stream's part.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     #[ts(type = "number")]
@@ -36,11 +52,42 @@ pub struct SyncReport {
     pub duplicates: u64,
     #[ts(type = "number")]
     pub batches: u64,
-    /// `drained`, `held` (behind a quarantined entry) or `failed`.
+    /// `drained` (everything pushed), `held` (a stream waits behind a quarantined row) or
+    /// `failed` (the centre could not be reached or refused the login).
     pub outcome: String,
     /// Why it was held or failed, and what to do.
     pub message: Option<String>,
+    pub streams: Vec<StreamPush>,
     pub status: SyncStatus,
+}
+
+fn stream_push(r: &StreamReport) -> StreamPush {
+    let (outcome, message) = match &r.finish {
+        Finish::Drained => ("drained", None),
+        Finish::Held { seq } => {
+            let what = match r.stream {
+                zc_store::ACTIVITY_STREAM => format!("activity entry {seq}"),
+                zc_store::CONNECTIONS_STREAM => format!("connection #{seq}"),
+                _ => format!("the batch from {}", zc_domain::timefmt::rfc3339(*seq)),
+            };
+            (
+                "held",
+                Some(format!(
+                    "{} of {} was refused by the central store and waits; see `zc sync status`, then `zc sync retry ID`",
+                    what, r.stream
+                )),
+            )
+        }
+        Finish::Failed { message, .. } => ("failed", Some(message.clone())),
+    };
+    StreamPush {
+        stream: r.stream.into(),
+        accepted: r.accepted,
+        duplicates: r.duplicates,
+        batches: r.batches,
+        outcome: outcome.into(),
+        message,
+    }
 }
 
 /// Checks a central store's URL before anything else is asked for (the CLI asks for the
@@ -205,9 +252,17 @@ impl App {
             central: link.as_ref().map(|l| l.url.clone()),
             login: link.as_ref().map(|l| l.login.clone()),
             console_id: link.map(|l| l.console_id),
-            streams: vec![self.store.activity_sync_status().await?],
+            streams: self.stream_statuses().await?,
             quarantine: self.store.quarantined().await?,
         })
+    }
+
+    async fn stream_statuses(&self) -> ZcResult<Vec<StreamStatus>> {
+        let mut streams = vec![self.store.connections_sync_status().await?, self.store.activity_sync_status().await?];
+        for s in zc_store::Series::ALL {
+            streams.push(self.store.series_status(s).await?);
+        }
+        Ok(streams)
     }
 
     /// Pushes everything pending now (any signed-in person may: it changes nothing but the
@@ -245,25 +300,25 @@ impl App {
         };
         let pool = zc_central::console_pool(&link.url, &link.login, &password)
             .map_err(|e| central_error(&link.url, &link.login, &e))?;
-        let pushed = zc_sync::activity::push(&self.store, &pool).await;
+        let console = uuid::Uuid::parse_str(&link.console_id).map_err(|_| {
+            ZcError::new(
+                ErrorCode::NotConnected,
+                "the central link names no valid console id: connect again with `zc central connect`",
+            )
+        })?;
+        let pushed = zc_sync::push_all(&self.store, &pool, console, &link.login).await;
         pool.close().await;
-        let r = pushed?;
-        let (outcome, message) = match r.finish {
-            Finish::Drained => ("drained", None),
-            Finish::Held { seq } => (
-                "held",
-                Some(format!(
-                    "activity entry {seq} was refused by the central store and holds the entries after it; see `zc sync status`, then `zc sync retry ID`"
-                )),
-            ),
-            Finish::Failed { message, .. } => ("failed", Some(message)),
-        };
+        let streams: Vec<StreamPush> = pushed?.iter().map(stream_push).collect();
+        // The worst outcome speaks for the run: a failure, else a held stream.
+        let worst =
+            streams.iter().find(|s| s.outcome == "failed").or_else(|| streams.iter().find(|s| s.outcome == "held"));
         Ok(SyncReport {
-            accepted: r.accepted,
-            duplicates: r.duplicates,
-            batches: r.batches,
-            outcome: outcome.into(),
-            message,
+            accepted: streams.iter().map(|s| s.accepted).sum(),
+            duplicates: streams.iter().map(|s| s.duplicates).sum(),
+            batches: streams.iter().map(|s| s.batches).sum(),
+            outcome: worst.map_or("drained", |s| s.outcome.as_str()).into(),
+            message: worst.and_then(|s| s.message.clone()),
+            streams,
             status: self.sync_status_unchecked().await?,
         })
     }
@@ -302,11 +357,17 @@ impl App {
         if self.store.central_link().await?.is_none() {
             return Ok(None);
         }
-        let s = self.store.activity_sync_status().await?;
-        if s.pending == 0 || s.quarantined > 0 {
-            return Ok(None);
-        }
-        Ok(Some(s.next_attempt_at.map_or(0, |at| (at - self.now()).max(0))))
+        // The soonest stream with something to push and not held behind a quarantined row (a
+        // held connection holds only itself).
+        let now = self.now();
+        let due = self
+            .stream_statuses()
+            .await?
+            .into_iter()
+            .filter(|s| s.pending > 0 && (s.quarantined == 0 || s.stream == zc_store::CONNECTIONS_STREAM))
+            .map(|s| s.next_attempt_at.map_or(0, |at| (at - now).max(0)))
+            .min();
+        Ok(due)
     }
 }
 

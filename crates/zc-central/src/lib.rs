@@ -6,6 +6,7 @@ pub mod activity;
 pub mod cluster;
 pub mod provision;
 pub mod schema;
+pub mod series;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

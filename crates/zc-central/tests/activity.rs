@@ -127,6 +127,39 @@ async fn metadata_that_names_a_secret_is_refused() {
 }
 
 #[tokio::test]
+async fn metadata_the_console_redacted_is_accepted() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let pool = &t.consoles[0].pool;
+    // What the console writes about keys: whether there is one, and a redacted value.
+    let metadata = r#"{"has_key":true,"spec":{"metadata":{"api_token":"<redacted>"}}}"#;
+    let mut rows = chain(1, 1, GENESIS_HASH, "anna");
+    let content = zc_domain::activity::EntryContent {
+        seq: 1,
+        at_ms: rows[0].entry.at_ms,
+        actor: "anna",
+        device_id: rows[0].entry.device_id,
+        action: "key.set",
+        resource: "north-1",
+        metadata,
+    };
+    rows[0].entry.action = content.action.into();
+    rows[0].entry.resource = content.resource.into();
+    rows[0].entry.metadata = metadata.into();
+    rows[0].entry.hash = zc_domain::activity::entry_hash(GENESIS_HASH, &content);
+    let out = activity::push(pool, &rows).await.unwrap();
+    assert_eq!((out.rejected, out.accepted), (None, 1));
+    // Still refused: a value that is not the marker, even a number.
+    let found: Vec<String> = sqlx::query_scalar(
+        r#"SELECT unnest(central.secret_fields('{"a":{"api_key":"<redacted> "},"pwd":1234,"has_key":true}'::jsonb))"#,
+    )
+    .fetch_all(&centre.admin)
+    .await
+    .unwrap();
+    assert_eq!(found, vec!["/a/api_key".to_string(), "/pwd".to_string()]);
+}
+
+#[tokio::test]
 async fn a_console_cannot_write_the_log_directly_and_a_removed_one_not_at_all() {
     let centre = Centre::start().await;
     let t = centre.tenant("North", 2).await;

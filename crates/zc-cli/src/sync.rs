@@ -41,7 +41,11 @@ fn table(s: &SyncStatus) -> Table {
     for q in &s.quarantine {
         t.row(vec![
             format!("held #{}", q.id),
-            format!("from {}", q.first_seq),
+            match q.stream.as_str() {
+                "connections" => format!("connection #{}", q.first_seq),
+                "activity_log" => format!("from entry {}", q.first_seq),
+                _ => format!("from {}", time_opt(Some(q.first_seq))),
+            },
             time_opt(Some(q.first_failed_at)),
             String::new(),
             q.attempts.to_string(),

@@ -9,6 +9,7 @@ use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::db_err;
 use crate::ids::{IdSeries, next_id};
+use crate::sync_connections::connection_global_id;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{Row, SqliteConnection};
@@ -595,7 +596,8 @@ impl Store {
                 Ok(mut e) => {
                     e.reason = comment.map(str::to_owned);
                     write_alarm(&mut tx, &a, &[e], now).await?;
-                    let meta = json!({"alarm": key_json(&a), "comment": comment});
+                    let gid = connection_global_id(&mut tx, a.key.connection_id).await?;
+                    let meta = json!({"alarm": key_json(&a), "comment": comment, "connection_gid": gid});
                     append(&mut tx, now, audit, "alarm.ack", &format!("alarm/{id}"), meta).await?;
                     report.acknowledged.push(id);
                 }
@@ -614,7 +616,8 @@ impl Store {
         let mut a = self.alarm_in(&mut tx, id).await?;
         let events = a.shelve(&audit.actor, until_ms, reason, now)?;
         write_alarm(&mut tx, &a, &events, now).await?;
-        let meta = json!({"alarm": key_json(&a), "until": until_ms, "reason": reason.trim()});
+        let gid = connection_global_id(&mut tx, a.key.connection_id).await?;
+        let meta = json!({"alarm": key_json(&a), "until": until_ms, "reason": reason.trim(), "connection_gid": gid});
         append(&mut tx, now, audit, "alarm.shelve", &format!("alarm/{id}"), meta).await?;
         tx.commit().await.map_err(db_err)?;
         self.alarm(id).await
@@ -627,7 +630,9 @@ impl Store {
         let mut a = self.alarm_in(&mut tx, id).await?;
         let e = a.unshelve(&audit.actor, now)?;
         write_alarm(&mut tx, &a, &[e], now).await?;
-        append(&mut tx, now, audit, "alarm.unshelve", &format!("alarm/{id}"), json!({"alarm": key_json(&a)})).await?;
+        let gid = connection_global_id(&mut tx, a.key.connection_id).await?;
+        let meta = json!({"alarm": key_json(&a), "connection_gid": gid});
+        append(&mut tx, now, audit, "alarm.unshelve", &format!("alarm/{id}"), meta).await?;
         tx.commit().await.map_err(db_err)?;
         self.alarm(id).await
     }

@@ -50,7 +50,7 @@ pub struct HistoryRow {
     pub observer_offline: bool,
 }
 
-fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
+pub(crate) fn row_to_connection(r: &sqlx::sqlite::SqliteRow) -> ConnectionRow {
     ConnectionRow {
         id: r.get("id"),
         spec: ConnectionSpec {
@@ -191,6 +191,7 @@ pub(crate) async fn apply_change(conn: &mut SqliteConnection, c: &StatusChange, 
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
+    crate::sync_series::note_written(conn, crate::sync_series::Series::StatusHistory, t.at_ms).await?;
     Ok(Some(from))
 }
 
@@ -234,13 +235,14 @@ pub(crate) async fn insert_connection(
     let res = bind_spec(
         sqlx::query(
         "INSERT INTO backend_connections (name, url, metadata, probe_interval_ms, probe_timeout_ms, confirm_count, \
-         degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, id, status, status_since, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
+         degraded_latency_ms, expect_status, expect_keyword, expect_json_field, kind, id, global_id, status, status_since, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?)",
         ),
         spec,
     )
     .bind(spec.kind.as_str())
     .bind(id)
+    .bind(crate::ids::global_id(now))
     .bind(now)
     .bind(now)
     .bind(now)

@@ -30,6 +30,8 @@ mod runs;
 mod settings;
 mod site_config;
 mod sync;
+mod sync_connections;
+mod sync_series;
 mod updates;
 mod users;
 mod widgets;
@@ -49,6 +51,8 @@ pub use retention::{RetentionPolicy, RetentionReport};
 pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
 pub use site_config::SiteChange;
 pub use sync::{ACTIVITY_STREAM, CentralLink, PendingActivity, QuarantineRow, StreamStatus};
+pub use sync_connections::{CONNECTIONS_STREAM, PendingConnection, PendingRemoval};
+pub use sync_series::{Series, SeriesBatch, SeriesRow, SeriesValues};
 pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
 pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 

@@ -87,7 +87,9 @@ pub(crate) async fn insert_window(
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
-    let meta = json!({"window": id, "starts_at": starts_at, "ends_at": ends_at, "reason": reason});
+    let gid = crate::sync_connections::connection_global_id(&mut *tx, Some(connection_id)).await?;
+    let meta =
+        json!({"window": id, "starts_at": starts_at, "ends_at": ends_at, "reason": reason, "connection_gid": gid});
     append(tx, now, audit, "maintenance.open", connection, meta).await?;
     Ok(id)
 }
@@ -130,7 +132,8 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        let meta = json!({"window": id, "planned_end": w.ends_at, "ended_at": now});
+        let gid = crate::sync_connections::connection_global_id(&mut tx, Some(w.connection_id)).await?;
+        let meta = json!({"window": id, "planned_end": w.ends_at, "ended_at": now, "connection_gid": gid});
         append(&mut tx, now, audit, "maintenance.end", &w.connection, meta).await?;
         evaluate_in(&mut tx, now).await?;
         tx.commit().await.map_err(db_err)?;

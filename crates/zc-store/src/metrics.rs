@@ -39,6 +39,11 @@ pub(crate) async fn insert_rows(conn: &mut SqliteConnection, batch: &[RequestMet
         qb.push(" AS t) AS s WHERE v.column1 IN (SELECT id FROM backend_connections)");
         inserted += qb.build().execute(&mut *conn).await.map_err(db_err)?.rows_affected();
     }
+    if inserted > 0
+        && let Some(min_at) = batch.iter().map(|m| m.at_ms).min()
+    {
+        crate::sync_series::note_written(conn, crate::sync_series::Series::RequestMetrics, min_at).await?;
+    }
     // (requests, last request, last answer) per connection.
     let mut per_conn: HashMap<i64, (i64, i64, Option<i64>)> = HashMap::new();
     for m in batch {

@@ -187,6 +187,11 @@ pub(crate) async fn write_points(conn: &mut SqliteConnection, batches: &[PointBa
         });
         written += qb.build().execute(&mut *conn).await.map_err(db_err)?.rows_affected();
     }
+    if written > 0
+        && let Some(min_at) = history.iter().map(|h| h.1).min()
+    {
+        crate::sync_series::note_written(conn, crate::sync_series::Series::PointHistory, min_at).await?;
+    }
     Ok(written)
 }
 

@@ -3,6 +3,7 @@
 use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::db_err;
+use crate::sync_series::Series;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -90,13 +91,19 @@ impl Store {
         let policies = self.retention_policies().await?;
         let age = |k: &str| policies.iter().find(|p| p.data_kind == k).map(|p| p.max_age_ms);
         let mut report = RetentionReport::default();
+        // With a central store linked, what it does not have yet stays, however old: retention
+        // goes no further than each series' push cursor (docs/central.md).
+        let floor = |series| self.series_push_floor(series);
+        let cutoff = |age: i64, floor: Option<i64>| floor.map_or(now - age, |f| f.min(now - age));
         if let Some(a) = age("request_metrics") {
+            let metrics_cutoff = cutoff(a, floor(Series::RequestMetrics).await?);
+            let points_cutoff = cutoff(a, floor(Series::PointHistory).await?);
             // In slices, so the monitor's batches are never blocked for long.
             loop {
                 let n = sqlx::query(
                     "DELETE FROM request_metrics WHERE id IN (SELECT id FROM request_metrics WHERE at < ? LIMIT 50000)",
                 )
-                .bind(now - a)
+                .bind(metrics_cutoff)
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?
@@ -105,7 +112,7 @@ impl Store {
                 let p = sqlx::query(
                     "DELETE FROM point_history WHERE (point_id, at) IN (SELECT point_id, at FROM point_history WHERE at < ? LIMIT 50000)",
                 )
-                .bind(now - a)
+                .bind(points_cutoff)
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?
@@ -121,8 +128,9 @@ impl Store {
             }
         }
         if let Some(a) = age("status_history") {
+            let status_cutoff = cutoff(a, floor(Series::StatusHistory).await?);
             report.status_history_deleted = sqlx::query("DELETE FROM connection_status_history WHERE at < ?")
-                .bind(now - a)
+                .bind(status_cutoff)
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?

@@ -260,16 +260,22 @@ impl Store {
             .await
             .map_err(db_err)?;
         }
-        sqlx::query(
+        // The stream's health: the activity log's in `sync_streams`, the others' in `sync_series`.
+        let health = if stream == ACTIVITY_STREAM {
             "INSERT INTO sync_streams (stream, last_attempt_at, last_error, failures, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, updated_at = ?2",
-        )
-        .bind(stream)
-        .bind(now)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+             VALUES (?1, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, updated_at = ?2"
+        } else {
+            "INSERT INTO sync_series (stream, cursor_at, cursor_key, last_attempt_at, last_error, failures, created_at, updated_at) \
+             VALUES (?1, ?4, ?4, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, updated_at = ?2"
+        };
+        sqlx::query(health)
+            .bind(stream)
+            .bind(now)
+            .bind(detail)
+            .bind(i64::MIN)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -312,6 +318,15 @@ impl Store {
             quarantined: r.get(8),
         })
     }
+}
+
+/// Open quarantine entries of `stream`.
+pub(crate) async fn quarantined_count(conn: &mut sqlx::SqliteConnection, stream: &str) -> ZcResult<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sync_quarantine WHERE stream = ? AND resolved_at IS NULL")
+        .bind(stream)
+        .fetch_one(conn)
+        .await
+        .map_err(db_err)
 }
 
 fn quarantine_row(r: &sqlx::sqlite::SqliteRow) -> QuarantineRow {

@@ -3,32 +3,13 @@
 //! centre's commit and the local mark only makes the next push find them as duplicates.
 
 use crate::failure::{self, FailureKind};
+use crate::{Finish, StreamReport};
 use sqlx::PgPool;
 use zc_domain::ZcResult;
 use zc_store::{ACTIVITY_STREAM, PendingActivity, Store};
 
 /// Entries per call to the centre.
 pub const BATCH: i64 = 500;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Finish {
-    /// Nothing left to push.
-    Drained,
-    /// The stream is held behind a quarantined entry.
-    Held { seq: i64 },
-    /// The push failed; the next attempt is due at this time (UTC ms).
-    Failed { kind: FailureKind, message: String, next_attempt_at: i64 },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushReport {
-    /// Entries the centre stored in this run.
-    pub accepted: u64,
-    /// Entries it already had.
-    pub duplicates: u64,
-    pub batches: u64,
-    pub finish: Finish,
-}
 
 fn row(p: &PendingActivity) -> Result<zc_central::activity::ActivityRow, String> {
     let id =
@@ -37,8 +18,8 @@ fn row(p: &PendingActivity) -> Result<zc_central::activity::ActivityRow, String>
 }
 
 /// Pushes until the log is drained, held or a push fails.
-pub async fn push(store: &Store, central: &PgPool) -> ZcResult<PushReport> {
-    let mut report = PushReport { accepted: 0, duplicates: 0, batches: 0, finish: Finish::Drained };
+pub async fn push(store: &Store, central: &PgPool) -> ZcResult<StreamReport> {
+    let mut report = StreamReport::new(ACTIVITY_STREAM);
     loop {
         if let Some(q) = store.quarantined().await?.into_iter().find(|q| q.stream == ACTIVITY_STREAM) {
             report.finish = Finish::Held { seq: q.first_seq };
@@ -82,10 +63,7 @@ pub async fn push(store: &Store, central: &PgPool) -> ZcResult<PushReport> {
                     report.finish = Finish::Held { seq: pending[0].entry.seq };
                     return Ok(report);
                 }
-                let failures = store.sync_failures(ACTIVITY_STREAM).await? as u32 + 1;
-                let next_attempt_at = store.now() + failure::delay(kind, failures).as_millis() as i64;
-                store.record_sync_failure(ACTIVITY_STREAM, &message, next_attempt_at).await?;
-                report.finish = Finish::Failed { kind, message, next_attempt_at };
+                report.finish = crate::record_failure(store, ACTIVITY_STREAM, kind, message).await?;
                 return Ok(report);
             }
         }

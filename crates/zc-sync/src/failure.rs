@@ -24,6 +24,9 @@ pub fn classify(e: &sqlx::Error) -> FailureKind {
                 // intervention (shutdown, starting up), system error
                 "08" | "40" | "53" | "57" | "58" => FailureKind::Transient,
                 "28" => FailureKind::Login,
+                // The same code says "no right" and "this row breaks a row-level policy": the
+                // first is the login's (a removed console), the second the row's.
+                _ if code == "42501" && db.message().contains("row-level security") => FailureKind::Rows,
                 _ if code == "42501" => FailureKind::Login,
                 _ => FailureKind::Rows,
             }

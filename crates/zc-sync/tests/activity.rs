@@ -8,8 +8,8 @@ use zc_central::cluster::Cluster;
 use zc_central::provision;
 use zc_domain::ManualClock;
 use zc_store::{Audit, Store};
-use zc_sync::activity::{self, Finish};
 use zc_sync::failure::FailureKind;
+use zc_sync::{Finish, activity};
 
 const T0: i64 = 1_800_000_000_000;
 

@@ -1,0 +1,153 @@
+//! Connection definitions on their way to the centre: a connection's settings (never its key)
+//! are pushed once per settings version, and a removal once; the centre's copy moves with them.
+
+use crate::Store;
+use crate::connections::ConnectionRow;
+use crate::error::db_err;
+use crate::sync::{StreamStatus, quarantined_count};
+use sqlx::Row;
+use zc_domain::ZcResult;
+
+/// The connections stream's name in `sync_series` (its health), `sync_quarantine` and
+/// `zc sync status`.
+pub const CONNECTIONS_STREAM: &str = "connections";
+
+/// A connection whose settings the centre does not have yet.
+#[derive(Debug, Clone)]
+pub struct PendingConnection {
+    pub global_id: String,
+    /// The connection it depends on (its gateway), by global id.
+    pub depends_on: Option<String>,
+    pub row: ConnectionRow,
+}
+
+/// A connection removed here that the centre still shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRemoval {
+    pub id: i64,
+    pub global_id: String,
+    pub removed_at: i64,
+}
+
+/// A connection's global id, for activity entries the centre files in a site's alarm journal
+/// (its local id means nothing to other consoles).
+pub(crate) async fn connection_global_id(
+    conn: &mut sqlx::SqliteConnection,
+    id: Option<i64>,
+) -> ZcResult<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    sqlx::query_scalar("SELECT global_id FROM backend_connections WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map(Option::flatten)
+        .map_err(db_err)
+}
+
+impl Store {
+    /// Connections whose settings changed since the centre last had them, oldest first.
+    pub async fn connections_to_push(&self) -> ZcResult<Vec<PendingConnection>> {
+        let rows = sqlx::query(
+            "SELECT c.*, p.global_id AS depends_on_global_id FROM backend_connections c \
+             LEFT JOIN backend_connections p ON p.id = c.depends_on \
+             WHERE c.central_version IS NULL OR c.central_version < c.settings_version ORDER BY c.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| PendingConnection {
+                global_id: r.get("global_id"),
+                depends_on: r.get("depends_on_global_id"),
+                row: crate::connections::row_to_connection(r),
+            })
+            .collect())
+    }
+
+    /// The centre has settings version `version` of connection `id` (an edit made meanwhile
+    /// has a higher version and stays pending).
+    pub async fn record_connection_pushed(&self, id: i64, version: i64) -> ZcResult<()> {
+        sqlx::query(
+            "UPDATE backend_connections SET central_version = ?1 WHERE id = ?2 \
+             AND (central_version IS NULL OR central_version < ?1)",
+        )
+        .bind(version)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn removals_to_push(&self) -> ZcResult<Vec<PendingRemoval>> {
+        let rows = sqlx::query(
+            "SELECT id, global_id, removed_at FROM sync_removals WHERE stream = ? AND pushed_at IS NULL ORDER BY id",
+        )
+        .bind(CONNECTIONS_STREAM)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.iter().map(|r| PendingRemoval { id: r.get(0), global_id: r.get(1), removed_at: r.get(2) }).collect())
+    }
+
+    pub async fn record_removal_pushed(&self, id: i64) -> ZcResult<()> {
+        let now = self.now();
+        sqlx::query("UPDATE sync_removals SET pushed_at = ?1, updated_at = ?1 WHERE id = ?2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// A push of a stream other than the activity log went through: `n` rows more.
+    pub async fn record_stream_success(&self, stream: &str, n: i64) -> ZcResult<()> {
+        let now = self.now();
+        sqlx::query(
+            "INSERT INTO sync_series (stream, cursor_at, cursor_key, last_success_at, last_attempt_at, pushed_total, created_at, updated_at) \
+             VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?3, ?3) ON CONFLICT (stream) DO UPDATE SET last_success_at = ?3, \
+             last_attempt_at = ?3, last_error = NULL, failures = 0, next_attempt_at = NULL, \
+             pushed_total = pushed_total + ?4, updated_at = ?3",
+        )
+        .bind(stream)
+        .bind(i64::MIN)
+        .bind(now)
+        .bind(n)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The connections stream's queue and health.
+    pub async fn connections_sync_status(&self) -> ZcResult<StreamStatus> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM backend_connections WHERE central_version IS NULL OR central_version < settings_version) \
+                    + (SELECT COUNT(*) FROM sync_removals WHERE stream = ?1 AND pushed_at IS NULL), \
+                    MIN((SELECT MIN(updated_at) FROM backend_connections WHERE central_version IS NULL OR central_version < settings_version), \
+                        (SELECT MIN(removed_at) FROM sync_removals WHERE stream = ?1 AND pushed_at IS NULL)), \
+                    s.last_success_at, s.last_attempt_at, s.last_error, COALESCE(s.failures, 0), s.next_attempt_at, \
+                    COALESCE(s.pushed_total, 0) \
+             FROM (SELECT 1) LEFT JOIN sync_series s ON s.stream = ?1",
+        )
+        .bind(CONNECTIONS_STREAM)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok(StreamStatus {
+            stream: CONNECTIONS_STREAM.into(),
+            pending: r.get(0),
+            oldest_pending_at: r.get(1),
+            last_success_at: r.get(2),
+            last_attempt_at: r.get(3),
+            last_error: r.get(4),
+            failures: r.get(5),
+            next_attempt_at: r.get(6),
+            pushed_total: r.get(7),
+            quarantined: quarantined_count(&mut conn, CONNECTIONS_STREAM).await?,
+        })
+    }
+}

@@ -1,0 +1,343 @@
+//! The time series' way to the centre: status history, raw request metrics and point history.
+//! They are append-only and the largest tables, so instead of a mark on each row every series
+//! has a cursor `(at, key)` up to which the centre has every row (migration 0014 says how a late
+//! row rewinds it). A push claims the rows after the cursor in one write transaction and moves
+//! the cursor once the centre has them; the centre ignores rows it has (their global ids are
+//! derived from the row), so a row pushed twice is stored once and no row is skipped.
+
+use crate::Store;
+use crate::error::db_err;
+use crate::sync::{StreamStatus, quarantined_count};
+use serde::Serialize;
+use sqlx::{Row, SqliteConnection};
+use zc_domain::ZcResult;
+
+/// A time series pushed to the centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Series {
+    StatusHistory,
+    RequestMetrics,
+    PointHistory,
+}
+
+impl Series {
+    pub const ALL: [Series; 3] = [Series::StatusHistory, Series::RequestMetrics, Series::PointHistory];
+
+    /// The stream's name in `sync_series`, `sync_quarantine` and `zc sync status`.
+    pub fn stream(self) -> &'static str {
+        match self {
+            Series::StatusHistory => "status_history",
+            Series::RequestMetrics => "request_metrics",
+            Series::PointHistory => "point_history",
+        }
+    }
+
+    pub fn parse(stream: &str) -> Option<Series> {
+        Series::ALL.into_iter().find(|s| s.stream() == stream)
+    }
+
+    /// The rows after a cursor, oldest first, with their connection's global id. Constant text
+    /// per series; `?1, ?2` is the cursor, `?3` the limit. Each reads the table's `at` index
+    /// (which holds the row's key too).
+    fn claim_sql(self) -> &'static str {
+        match self {
+            Series::StatusHistory => {
+                "SELECT h.id, h.at, c.global_id, h.from_status, h.to_status, h.error_category, h.error_detail, h.observer_offline \
+                 FROM connection_status_history h JOIN backend_connections c ON c.id = h.connection_id \
+                 WHERE h.at >= ?1 AND (h.at > ?1 OR h.id > ?2) ORDER BY h.at, h.id LIMIT ?3"
+            }
+            Series::RequestMetrics => {
+                "SELECT m.id, m.at, c.global_id, m.latency_us, m.http_status, m.request_bytes, m.response_bytes, m.outcome \
+                 FROM request_metrics m JOIN backend_connections c ON c.id = m.connection_id \
+                 WHERE m.at >= ?1 AND (m.at > ?1 OR m.id > ?2) ORDER BY m.at, m.id LIMIT ?3"
+            }
+            Series::PointHistory => {
+                "SELECT h.point_id, h.at, c.global_id, p.point_key, h.value, h.quality, h.source_at \
+                 FROM point_history h JOIN data_points p ON p.id = h.point_id \
+                 JOIN backend_connections c ON c.id = p.connection_id \
+                 WHERE h.at >= ?1 AND (h.at > ?1 OR h.point_id > ?2) ORDER BY h.at, h.point_id LIMIT ?3"
+            }
+        }
+    }
+
+    /// How many rows are after a cursor, and the oldest one's time.
+    fn pending_sql(self) -> &'static str {
+        match self {
+            Series::StatusHistory => {
+                "SELECT COUNT(*), MIN(at) FROM connection_status_history WHERE at >= ?1 AND (at > ?1 OR id > ?2)"
+            }
+            Series::RequestMetrics => {
+                "SELECT COUNT(*), MIN(at) FROM request_metrics WHERE at >= ?1 AND (at > ?1 OR id > ?2)"
+            }
+            Series::PointHistory => {
+                "SELECT COUNT(*), MIN(at) FROM point_history WHERE at >= ?1 AND (at > ?1 OR point_id > ?2)"
+            }
+        }
+    }
+}
+
+/// What a row of a series says, beyond its time and connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeriesValues {
+    Status {
+        from: String,
+        to: String,
+        error_category: Option<String>,
+        error_detail: Option<String>,
+        observer_offline: bool,
+    },
+    Metric {
+        latency_us: i64,
+        http_status: Option<i64>,
+        request_bytes: i64,
+        response_bytes: i64,
+        outcome: String,
+    },
+    Point {
+        point: String,
+        value: Option<f64>,
+        quality: String,
+        source_at: Option<i64>,
+    },
+}
+
+/// One row to push: its place in the series (`at`, then its local key: the row id, or for
+/// point history the point's id) and its connection's global id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRow {
+    pub at: i64,
+    pub key: i64,
+    pub connection: String,
+    pub values: SeriesValues,
+}
+
+/// Rows claimed for one push. Only the newest claim of a series may move its cursor.
+#[derive(Debug, Clone)]
+pub struct SeriesBatch {
+    pub series: Series,
+    pub claim: i64,
+    pub rows: Vec<SeriesRow>,
+}
+
+/// The lowest cursor: before every row.
+const START: (i64, i64) = (i64::MIN, i64::MIN);
+
+/// The cursor a rewind leaves: every row before `rewind_at` (the late row's time) is at the centre.
+fn rewound(cursor: (i64, i64), rewind_at: Option<i64>) -> (i64, i64) {
+    match rewind_at {
+        Some(at) if at <= cursor.0 => (at.saturating_sub(1), i64::MAX),
+        _ => cursor,
+    }
+}
+
+/// Called by every write of a series inside its transaction, with the earliest `at` written: a
+/// row at or before what the centre has (or what a push in flight has claimed) rewinds the
+/// cursor. Writes nothing in the usual case (rows newer than the cursor), and nothing when the
+/// series was never pushed (no cursor: everything is pending).
+pub(crate) async fn note_written(conn: &mut SqliteConnection, series: Series, min_at: i64) -> ZcResult<()> {
+    sqlx::query(
+        "UPDATE sync_series SET rewind_at = MIN(COALESCE(rewind_at, ?1), ?1) \
+         WHERE stream = ?2 AND ?1 <= MAX(cursor_at, COALESCE(claimed_to_at, cursor_at))",
+    )
+    .bind(min_at)
+    .bind(series.stream())
+    .execute(conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+fn values(series: Series, r: &sqlx::sqlite::SqliteRow) -> SeriesValues {
+    match series {
+        Series::StatusHistory => SeriesValues::Status {
+            from: r.get(3),
+            to: r.get(4),
+            error_category: r.get(5),
+            error_detail: r.get(6),
+            observer_offline: r.get::<i64, _>(7) != 0,
+        },
+        Series::RequestMetrics => SeriesValues::Metric {
+            latency_us: r.get(3),
+            http_status: r.get(4),
+            request_bytes: r.get(5),
+            response_bytes: r.get(6),
+            outcome: r.get(7),
+        },
+        Series::PointHistory => {
+            SeriesValues::Point { point: r.get(3), value: r.get(4), quality: r.get(5), source_at: r.get(6) }
+        }
+    }
+}
+
+impl Store {
+    /// The cursor of `series` as it stands (a pending rewind applied), or None when it was never
+    /// pushed.
+    async fn series_cursor(&self, conn: &mut SqliteConnection, series: Series) -> ZcResult<Option<(i64, i64)>> {
+        let row = sqlx::query("SELECT cursor_at, cursor_key, rewind_at FROM sync_series WHERE stream = ?")
+            .bind(series.stream())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| rewound((r.get(0), r.get(1)), r.get(2))))
+    }
+
+    /// Claims the oldest `limit` rows after the cursor. Read and claimed in one write
+    /// transaction, so a row written meanwhile is either read here or sees the claim (and
+    /// rewinds the cursor if it lies before its end).
+    pub async fn claim_series(&self, series: Series, limit: i64) -> ZcResult<SeriesBatch> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let cursor = self.series_cursor(&mut tx, series).await?.unwrap_or(START);
+        let rows = sqlx::query(series.claim_sql())
+            .bind(cursor.0)
+            .bind(cursor.1)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let rows: Vec<SeriesRow> = rows
+            .iter()
+            .map(|r| SeriesRow { key: r.get(0), at: r.get(1), connection: r.get(2), values: values(series, r) })
+            .collect();
+        let claimed_to = rows.last().map_or(cursor.0, |r| r.at);
+        // The rewind is folded into the cursor now: rows after it are in this claim or after it.
+        let claim: i64 = sqlx::query_scalar(
+            "INSERT INTO sync_series (stream, cursor_at, cursor_key, claimed_to_at, claim, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) ON CONFLICT (stream) DO UPDATE SET cursor_at = ?2, cursor_key = ?3, \
+             claimed_to_at = ?4, rewind_at = NULL, claim = claim + 1, updated_at = ?5 RETURNING claim",
+        )
+        .bind(series.stream())
+        .bind(cursor.0)
+        .bind(cursor.1)
+        .bind(claimed_to)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(SeriesBatch { series, claim, rows })
+    }
+
+    /// The centre has every row of `batch`: moves the cursor to its last row (or back to a rewind
+    /// that came meanwhile) and marks the series healthy. Answers false when a newer claim was
+    /// made meanwhile: that claim's push moves the cursor instead.
+    pub async fn record_series_pushed(&self, batch: &SeriesBatch) -> ZcResult<bool> {
+        let Some(last) = batch.rows.last() else { return Ok(true) };
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT claim, rewind_at FROM sync_series WHERE stream = ?")
+            .bind(batch.series.stream())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row.filter(|r| r.get::<i64, _>(0) == batch.claim) else { return Ok(false) };
+        let cursor = rewound((last.at, last.key), row.get(1));
+        sqlx::query(
+            "UPDATE sync_series SET cursor_at = ?1, cursor_key = ?2, claimed_to_at = NULL, rewind_at = NULL, \
+             last_success_at = ?3, last_attempt_at = ?3, last_error = NULL, failures = 0, next_attempt_at = NULL, \
+             pushed_total = pushed_total + ?4, updated_at = ?3 WHERE stream = ?5",
+        )
+        .bind(cursor.0)
+        .bind(cursor.1)
+        .bind(now)
+        .bind(batch.rows.len() as i64)
+        .bind(batch.series.stream())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    /// A push of `stream` (a series or the connections) failed: the error and when to try next.
+    pub async fn record_stream_failure(&self, stream: &str, error: &str, next_attempt_at: i64) -> ZcResult<()> {
+        let now = self.now();
+        sqlx::query(
+            "INSERT INTO sync_series (stream, cursor_at, cursor_key, last_attempt_at, last_error, failures, next_attempt_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?2, ?3, ?4, 1, ?5, ?3, ?3) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?3, last_error = ?4, \
+             failures = failures + 1, next_attempt_at = ?5, updated_at = ?3",
+        )
+        .bind(stream)
+        .bind(i64::MIN)
+        .bind(now)
+        .bind(error)
+        .bind(next_attempt_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Failures in a row since the last success (the backoff's exponent).
+    pub async fn stream_failures(&self, stream: &str) -> ZcResult<i64> {
+        Ok(sqlx::query_scalar("SELECT failures FROM sync_series WHERE stream = ?")
+            .bind(stream)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .unwrap_or(0))
+    }
+
+    /// The series' queue and health.
+    pub async fn series_status(&self, series: Series) -> ZcResult<StreamStatus> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let cursor = self.series_cursor(&mut conn, series).await?.unwrap_or(START);
+        let (pending, oldest): (i64, Option<i64>) = sqlx::query_as(series.pending_sql())
+            .bind(cursor.0)
+            .bind(cursor.1)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        let s = sqlx::query(
+            "SELECT last_success_at, last_attempt_at, last_error, failures, next_attempt_at, pushed_total \
+             FROM sync_series WHERE stream = ?",
+        )
+        .bind(series.stream())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let quarantined = quarantined_count(&mut conn, series.stream()).await?;
+        Ok(StreamStatus {
+            stream: series.stream().into(),
+            pending,
+            oldest_pending_at: oldest,
+            last_success_at: s.as_ref().and_then(|r| r.get(0)),
+            last_attempt_at: s.as_ref().and_then(|r| r.get(1)),
+            last_error: s.as_ref().and_then(|r| r.get(2)),
+            failures: s.as_ref().map_or(0, |r| r.get(3)),
+            next_attempt_at: s.as_ref().and_then(|r| r.get(4)),
+            pushed_total: s.as_ref().map_or(0, |r| r.get(5)),
+            quarantined,
+        })
+    }
+
+    /// Where retention must stop for `series` while a centre is linked: rows at or after this
+    /// time may not be at the centre yet. None: no centre (retention goes by age alone).
+    pub(crate) async fn series_push_floor(&self, series: Series) -> ZcResult<Option<i64>> {
+        let linked: Option<i64> = sqlx::query_scalar("SELECT id FROM central_link WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if linked.is_none() {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        // A cursor at (at, key) may leave rows at `at` with a higher key: only older rows may go.
+        Ok(Some(self.series_cursor(&mut conn, series).await?.unwrap_or(START).0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rewind_moves_the_cursor_only_back() {
+        assert_eq!(rewound((100, 7), None), (100, 7));
+        assert_eq!(rewound((100, 7), Some(100)), (99, i64::MAX));
+        assert_eq!(rewound((100, 7), Some(40)), (39, i64::MAX));
+        // A rewind past the cursor (a late row the claim did not cover) leaves it.
+        assert_eq!(rewound((100, 7), Some(101)), (100, 7));
+        assert_eq!(rewound(START, Some(i64::MIN)), (i64::MIN, i64::MAX));
+    }
+}
