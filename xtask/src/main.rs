@@ -220,7 +220,8 @@ fn test(args: &[String]) -> Result {
     let st = child.wait().map_err(|e| e.to_string())?;
     println!("tests: {passed} passed, {failed} failed");
     // The soak runs even when a test failed, so one run reports everything.
-    let soaked = run_soak(&["--rounds".into(), CI_SOAK_ROUNDS.to_string()]);
+    let soaked =
+        run_soak(&["--rounds".into(), CI_SOAK_ROUNDS.to_string(), "--sync-rounds".into(), CI_SYNC_ROUNDS.to_string()]);
     if !(st.success() && failed == 0) {
         return Err(format!("tests failed ({st})"));
     }
@@ -231,10 +232,14 @@ fn test(args: &[String]) -> Result {
 /// probes in flight, half of them on the writer's tick: see docs/reliability.md for the odds
 /// that this catches a regression of the lost-batch bug.
 const CI_SOAK_ROUNDS: u32 = 40;
+/// Sync rounds of the soak in `cargo xtask test`: `zc sync now` killed 3 to 6 times each while
+/// it pushes a backlog to a real PostgreSQL (docs/central.md).
+const CI_SYNC_ROUNDS: u32 = 8;
 
 fn soak(args: &[String]) -> Result {
     let mut all: Vec<&str> = packages::BUILD.to_vec();
     all.extend(packages::SESSION);
+    all.extend(packages::CENTRAL);
     ensure_packages(&all)?;
     let mut b = cargo();
     b.args(["build", "-p", "zc-cli", "-p", "zc-faultfs", "-p", "zc-soak"]);
@@ -273,6 +278,7 @@ fn bench(args: &[String]) -> Result {
     let mut all: Vec<&str> = packages::BUILD.to_vec();
     all.extend(packages::DESKTOP);
     all.extend(packages::DESKTOP_E2E);
+    all.extend(packages::CENTRAL);
     ensure_packages(&all)?;
     ensure_node()?;
     ui::install(false)?;

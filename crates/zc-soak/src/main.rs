@@ -5,7 +5,11 @@
 //! the SQLite layer (`zc-faultfs`), alone and combined. After every round it checks that nothing
 //! was lost (see `checks.rs`). Any round can be replayed: `--seed S --only K`.
 //!
+//! Sync rounds (`sync.rs`) then kill `zc sync now` with SIGKILL while it pushes a backlog to a
+//! real PostgreSQL, and check that every row arrived exactly once.
+//!
 //! Usage: zc-soak --zc PATH [--faultfs PATH] [--rounds N] [--seed S] [--only K] [--report FILE]
+//!        [--sync-rounds N]
 
 mod checks;
 mod disk;
@@ -13,6 +17,7 @@ mod figures;
 mod monitor;
 mod plan;
 mod round;
+mod sync;
 
 use plan::{Plan, STATIONS};
 use rand::SeedableRng;
@@ -29,10 +34,20 @@ struct Args {
     seed: u64,
     only: Option<u64>,
     report: Option<PathBuf>,
+    /// Rounds of `zc sync now` killed with SIGKILL against a real PostgreSQL (0: none).
+    sync_rounds: u64,
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { zc: PathBuf::new(), faultfs: None, rounds: 40, seed: rand::random(), only: None, report: None };
+    let mut a = Args {
+        zc: PathBuf::new(),
+        faultfs: None,
+        rounds: 40,
+        seed: rand::random(),
+        only: None,
+        report: None,
+        sync_rounds: 10,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
@@ -43,6 +58,7 @@ fn args() -> Result<Args, String> {
             "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--only" => a.only = Some(value()?.parse().map_err(|e| format!("--only: {e}"))?),
             "--report" => a.report = Some(value()?.into()),
+            "--sync-rounds" => a.sync_rounds = value()?.parse().map_err(|e| format!("--sync-rounds: {e}"))?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -131,13 +147,62 @@ fn main() -> ExitCode {
         );
         figures.add(k, &obs, failures.is_empty());
     }
+    let mut sync_failed = Vec::new();
+    let mut sync_lines = Vec::new();
+    if a.sync_rounds > 0 && a.only.is_none() {
+        match sync::Centre::start(&setup) {
+            Err(e) => {
+                missing.push(format!("NOT RUN: sync rounds ({e})"));
+            }
+            Ok(centre) => {
+                let (mut kills, mut mid, mut rows, mut worst) = (0, 0, 0, 0);
+                for k in 0..a.sync_rounds {
+                    // Seeds apart from the monitor rounds', so either replays alone.
+                    let mut rng = round_rng(a.seed ^ 0x5EED_5F1C, k);
+                    let (obs, failures) = sync::run(&setup, &centre, k, &mut rng);
+                    let verdict =
+                        if failures.is_empty() { "ok".to_owned() } else { format!("FAILED: {}", failures.join(" | ")) };
+                    println!(
+                        "sync round {k}: {} SIGKILLs ({} mid-push), {} rows, drained {:.1} s after the first start -> {verdict}",
+                        obs.kills,
+                        obs.kills_mid_push,
+                        obs.rows,
+                        obs.drain_ms as f64 / 1000.0
+                    );
+                    if !failures.is_empty() {
+                        sync_failed.push(k);
+                    }
+                    kills += obs.kills;
+                    mid += obs.kills_mid_push;
+                    rows += obs.rows;
+                    worst = worst.max(obs.drain_ms);
+                }
+                sync_lines.push(format!(
+                    "sync: {} rounds, {kills} SIGKILLs of `zc sync now` ({mid} while rows were waiting), {rows} rows checked exactly once at the centre, slowest drain {:.1} s, {} failed",
+                    a.sync_rounds,
+                    worst as f64 / 1000.0,
+                    sync_failed.len()
+                ));
+            }
+        }
+    }
     let mut report = figures.report(a.seed, started.elapsed());
+    for l in &sync_lines {
+        report.push_str(&format!(
+            "{l}
+"
+        ));
+    }
     for m in &missing {
         report.push_str(&format!("{m}\n"));
     }
     println!("\n{report}");
     if let Some(path) = a.report {
         let _ = std::fs::write(path, &report);
+    }
+    if !sync_failed.is_empty() {
+        eprintln!("soak: sync round(s) {sync_failed:?} failed (seed {})", a.seed);
+        return ExitCode::FAILURE;
     }
     if figures.failed().is_empty() {
         ExitCode::SUCCESS

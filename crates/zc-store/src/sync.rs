@@ -161,8 +161,13 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
-        let sql =
-            format!("SELECT {ENTRY_COLUMNS}, global_id FROM activity_log WHERE pushed_at IS NULL ORDER BY seq LIMIT ?");
+        // From the first unpushed entry on, in sequence (rowid) order: read through the `pushed_at`
+        // index, a backlog of 100,000 was sorted again for every batch.
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS}, global_id FROM activity_log \
+             WHERE seq >= (SELECT MIN(seq) FROM activity_log WHERE pushed_at IS NULL) AND +pushed_at IS NULL \
+             ORDER BY seq LIMIT ?"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&self.pool).await.map_err(db_err)?;
         Ok(rows.iter().map(|r| PendingActivity { global_id: r.get("global_id"), entry: entry_from_row(r) }).collect())
     }
@@ -173,7 +178,10 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let marked =
-            sqlx::query("UPDATE activity_log SET pushed_at = ?, updated_at = ? WHERE seq <= ? AND pushed_at IS NULL")
+            sqlx::query(
+                "UPDATE activity_log SET pushed_at = ?, updated_at = ? \
+                 WHERE seq >= (SELECT MIN(seq) FROM activity_log WHERE pushed_at IS NULL) AND seq <= ? AND +pushed_at IS NULL",
+            )
                 .bind(now)
                 .bind(now)
                 .bind(up_to_seq)

@@ -9,7 +9,7 @@ use zc_domain::ZcResult;
 use zc_store::{ACTIVITY_STREAM, PendingActivity, Store};
 
 /// Entries per call to the centre.
-pub const BATCH: i64 = 500;
+pub const BATCH: i64 = 2000;
 
 fn row(p: &PendingActivity) -> Result<zc_central::activity::ActivityRow, String> {
     let id =

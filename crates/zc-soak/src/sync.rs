@@ -1,0 +1,274 @@
+//! Sync rounds: the real `zc sync now` pushing a console's backlog (activity log, metrics,
+//! status and point history) to a real PostgreSQL, killed with SIGKILL at random moments several
+//! times, then run to the end. Every row must be at the centre exactly once, the activity log in
+//! order and with the console's own hashes, and nothing may be left waiting.
+
+use crate::round::{Setup, zc};
+use rand::Rng;
+use rand::rngs::StdRng;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use zc_central::cluster::Cluster;
+use zc_domain::activity::{EntryContent, entry_hash};
+
+/// The backlog of every round: an offline console's week, roughly.
+const ACTIVITY: i64 = 4000;
+const METRICS: i64 = 40_000;
+const HISTORY: i64 = 1500;
+const POINTS: i64 = 12_000;
+
+pub struct Centre {
+    cluster: Cluster,
+    admin: PgPool,
+    site: uuid::Uuid,
+    /// The monitor rounds' template database; each round adds its backlog to a copy.
+    template: PathBuf,
+    /// Where the sync rounds work: not on the small disk, which is the monitor rounds'.
+    dir: tempfile::TempDir,
+}
+
+/// What a round saw, for the figures.
+#[derive(Debug, Default, Clone)]
+pub struct SyncObserved {
+    pub kills: u32,
+    /// Kills that landed while rows were still waiting (the others found the push done).
+    pub kills_mid_push: u32,
+    pub rows: i64,
+    pub drain_ms: u64,
+}
+
+/// Writes the backlog straight into the template's SQLite file, as the console's own code would
+/// have: each activity entry hashed and linked, rows under the template's connections.
+fn backlog(db: &Path) -> Result<(), String> {
+    let mut c = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
+    let tx = c.transaction().map_err(|e| e.to_string())?;
+    // Every round is another console with a history of its own: the template's entries (copied
+    // into every round) get new global ids, or the centre would see one console's rows again.
+    tx.execute(
+        "UPDATE activity_log SET global_id = lower(substr(global_id, 1, 15) || substr(hex(randomblob(2)), 2, 3) || '-' \
+         || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2, 3) || '-' || hex(randomblob(6)))",
+        [],
+    )
+    .map_err(|e| e.to_string())?;
+    let ids: Vec<i64> = {
+        let mut s = tx.prepare("SELECT id FROM backend_connections ORDER BY id").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let t0: i64 = tx.query_row("SELECT MAX(at) FROM activity_log", [], |r| r.get(0)).unwrap();
+    let (mut seq, mut prev): (i64, String) = tx
+        .query_row(
+            "SELECT c.head_seq, COALESCE((SELECT hash FROM activity_log WHERE seq = c.head_seq), c.anchor_hash) \
+             FROM activity_log_chain c WHERE c.id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    for i in 0..ACTIVITY {
+        seq += 1;
+        let at = t0 + 1 + i * 150;
+        let resource = format!("alarm/{}", i % 40);
+        let metadata = format!(r#"{{"comment":"soak {i}","alarm":{{"kind":"offline","occurrence":{i}}}}}"#);
+        let content = EntryContent {
+            seq,
+            at_ms: at,
+            actor: "soak-operator",
+            device_id: None,
+            action: "alarm.ack",
+            resource: &resource,
+            metadata: &metadata,
+        };
+        let hash = entry_hash(&prev, &content);
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, (at / 1000) as u64, ((at % 1000) * 1_000_000) as u32);
+        tx.execute(
+            "INSERT INTO activity_log (seq, at, actor, action, resource, metadata, prev_hash, hash, global_id, created_at, updated_at) \
+             VALUES (?1, ?2, 'soak-operator', 'alarm.ack', ?3, ?4, ?5, ?6, ?7, ?2, ?2)",
+            rusqlite::params![seq, at, resource, metadata, prev, hash, uuid::Uuid::new_v7(ts).to_string()],
+        )
+        .map_err(|e| e.to_string())?;
+        prev = hash;
+    }
+    tx.execute("UPDATE activity_log_chain SET head_seq = ?1 WHERE id = 1", [seq]).map_err(|e| e.to_string())?;
+    for i in 0..METRICS {
+        tx.execute(
+            "INSERT INTO request_metrics (connection_id, at, latency_us, http_status, request_bytes, response_bytes, outcome, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, 200, 120, 900, 'ok', ?2, ?2)",
+            rusqlite::params![ids[(i as usize) % ids.len()], t0 + i * 15, 1000 + i % 5000],
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    for i in 0..HISTORY {
+        let (from, to) = if i % 2 == 0 { ("online", "offline") } else { ("offline", "online") };
+        tx.execute(
+            "INSERT INTO connection_status_history (connection_id, at, from_status, to_status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?2, ?2)",
+            rusqlite::params![ids[(i as usize) % ids.len()], t0 + i * 400, from, to],
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let mut points = Vec::new();
+    for id in &ids {
+        points.push(tx.query_row(
+            "INSERT INTO data_points (connection_id, point_key, unit, value, quality, received_at, created_at, updated_at) \
+             VALUES (?1, 'pressure-1', 'bar', 1.0, 'good', ?2, ?2, ?2) RETURNING id",
+            rusqlite::params![id, t0],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| e.to_string())?);
+    }
+    for i in 0..POINTS {
+        tx.execute(
+            "INSERT INTO point_history (point_id, at, value, quality) VALUES (?1, ?2, ?3, 'good')",
+            rusqlite::params![points[(i as usize) % points.len()], t0 + i * 50, (i % 97) as f64],
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
+
+impl Centre {
+    pub fn start(setup: &Setup) -> Result<Centre, String> {
+        let cluster = Cluster::start().map_err(|e| format!("a throwaway PostgreSQL: {e}"))?;
+        let (admin, site) = setup.rt.block_on(async {
+            let postgres = PgPool::connect(&cluster.superuser_url("postgres")).await.map_err(|e| e.to_string())?;
+            sqlx::query("CREATE DATABASE zc").execute(&postgres).await.map_err(|e| e.to_string())?;
+            postgres.close().await;
+            let admin = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&cluster.superuser_url("zc"))
+                .await
+                .map_err(|e| e.to_string())?;
+            zc_central::schema::migrate(&admin).await.map_err(|e| e.to_string())?;
+            let (_, site) =
+                zc_central::provision::ensure_site(&admin, "Soak Water", "Plant 1").await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((admin, site))
+        })?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        Ok(Centre { cluster, admin, site, template: setup.template.clone(), dir })
+    }
+
+    async fn activity(&self, console: uuid::Uuid) -> Vec<(i64, String)> {
+        sqlx::query_as("SELECT seq, hash FROM central.activity_log WHERE console_id = $1 ORDER BY seq")
+            .bind(console)
+            .fetch_all(&self.admin)
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, table: &str, console: uuid::Uuid) -> (i64, i64) {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*), count(DISTINCT id) FROM central.{table} WHERE console_id = $1"
+        )))
+        .bind(console)
+        .fetch_one(&self.admin)
+        .await
+        .unwrap()
+    }
+}
+
+fn local(db: &Path) -> (Vec<(i64, String)>, [i64; 3]) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut s = c.prepare("SELECT seq, hash FROM activity_log ORDER BY seq").unwrap();
+    let log = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let n = |t: &str| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).unwrap();
+    (log, [n("request_metrics"), n("connection_status_history"), n("point_history")])
+}
+
+/// One sync round; answers what it saw and what failed.
+pub fn run(setup: &Setup, centre: &Centre, round: u64, rng: &mut StdRng) -> (SyncObserved, Vec<String>) {
+    let mut failures = Vec::new();
+    let mut obs = SyncObserved::default();
+    let data = centre.dir.path().join(format!("round-{round}"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(&centre.template, data.join("zeroclient.db")).unwrap();
+    if let Err(e) = backlog(&data.join("zeroclient.db")) {
+        return (obs, vec![format!("the backlog: {e}")]);
+    }
+    let made = setup.rt.block_on(zc_central::provision::provision_console(
+        &centre.admin,
+        centre.site,
+        &format!("soak console {round}"),
+    ));
+    let made = match made {
+        Ok(m) => m,
+        Err(e) => return (obs, vec![format!("provision: {e}")]),
+    };
+    let file = data.join("console.json");
+    let handover = serde_json::json!({
+        "url": format!("postgres://127.0.0.1:{}/zc", centre.cluster.port()),
+        "login": made.login,
+        "password": made.password.expose(),
+        "console_id": made.console_id.to_string(),
+        "organisation": "Soak Water",
+        "site": "Plant 1",
+    });
+    std::fs::write(&file, handover.to_string()).unwrap();
+    let out = zc(setup, &data, &["central", "connect", "--from", &file.display().to_string()], None);
+    let _ = std::fs::remove_file(&file);
+    if !out.status.success() {
+        return (obs, vec![format!("zc central connect: {}", String::from_utf8_lossy(&out.stderr))]);
+    }
+    let started = Instant::now();
+    // SIGKILL at moments drawn from the round's seed; each run resumes where the last was
+    // killed, so the kills land further along each time (connections, the log, the series).
+    for _ in 0..rng.random_range(3..=6u32) {
+        let mut child = Command::new(&setup.zc)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["sync", "now"])
+            .env_remove("ZC_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start zc sync now");
+        std::thread::sleep(Duration::from_millis(rng.random_range(30..2500)));
+        let running = child.try_wait().ok().flatten().is_none();
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        obs.kills += 1;
+        obs.kills_mid_push += u32::from(running);
+    }
+    let out = zc(setup, &data, &["sync", "now", "--format", "json"], None);
+    obs.drain_ms = started.elapsed().as_millis() as u64;
+    if !out.status.success() {
+        failures.push(format!("the last `zc sync now` failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let (log, counts) = local(&data.join("zeroclient.db"));
+    let console = made.console_id;
+    setup.rt.block_on(async {
+        let centre_log = centre.activity(console).await;
+        if centre_log != log {
+            let missing = log.iter().filter(|e| !centre_log.contains(e)).count();
+            failures.push(format!(
+                "activity log: {} entries here, {} at the centre, {missing} missing or different",
+                log.len(),
+                centre_log.len()
+            ));
+        }
+        // In order: the centre took each entry after the one before (its contiguity check), so
+        // its arrival order is the sequence order.
+        let unordered: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT seq, received_at < lag(received_at) OVER (ORDER BY seq) AS back \
+             FROM central.activity_log WHERE console_id = $1) s WHERE back",
+        )
+        .bind(console)
+        .fetch_one(&centre.admin)
+        .await
+        .unwrap();
+        if unordered > 0 {
+            failures.push(format!("{unordered} activity entries arrived before the one they follow"));
+        }
+        for (table, here) in ["request_metrics", "status_history", "point_history"].into_iter().zip(counts) {
+            let (rows, distinct) = centre.count(table, console).await;
+            if (rows, distinct) != (here, here) {
+                failures.push(format!("{table}: {here} here, {rows} at the centre ({distinct} distinct)"));
+            }
+            obs.rows += rows;
+        }
+    });
+    obs.rows += log.len() as i64;
+    let _ = std::fs::remove_dir_all(&data);
+    (obs, failures)
+}
