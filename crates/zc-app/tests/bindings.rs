@@ -106,6 +106,11 @@ fn rendered() -> Vec<(String, String)> {
         d::update::UpdateSettings,
         d::update::UpdateCheck,
         d::update::UpdateOutcome,
+        s::StreamStatus,
+        s::QuarantineRow,
+        zc_app::SyncStatus,
+        zc_app::SyncReport,
+        zc_app::StreamPush,
     ]
 }
 
