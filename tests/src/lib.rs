@@ -188,6 +188,20 @@ pub fn wait_for_line(out: &mut BufReader<ChildStdout>, needle: &str, transcript:
     }
 }
 
+/// Reads the monitor's output until every one of `needles` has appeared, in whatever order:
+/// stations that come online together print in the order their probes finish.
+pub fn wait_for_lines(out: &mut BufReader<ChildStdout>, needles: &[String], transcript: &mut Vec<u8>) {
+    let mut waiting: Vec<&String> = needles.iter().collect();
+    let mut line = String::new();
+    while !waiting.is_empty() {
+        line.clear();
+        let n = out.read_line(&mut line).expect("read monitor output");
+        assert!(n > 0, "zc monitor exited before printing {waiting:?}");
+        transcript.extend_from_slice(line.as_bytes());
+        waiting.retain(|needle| !line.contains(needle.as_str()));
+    }
+}
+
 /// Sends SIGTERM (a graceful stop) and waits; returns everything left on stdout and stderr.
 pub fn stop(child: Child) -> (i32, String) {
     #[cfg(unix)]

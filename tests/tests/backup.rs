@@ -1,7 +1,7 @@
 //! `zc backup FILE` under a running monitor: each copy is whole (integrity check), its activity
 //! log verifies, it restores into a working console, and it holds no key.
 
-use zc_e2e::{Env, stop, wait_for_line};
+use zc_e2e::{Env, stop, wait_for_lines};
 use zc_sim::{Simulator, StationScript};
 
 fn one(db: &std::path::Path, sql: &str) -> rusqlite::types::Value {
@@ -20,9 +20,10 @@ async fn a_backup_taken_while_the_monitor_writes_is_whole_and_restores() {
     }
     let (child, mut out) = env.spawn_monitor(&[]);
     let mut t = Vec::new();
-    for i in 0..3 {
-        wait_for_line(&mut out, &format!("st{i}  unknown -> online"), &mut t);
-    }
+    // All three, in whatever order they come online (waiting for them in turn hung whenever st1
+    // printed before st0: its line was read and passed over while looking for st0's).
+    let online: Vec<String> = (0..3).map(|i| format!("st{i}  unknown -> online")).collect();
+    wait_for_lines(&mut out, &online, &mut t);
     let dir = tempfile::tempdir().unwrap();
     // Several copies while the monitor keeps writing a batch a second.
     let mut rows = Vec::new();
