@@ -528,7 +528,7 @@ async fn flood(x: &Ctx<'_>) -> Outcome {
     // Clean up whatever happened, so the next scenarios see the plant as before: the field
     // connections go (their alarms with them), the windows end, the gap is the default again.
     for i in 0..=11 {
-        let _ = app.remove_connection(&format!("field-{i:02}")).await;
+        let _ = app.remove_connection(&format!("field-{i:02}"), false).await;
     }
     for w in windows {
         let _ = app.end_maintenance_window(w).await;
@@ -878,7 +878,7 @@ async fn operator_limits(x: &Ctx<'_>) -> Outcome {
     spec.confirm = 1;
     app.add_connection(spec).await.map_err(|e| e.message)?;
     let result = as_operator(x, password).await;
-    let _ = app.remove_connection("op-dead").await;
+    let _ = app.remove_connection("op-dead", false).await;
     app.close().await;
     // Back to the admin, whatever happened.
     let c = &x.c;
@@ -1076,8 +1076,8 @@ async fn notifications(x: &Ctx<'_>) -> Outcome {
     use zc_app::zc_domain::notification::{NotificationPreferences, QuietHours};
     let app = signed_in_app(&x.data).await?;
     let result = notify_or_not(x, &app).await;
-    let _ = app.remove_connection("quiet-dead").await;
-    let _ = app.remove_connection("loud-dead").await;
+    let _ = app.remove_connection("quiet-dead", false).await;
+    let _ = app.remove_connection("loud-dead", false).await;
     let _ = app.set_notifications(NotificationPreferences::default()).await;
     app.close().await;
     return result;
@@ -1213,7 +1213,7 @@ async fn tray(x: &Ctx<'_>) -> Outcome {
         // SAFETY: signalling the console's own process, found through its bus name.
         unsafe { libc::kill(pid as i32, libc::SIGTERM) };
     }
-    let _ = app.remove_connection("tray-dead").await;
+    let _ = app.remove_connection("tray-dead", false).await;
     app.close().await;
     return result;
 

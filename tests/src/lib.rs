@@ -3,6 +3,8 @@
 //! The keyring tests need a Secret Service on the session bus; `cargo xtask test` starts a
 //! private D-Bus session with an unlocked gnome-keyring for them.
 
+pub mod centre;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};

@@ -4,38 +4,9 @@
 //! the centre survived, and the login's password kept out of everything but the keyring.
 
 use sqlx::PgPool;
-use zc_central::cluster::Cluster;
+use zc_e2e::centre::{Centre, local_activity, set_up};
 use zc_e2e::{Env, contains, files_below};
-
-struct Centre {
-    cluster: Cluster,
-    admin: PgPool,
-}
-
-impl Centre {
-    async fn start() -> Centre {
-        let cluster = Cluster::start().expect("throwaway PostgreSQL");
-        let postgres = PgPool::connect(&cluster.superuser_url("postgres")).await.unwrap();
-        sqlx::query("CREATE DATABASE zc").execute(&postgres).await.unwrap();
-        postgres.close().await;
-        let admin = PgPool::connect(&cluster.superuser_url("zc")).await.unwrap();
-        Centre { cluster, admin }
-    }
-    /// The schema owner's URL as `zc central migrate|provision` take it (password on stdin).
-    fn owner_url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/zc", self.cluster.port())
-    }
-    fn password(&self) -> &'static [u8] {
-        b"zc-throwaway\n"
-    }
-    async fn activity(&self, console: &str) -> Vec<(i64, String)> {
-        sqlx::query_as("SELECT seq, hash FROM central.activity_log WHERE console_id = $1::uuid ORDER BY seq")
-            .bind(console)
-            .fetch_all(&self.admin)
-            .await
-            .unwrap()
-    }
-}
+use zc_sim::{Simulator, StationScript};
 
 /// The activity log's stream in `zc sync status --format json`.
 fn activity(status: &serde_json::Value) -> &serde_json::Value {
@@ -48,72 +19,6 @@ fn stream<'a>(status: &'a serde_json::Value, name: &str) -> &'a serde_json::Valu
         .iter()
         .find(|s| s["stream"] == name)
         .unwrap_or_else(|| panic!("no {name}: {status}"))
-}
-
-fn local_activity(env: &Env) -> Vec<(i64, String)> {
-    let c = rusqlite::Connection::open(env.db()).unwrap();
-    let mut s = c.prepare("SELECT seq, hash FROM activity_log ORDER BY seq").unwrap();
-    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
-}
-
-/// Migrates the centre, provisions a console into `file`, connects `env` to it; answers the
-/// console's id and the login's password (read from the file, as an admin would hand it over).
-fn set_up(centre: &Centre, env: &Env) -> (String, String) {
-    let owner = centre.owner_url();
-    let m = env.run_with(&["central", "migrate", &owner, "--format", "json"], centre.password(), &[]);
-    assert_eq!(m.code, 0, "{}", m.stderr);
-    let applied: serde_json::Value = serde_json::from_str(&m.stdout).unwrap();
-    assert_eq!(applied["applied"], zc_central::schema::MIGRATOR.iter().count());
-    // Again: nothing left to apply.
-    let again = env.run_with(&["central", "migrate", &owner, "--format", "json"], centre.password(), &[]);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&again.stdout).unwrap()["applied"], 0);
-    let file = env.dir.path().join("console.json");
-    let file_s = file.display().to_string();
-    let p = env.run_with(
-        &[
-            "central",
-            "provision",
-            &owner,
-            "--organisation",
-            "North Water",
-            "--site",
-            "Plant 3",
-            "--console",
-            "Control room 1",
-            "--out",
-            &file_s,
-        ],
-        centre.password(),
-        &[],
-    );
-    assert_eq!(p.code, 0, "{}", p.stderr);
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "only its owner reads it");
-    let made: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    // A second provisioning to the same file is refused before anything is made.
-    let twice = env.run_with(
-        &[
-            "central",
-            "provision",
-            &owner,
-            "--organisation",
-            "North Water",
-            "--site",
-            "Plant 3",
-            "--console",
-            "Other",
-            "--out",
-            &file_s,
-        ],
-        centre.password(),
-        &[],
-    );
-    assert_ne!(twice.code, 0);
-    assert!(twice.stderr.contains("exists"), "{}", twice.stderr);
-    let c = env.run(&["central", "connect", "--from", &file_s, "--format", "json"]);
-    assert_eq!(c.code, 0, "{}", c.stderr);
-    std::fs::remove_file(&file).unwrap();
-    (made["console_id"].as_str().unwrap().to_string(), made["password"].as_str().unwrap().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,4 +142,86 @@ async fn bad_connection_details_are_refused_clearly_and_change_nothing() {
     // Not connected: `zc sync now` says how to connect.
     let r = env.run(&["sync", "now"]);
     assert!(r.stderr.contains("error[not_connected]") && r.stderr.contains("zc central connect"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_station_whose_history_never_reached_the_centre_asks_first() {
+    let key = format!("central-key-{:x}", rand::random::<u64>());
+    let scripts: Vec<_> = (0..2).map(|i| StationScript::new(&format!("st{i}"), &key)).collect();
+    let sim = Simulator::start(scripts).await.unwrap();
+    let centre = Centre::start().await;
+    let env = Env::new();
+    let (console, _) = set_up(&centre, &env);
+    for (i, st) in sim.stations.iter().enumerate() {
+        env.add_station(&format!("st{i}"), &st.url(), &key, "100ms", "3");
+    }
+    // The centre goes away while both stations are watched: their history waits on the console.
+    centre.cluster.stop().unwrap();
+    let (child, mut out) = env.spawn_monitor(&[]);
+    let mut t = Vec::new();
+    let online: Vec<String> = (0..2).map(|i| format!("st{i}  unknown -> online")).collect();
+    zc_e2e::wait_for_lines(&mut out, &online, &mut t);
+    drop(out);
+    assert_eq!(zc_e2e::stop(child).0, 0);
+
+    let refused = env.run(&["connection", "rm", "st0"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("error[unpushed_history]")
+            && refused.stderr.contains("nothing was removed")
+            && refused.stderr.contains("--discard-unpushed"),
+        "{}",
+        refused.stderr
+    );
+    let names = |env: &Env| -> Vec<String> {
+        env.json(&["connection", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().into())
+            .collect()
+    };
+    assert_eq!(names(&env), ["st0", "st1"], "st0 is still there");
+    let keys = env.json(&["key", "check", "st0"]);
+    assert_eq!(keys["valid"], true, "and so is its key: {keys}");
+
+    // Told what it costs, the engineer discards it; the count stays in the activity log.
+    let gone = env.json(&["connection", "rm", "st0", "--discard-unpushed"]);
+    assert_eq!(gone["removed"], "st0");
+    let discarded = gone["discarded"]["request_metrics"].as_i64().unwrap();
+    assert!(discarded >= 1, "{gone}");
+    assert_eq!(names(&env), ["st1"]);
+
+    // With the centre back, removing st1 pushes its history first and loses nothing.
+    centre.cluster.restart().unwrap();
+    let admin = PgPool::connect(&centre.cluster.superuser_url("zc")).await.unwrap();
+    let local_st1: i64 = {
+        let c = rusqlite::Connection::open(env.db()).unwrap();
+        c.query_row(
+            "SELECT count(*) FROM request_metrics m JOIN backend_connections c ON c.id = m.connection_id WHERE c.name = 'st1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let st1 = env.json(&["connection", "rm", "st1"]);
+    assert_eq!(st1["discarded"]["request_metrics"], 0, "{st1}");
+    let central_st1: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM central.request_metrics m JOIN central.connections c ON c.id = m.connection_id WHERE c.name = 'st1'",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(central_st1, local_st1, "every metric of st1 reached the centre before it went");
+    // The discard itself reaches the centre's copy of the log, with its count.
+    assert_eq!(env.json(&["sync", "now"])["outcome"], "drained");
+    let meta: String = sqlx::query_scalar(
+        "SELECT metadata FROM central.activity_log WHERE console_id = $1::uuid AND action = 'connection.remove' AND resource = 'st0'",
+    )
+    .bind(&console)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    assert_eq!(meta["unpushed_discarded"]["request_metrics"].as_i64(), Some(discarded), "{meta}");
 }

@@ -285,7 +285,7 @@ impl App {
         self.push_pending().await
     }
 
-    async fn push_pending(&self) -> ZcResult<SyncReport> {
+    pub(crate) async fn push_pending(&self) -> ZcResult<SyncReport> {
         let Some(link) = self.store.central_link().await? else {
             return Err(ZcError::new(
                 ErrorCode::NotConnected,
@@ -360,13 +360,8 @@ impl App {
         // The soonest stream with something to push and not held behind a quarantined row (a
         // held connection holds only itself).
         let now = self.now();
-        let due = self
-            .stream_statuses()
-            .await?
-            .into_iter()
-            .filter(|s| s.pending > 0 && (s.quarantined == 0 || s.stream == zc_store::CONNECTIONS_STREAM))
-            .map(|s| s.next_attempt_at.map_or(0, |at| (at - now).max(0)))
-            .min();
+        let due =
+            self.store.streams_due().await?.into_iter().map(|(_, next)| next.map_or(0, |at| (at - now).max(0))).min();
         Ok(due)
     }
 }

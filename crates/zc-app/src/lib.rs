@@ -165,18 +165,41 @@ impl App {
 
     /// Removes the connection and its key. The key goes first: if the keyring cannot be reached
     /// nothing is removed, so no key is ever orphaned.
-    pub async fn remove_connection(&self, name: &str) -> ZcResult<ConnectionRow> {
+    ///
+    /// With a central store linked, its history that the centre lacks would go with it: the
+    /// console pushes first, and if rows still wait (the centre unreachable) it refuses unless
+    /// `discard_unpushed`, with nothing changed. What is discarded (also rows a running monitor
+    /// wrote meanwhile) is counted in the removal's activity entry and answered.
+    pub async fn remove_connection(&self, name: &str, discard_unpushed: bool) -> ZcResult<ConnectionRemoval> {
         let audit = self.authorize(Capability::EditConnections).await?;
         let row = self.store.connection(name).await?;
+        if !discard_unpushed && self.store.unpushed_history(row.id).await?.total() > 0 {
+            let why = match self.push_pending().await {
+                Ok(r) if r.outcome == "failed" => r.message,
+                Ok(_) => None,
+                Err(e) => Some(e.message),
+            };
+            let waiting = self.store.unpushed_history(row.id).await?;
+            if waiting.total() > 0 {
+                return Err(ZcError::new(
+                    ErrorCode::UnpushedHistory,
+                    format!(
+                        "'{name}' has history the central store does not have yet ({}){}; nothing was removed. Remove it once the console reaches the centre, or discard that history (`zc connection rm {name} --discard-unpushed`; the count is kept in the activity log)",
+                        waiting.describe(),
+                        why.map(|w| format!(": {w}")).unwrap_or_default()
+                    ),
+                ));
+            }
+        }
         if row.spec.kind == ConnectionKind::Station {
             self.keyring()?.delete(&self.account(row.id)).await?;
         }
-        let removed = self.store.remove_connection(name, &audit).await?;
+        let (removed, discarded) = self.store.remove_connection(name, &audit).await?;
         // Its private CA copy is its own (named by its id); nothing else uses it.
         if let Some(file) = &removed.tls_ca_file {
             let _ = std::fs::remove_file(self.data_dir.join(file));
         }
-        Ok(removed)
+        Ok(ConnectionRemoval { name: removed.spec.name, discarded })
     }
 
     // ---- keys ----
@@ -481,6 +504,14 @@ impl App {
     pub async fn close(self) {
         self.store.close().await;
     }
+}
+
+/// A removed connection, and its history that the central store never got (all zero when no
+/// centre is linked or it had everything).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ConnectionRemoval {
+    pub name: String,
+    pub discarded: zc_store::UnpushedHistory,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

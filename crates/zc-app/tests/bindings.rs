@@ -47,6 +47,8 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::MetricsPage,
         zc_app::HistoryReport,
         zc_app::KeyCheck,
+        zc_app::ConnectionRemoval,
+        s::UnpushedHistory,
         zc_app::ActivityFilter,
         zc_app::ActivityView,
         d::activity::ActivityEntry,

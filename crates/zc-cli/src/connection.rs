@@ -64,6 +64,10 @@ pub enum ConnectionCmd {
     },
     Rm {
         name: String,
+        /// Remove it even when its history has not reached the central store (that history is
+        /// deleted; the count is kept in the activity log).
+        #[arg(long)]
+        discard_unpushed: bool,
     },
     /// Make a connection depend on another (its gateway): while the gateway has lost contact,
     /// this connection's alarms wait under the gateway's alarm.
@@ -264,11 +268,11 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
             let c = app.trust_certificate(name, choice).await?;
             emit(f, &certificate_table(&c, app.store().now()), &c);
         }
-        ConnectionCmd::Rm { name } => {
-            let row = app.remove_connection(name).await?;
-            let mut t = Table::new(&["removed"]);
-            t.row(vec![row.spec.name.clone()]);
-            emit(f, &t, &json!({"removed": row.spec.name}));
+        ConnectionCmd::Rm { name, discard_unpushed } => {
+            let r = app.remove_connection(name, *discard_unpushed).await?;
+            let mut t = Table::new(&["removed", "history discarded before reaching the centre"]);
+            t.row(vec![r.name.clone(), if r.discarded.total() > 0 { r.discarded.describe() } else { "none".into() }]);
+            emit(f, &t, &json!({"removed": r.name, "discarded": r.discarded}));
         }
     }
     Ok(())

@@ -54,6 +54,9 @@ pub enum ErrorCode {
     CentralUnreachable,
     /// The central store refused this console's login, or it is not a console there.
     CentralRefused,
+    /// Removing a connection would delete history the central store does not have yet; nothing
+    /// was removed.
+    UnpushedHistory,
     Internal,
 }
 
@@ -90,6 +93,7 @@ impl ErrorCode {
             ErrorCode::NotConnected => "not_connected",
             ErrorCode::CentralUnreachable => "central_unreachable",
             ErrorCode::CentralRefused => "central_refused",
+            ErrorCode::UnpushedHistory => "unpushed_history",
             ErrorCode::Internal => "internal",
         }
     }

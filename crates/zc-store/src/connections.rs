@@ -3,6 +3,7 @@
 use crate::activity::{Audit, append};
 use crate::error::{db_err, is_unique_violation};
 use crate::ids::{IdSeries, next_id};
+use crate::sync_series::UnpushedHistory;
 use crate::{SqliteQuery, Store};
 use serde::Serialize;
 use serde_json::json;
@@ -397,12 +398,43 @@ impl Store {
         self.connection_by_id(id).await
     }
 
-    /// Deletes a connection with its history, metrics and widgets (cascade).
-    pub async fn remove_connection(&self, name: &str, audit: &Audit) -> ZcResult<ConnectionRow> {
+    /// Deletes a connection with its history, metrics and widgets (cascade). History the
+    /// central store does not have yet goes with it: counted in the same transaction and kept
+    /// in the removal's activity entry (and answered), so nothing goes without a word. Callers
+    /// who must not lose it ask `unpushed_history` first.
+    pub async fn remove_connection(&self, name: &str, audit: &Audit) -> ZcResult<(ConnectionRow, UnpushedHistory)> {
         let row = self.connection(name).await?;
-        self.delete_audited("backend_connections", row.id, audit, "connection.remove", name, json!({"id": row.id}))
-            .await?;
-        Ok(row)
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let lost = crate::sync_series::unpushed_history_in(&mut tx, row.id).await?;
+        let global_id = crate::sync_connections::connection_global_id(&mut tx, Some(row.id)).await?;
+        sqlx::query("DELETE FROM backend_connections WHERE id = ?")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        // The trigger wrote the removal's outbox row with SQLite's clock: the time the centre
+        // shows is the console's (injectable) one.
+        sqlx::query("UPDATE sync_removals SET removed_at = ?1, created_at = ?1, updated_at = ?1 WHERE global_id = ?2 AND pushed_at IS NULL")
+            .bind(now)
+            .bind(&global_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut meta = json!({"id": row.id});
+        if lost.total() > 0 {
+            meta["unpushed_discarded"] = json!(lost);
+        }
+        append(&mut tx, now, audit, "connection.remove", name, meta).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((row, lost))
+    }
+
+    /// History of connection `id` that the central store does not have yet (all zero when no
+    /// centre is linked).
+    pub async fn unpushed_history(&self, id: i64) -> ZcResult<UnpushedHistory> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        crate::sync_series::unpushed_history_in(&mut conn, id).await
     }
 
     /// Sets (or with None clears) the connection this one depends on, its gateway: while the

@@ -52,7 +52,7 @@ pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
 pub use site_config::SiteChange;
 pub use sync::{ACTIVITY_STREAM, CentralLink, PendingActivity, QuarantineRow, StreamStatus};
 pub use sync_connections::{CONNECTIONS_STREAM, PendingConnection, PendingRemoval};
-pub use sync_series::{Series, SeriesBatch, SeriesRow, SeriesValues};
+pub use sync_series::{Series, SeriesBatch, SeriesRow, SeriesValues, UnpushedHistory};
 pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
 pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 

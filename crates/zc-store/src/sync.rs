@@ -204,32 +204,37 @@ impl Store {
         Ok(marked)
     }
 
-    /// A push failed (the centre unreachable, or busy): the error and when to try next.
-    pub async fn record_sync_failure(&self, stream: &str, error: &str, next_attempt_at: i64) -> ZcResult<()> {
+    /// A push of `stream` failed (the centre unreachable, or busy): the error and when to try
+    /// next.
+    pub async fn record_push_failure(&self, stream: &str, error: &str, next_attempt_at: i64) -> ZcResult<()> {
         let now = self.now();
-        sqlx::query(
+        // The activity log's health is in `sync_streams`, the others' in `sync_series` (whose
+        // cursor columns a health-only row fills with the lowest cursor).
+        let sql = if stream == ACTIVITY_STREAM {
             "INSERT INTO sync_streams (stream, last_attempt_at, last_error, failures, next_attempt_at, created_at, updated_at) \
              VALUES (?1, ?2, ?3, 1, ?4, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, \
-             failures = failures + 1, next_attempt_at = ?4, updated_at = ?2",
-        )
-        .bind(stream)
-        .bind(now)
-        .bind(error)
-        .bind(next_attempt_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+             failures = failures + 1, next_attempt_at = ?4, updated_at = ?2"
+        } else {
+            "INSERT INTO sync_series (stream, cursor_at, cursor_key, last_attempt_at, last_error, failures, next_attempt_at, created_at, updated_at) \
+             VALUES (?1, ?5, ?5, ?2, ?3, 1, ?4, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, \
+             failures = failures + 1, next_attempt_at = ?4, updated_at = ?2"
+        };
+        sqlx::query(sql)
+            .bind(stream)
+            .bind(now)
+            .bind(error)
+            .bind(next_attempt_at)
+            .bind(i64::MIN)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
-    /// Failures in a row since the last success (the backoff's exponent).
-    pub async fn sync_failures(&self, stream: &str) -> ZcResult<i64> {
-        Ok(sqlx::query_scalar("SELECT failures FROM sync_streams WHERE stream = ?")
-            .bind(stream)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
-            .unwrap_or(0))
+    /// Failures of `stream` in a row since its last success (the backoff's exponent).
+    pub async fn push_failures(&self, stream: &str) -> ZcResult<i64> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Ok(read_health(&mut conn, stream).await?.failures)
     }
 
     /// The centre refused the row at `first_seq` for good: kept for a person, counted once
@@ -301,31 +306,97 @@ impl Store {
 
     /// The activity stream's queue and health.
     pub async fn activity_sync_status(&self) -> ZcResult<StreamStatus> {
-        let r = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM activity_log WHERE pushed_at IS NULL), \
-                    (SELECT MIN(at) FROM activity_log WHERE pushed_at IS NULL), \
-                    s.last_success_at, s.last_attempt_at, s.last_error, COALESCE(s.failures, 0), s.next_attempt_at, \
-                    COALESCE(s.pushed_total, 0), \
-                    (SELECT COUNT(*) FROM sync_quarantine q WHERE q.stream = ?1 AND q.resolved_at IS NULL) \
-             FROM (SELECT 1) LEFT JOIN sync_streams s ON s.stream = ?1",
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let (pending, oldest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(at) FROM activity_log WHERE pushed_at IS NULL")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        stream_status(&mut conn, ACTIVITY_STREAM, pending, oldest).await
+    }
+
+    /// The streams with something to push now or later (a row waiting that is not held behind
+    /// a quarantined one), each with when its backoff allows the next attempt (None: now). Asks
+    /// only whether a row waits, never how many: the monitor's sync loop asks every few seconds,
+    /// and a backlog of a month is a million rows.
+    pub async fn streams_due(&self) -> ZcResult<Vec<(&'static str, Option<i64>)>> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let mut due = Vec::new();
+        let activity: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM activity_log WHERE pushed_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM sync_quarantine WHERE stream = ? AND resolved_at IS NULL)",
         )
         .bind(ACTIVITY_STREAM)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?;
-        Ok(StreamStatus {
-            stream: ACTIVITY_STREAM.into(),
-            pending: r.get(0),
-            oldest_pending_at: r.get(1),
-            last_success_at: r.get(2),
-            last_attempt_at: r.get(3),
-            last_error: r.get(4),
-            failures: r.get(5),
-            next_attempt_at: r.get(6),
-            pushed_total: r.get(7),
-            quarantined: r.get(8),
-        })
+        if activity {
+            due.push(ACTIVITY_STREAM);
+        }
+        if crate::sync_connections::connections_due(&mut conn).await? {
+            due.push(crate::CONNECTIONS_STREAM);
+        }
+        for s in crate::Series::ALL {
+            if crate::sync_series::series_due(&mut conn, s).await? {
+                due.push(s.stream());
+            }
+        }
+        let mut out = Vec::with_capacity(due.len());
+        for stream in due {
+            out.push((stream, read_health(&mut conn, stream).await?.next_attempt_at));
+        }
+        Ok(out)
     }
+}
+
+/// A stream's health: the activity log's in `sync_streams`, the others' in `sync_series`.
+#[derive(Debug, Default)]
+pub(crate) struct Health {
+    last_success_at: Option<i64>,
+    last_attempt_at: Option<i64>,
+    last_error: Option<String>,
+    failures: i64,
+    next_attempt_at: Option<i64>,
+    pushed_total: i64,
+}
+
+pub(crate) async fn read_health(conn: &mut sqlx::SqliteConnection, stream: &str) -> ZcResult<Health> {
+    let sql = if stream == ACTIVITY_STREAM {
+        "SELECT last_success_at, last_attempt_at, last_error, failures, next_attempt_at, pushed_total FROM sync_streams WHERE stream = ?"
+    } else {
+        "SELECT last_success_at, last_attempt_at, last_error, failures, next_attempt_at, pushed_total FROM sync_series WHERE stream = ?"
+    };
+    let row = sqlx::query(sql).bind(stream).fetch_optional(conn).await.map_err(db_err)?;
+    Ok(row.map_or_else(Health::default, |r| Health {
+        last_success_at: r.get(0),
+        last_attempt_at: r.get(1),
+        last_error: r.get(2),
+        failures: r.get(3),
+        next_attempt_at: r.get(4),
+        pushed_total: r.get(5),
+    }))
+}
+
+/// A stream's status: its queue (counted by the caller) with its health and quarantine.
+pub(crate) async fn stream_status(
+    conn: &mut sqlx::SqliteConnection,
+    stream: &str,
+    pending: i64,
+    oldest_pending_at: Option<i64>,
+) -> ZcResult<StreamStatus> {
+    let h = read_health(conn, stream).await?;
+    Ok(StreamStatus {
+        stream: stream.into(),
+        pending,
+        oldest_pending_at,
+        last_success_at: h.last_success_at,
+        last_attempt_at: h.last_attempt_at,
+        last_error: h.last_error,
+        failures: h.failures,
+        next_attempt_at: h.next_attempt_at,
+        pushed_total: h.pushed_total,
+        quarantined: quarantined_count(conn, stream).await?,
+    })
 }
 
 /// Open quarantine entries of `stream`.

@@ -4,7 +4,7 @@
 use crate::Store;
 use crate::connections::ConnectionRow;
 use crate::error::db_err;
-use crate::sync::{StreamStatus, quarantined_count};
+use crate::sync::StreamStatus;
 use sqlx::Row;
 use zc_domain::ZcResult;
 
@@ -124,30 +124,32 @@ impl Store {
     /// The connections stream's queue and health.
     pub async fn connections_sync_status(&self) -> ZcResult<StreamStatus> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        let r = sqlx::query(
+        let (pending, oldest): (i64, Option<i64>) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM backend_connections WHERE central_version IS NULL OR central_version < settings_version) \
                     + (SELECT COUNT(*) FROM sync_removals WHERE stream = ?1 AND pushed_at IS NULL), \
                     MIN((SELECT MIN(updated_at) FROM backend_connections WHERE central_version IS NULL OR central_version < settings_version), \
-                        (SELECT MIN(removed_at) FROM sync_removals WHERE stream = ?1 AND pushed_at IS NULL)), \
-                    s.last_success_at, s.last_attempt_at, s.last_error, COALESCE(s.failures, 0), s.next_attempt_at, \
-                    COALESCE(s.pushed_total, 0) \
-             FROM (SELECT 1) LEFT JOIN sync_series s ON s.stream = ?1",
+                        (SELECT MIN(removed_at) FROM sync_removals WHERE stream = ?1 AND pushed_at IS NULL))",
         )
         .bind(CONNECTIONS_STREAM)
         .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?;
-        Ok(StreamStatus {
-            stream: CONNECTIONS_STREAM.into(),
-            pending: r.get(0),
-            oldest_pending_at: r.get(1),
-            last_success_at: r.get(2),
-            last_attempt_at: r.get(3),
-            last_error: r.get(4),
-            failures: r.get(5),
-            next_attempt_at: r.get(6),
-            pushed_total: r.get(7),
-            quarantined: quarantined_count(&mut conn, CONNECTIONS_STREAM).await?,
-        })
+        crate::sync::stream_status(&mut conn, CONNECTIONS_STREAM, pending, oldest).await
     }
+}
+
+/// Whether a definition or a removal waits that is not held: a refused definition holds only
+/// itself, and waits without making the sync loop push for nothing every few seconds.
+pub(crate) async fn connections_due(conn: &mut sqlx::SqliteConnection) -> ZcResult<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM backend_connections c \
+                        WHERE (c.central_version IS NULL OR c.central_version < c.settings_version) \
+                        AND NOT EXISTS (SELECT 1 FROM sync_quarantine q WHERE q.stream = ?1 AND q.first_seq = c.id \
+                                        AND q.resolved_at IS NULL)) \
+             OR EXISTS (SELECT 1 FROM sync_removals WHERE stream = ?1 AND pushed_at IS NULL)",
+    )
+    .bind(CONNECTIONS_STREAM)
+    .fetch_one(conn)
+    .await
+    .map_err(db_err)
 }

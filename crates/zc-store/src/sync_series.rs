@@ -7,7 +7,7 @@
 
 use crate::Store;
 use crate::error::db_err;
-use crate::sync::{StreamStatus, quarantined_count};
+use crate::sync::StreamStatus;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 use zc_domain::ZcResult;
@@ -74,6 +74,112 @@ impl Series {
             }
         }
     }
+
+    /// Whether any row is after a cursor (one step down the `at` index).
+    fn any_pending_sql(self) -> &'static str {
+        match self {
+            Series::StatusHistory => {
+                "SELECT EXISTS (SELECT 1 FROM connection_status_history WHERE at >= ?1 AND (at > ?1 OR id > ?2))"
+            }
+            Series::RequestMetrics => {
+                "SELECT EXISTS (SELECT 1 FROM request_metrics WHERE at >= ?1 AND (at > ?1 OR id > ?2))"
+            }
+            Series::PointHistory => {
+                "SELECT EXISTS (SELECT 1 FROM point_history WHERE at >= ?1 AND (at > ?1 OR point_id > ?2))"
+            }
+        }
+    }
+
+    /// How many of one connection's rows (`?3`) are after a cursor.
+    fn connection_pending_sql(self) -> &'static str {
+        match self {
+            Series::StatusHistory => {
+                "SELECT COUNT(*) FROM connection_status_history WHERE connection_id = ?3 AND at >= ?1 AND (at > ?1 OR id > ?2)"
+            }
+            Series::RequestMetrics => {
+                "SELECT COUNT(*) FROM request_metrics WHERE connection_id = ?3 AND at >= ?1 AND (at > ?1 OR id > ?2)"
+            }
+            Series::PointHistory => {
+                "SELECT COUNT(*) FROM point_history h JOIN data_points p ON p.id = h.point_id \
+                 WHERE p.connection_id = ?3 AND h.at >= ?1 AND (h.at > ?1 OR h.point_id > ?2)"
+            }
+        }
+    }
+}
+
+/// One connection's history that the centre does not have yet, by series: what removing the
+/// connection would take with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct UnpushedHistory {
+    #[ts(type = "number")]
+    pub status_history: i64,
+    #[ts(type = "number")]
+    pub request_metrics: i64,
+    #[ts(type = "number")]
+    pub point_history: i64,
+}
+
+impl UnpushedHistory {
+    pub fn total(&self) -> i64 {
+        self.status_history + self.request_metrics + self.point_history
+    }
+
+    /// "3 status changes, 1200 request metrics and 40 point samples", for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} status changes, {} request metrics and {} point samples",
+            self.status_history, self.request_metrics, self.point_history
+        )
+    }
+}
+
+/// The history of connection `id` after each series' cursor, when a centre is linked (without
+/// one nothing is waiting for it: all zero).
+pub(crate) async fn unpushed_history_in(conn: &mut SqliteConnection, id: i64) -> ZcResult<UnpushedHistory> {
+    let linked: Option<i64> = sqlx::query_scalar("SELECT id FROM central_link WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let mut out = UnpushedHistory::default();
+    if linked.is_none() {
+        return Ok(out);
+    }
+    for series in Series::ALL {
+        let cursor = series_cursor(conn, series).await?.unwrap_or(START);
+        let n: i64 = sqlx::query_scalar(series.connection_pending_sql())
+            .bind(cursor.0)
+            .bind(cursor.1)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        match series {
+            Series::StatusHistory => out.status_history = n,
+            Series::RequestMetrics => out.request_metrics = n,
+            Series::PointHistory => out.point_history = n,
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `series` has a row to push now: one after the cursor, and nothing held.
+pub(crate) async fn series_due(conn: &mut SqliteConnection, series: Series) -> ZcResult<bool> {
+    if crate::sync::quarantined_count(conn, series.stream()).await? > 0 {
+        return Ok(false);
+    }
+    let cursor = series_cursor(conn, series).await?.unwrap_or(START);
+    sqlx::query_scalar(series.any_pending_sql()).bind(cursor.0).bind(cursor.1).fetch_one(conn).await.map_err(db_err)
+}
+
+/// The cursor of `series` as it stands (a pending rewind applied), or None when it was never
+/// pushed.
+async fn series_cursor(conn: &mut SqliteConnection, series: Series) -> ZcResult<Option<(i64, i64)>> {
+    let row = sqlx::query("SELECT cursor_at, cursor_key, rewind_at FROM sync_series WHERE stream = ?")
+        .bind(series.stream())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.map(|r| rewound((r.get(0), r.get(1)), r.get(2))))
 }
 
 /// What a row of a series says, beyond its time and connection.
@@ -170,24 +276,13 @@ fn values(series: Series, r: &sqlx::sqlite::SqliteRow) -> SeriesValues {
 }
 
 impl Store {
-    /// The cursor of `series` as it stands (a pending rewind applied), or None when it was never
-    /// pushed.
-    async fn series_cursor(&self, conn: &mut SqliteConnection, series: Series) -> ZcResult<Option<(i64, i64)>> {
-        let row = sqlx::query("SELECT cursor_at, cursor_key, rewind_at FROM sync_series WHERE stream = ?")
-            .bind(series.stream())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        Ok(row.map(|r| rewound((r.get(0), r.get(1)), r.get(2))))
-    }
-
     /// Claims the oldest `limit` rows after the cursor. Read and claimed in one write
     /// transaction, so a row written meanwhile is either read here or sees the claim (and
     /// rewinds the cursor if it lies before its end).
     pub async fn claim_series(&self, series: Series, limit: i64) -> ZcResult<SeriesBatch> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let cursor = self.series_cursor(&mut tx, series).await?.unwrap_or(START);
+        let cursor = series_cursor(&mut tx, series).await?.unwrap_or(START);
         let rows = sqlx::query(series.claim_sql())
             .bind(cursor.0)
             .bind(cursor.1)
@@ -249,66 +344,17 @@ impl Store {
         Ok(true)
     }
 
-    /// A push of `stream` (a series or the connections) failed: the error and when to try next.
-    pub async fn record_stream_failure(&self, stream: &str, error: &str, next_attempt_at: i64) -> ZcResult<()> {
-        let now = self.now();
-        sqlx::query(
-            "INSERT INTO sync_series (stream, cursor_at, cursor_key, last_attempt_at, last_error, failures, next_attempt_at, created_at, updated_at) \
-             VALUES (?1, ?2, ?2, ?3, ?4, 1, ?5, ?3, ?3) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?3, last_error = ?4, \
-             failures = failures + 1, next_attempt_at = ?5, updated_at = ?3",
-        )
-        .bind(stream)
-        .bind(i64::MIN)
-        .bind(now)
-        .bind(error)
-        .bind(next_attempt_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
-    }
-
-    /// Failures in a row since the last success (the backoff's exponent).
-    pub async fn stream_failures(&self, stream: &str) -> ZcResult<i64> {
-        Ok(sqlx::query_scalar("SELECT failures FROM sync_series WHERE stream = ?")
-            .bind(stream)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
-            .unwrap_or(0))
-    }
-
     /// The series' queue and health.
     pub async fn series_status(&self, series: Series) -> ZcResult<StreamStatus> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        let cursor = self.series_cursor(&mut conn, series).await?.unwrap_or(START);
+        let cursor = series_cursor(&mut conn, series).await?.unwrap_or(START);
         let (pending, oldest): (i64, Option<i64>) = sqlx::query_as(series.pending_sql())
             .bind(cursor.0)
             .bind(cursor.1)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        let s = sqlx::query(
-            "SELECT last_success_at, last_attempt_at, last_error, failures, next_attempt_at, pushed_total \
-             FROM sync_series WHERE stream = ?",
-        )
-        .bind(series.stream())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        let quarantined = quarantined_count(&mut conn, series.stream()).await?;
-        Ok(StreamStatus {
-            stream: series.stream().into(),
-            pending,
-            oldest_pending_at: oldest,
-            last_success_at: s.as_ref().and_then(|r| r.get(0)),
-            last_attempt_at: s.as_ref().and_then(|r| r.get(1)),
-            last_error: s.as_ref().and_then(|r| r.get(2)),
-            failures: s.as_ref().map_or(0, |r| r.get(3)),
-            next_attempt_at: s.as_ref().and_then(|r| r.get(4)),
-            pushed_total: s.as_ref().map_or(0, |r| r.get(5)),
-            quarantined,
-        })
+        crate::sync::stream_status(&mut conn, series.stream(), pending, oldest).await
     }
 
     /// Where retention must stop for `series` while a centre is linked: rows at or after this
@@ -323,7 +369,7 @@ impl Store {
         }
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         // A cursor at (at, key) may leave rows at `at` with a higher key: only older rows may go.
-        Ok(Some(self.series_cursor(&mut conn, series).await?.unwrap_or(START).0))
+        Ok(Some(series_cursor(&mut conn, series).await?.unwrap_or(START).0))
     }
 }
 

@@ -12,7 +12,7 @@ use failure::FailureKind;
 use sqlx::PgPool;
 use uuid::Uuid;
 use zc_domain::ZcResult;
-use zc_store::{ACTIVITY_STREAM, Series, Store};
+use zc_store::{Series, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
@@ -50,17 +50,9 @@ pub(crate) async fn record_failure(
     kind: FailureKind,
     message: String,
 ) -> ZcResult<Finish> {
-    let failures = if stream == ACTIVITY_STREAM {
-        store.sync_failures(stream).await?
-    } else {
-        store.stream_failures(stream).await?
-    };
+    let failures = store.push_failures(stream).await?;
     let next_attempt_at = store.now() + failure::delay(kind, failures as u32 + 1).as_millis() as i64;
-    if stream == ACTIVITY_STREAM {
-        store.record_sync_failure(stream, &message, next_attempt_at).await?;
-    } else {
-        store.record_stream_failure(stream, &message, next_attempt_at).await?;
-    }
+    store.record_push_failure(stream, &message, next_attempt_at).await?;
     Ok(Finish::Failed { kind, message, next_attempt_at })
 }
 
@@ -73,23 +65,17 @@ pub(crate) async fn record_failure(
 pub async fn push_all(store: &Store, central: &PgPool, console: Uuid, by: &str) -> ZcResult<Vec<StreamReport>> {
     let reports = push_in_order(store, central, console, by).await?;
     // A failure to reach the centre is every waiting stream's: each shows it, and backs off.
-    if let Some(StreamReport { stream, finish: Finish::Failed { kind, message, .. }, .. }) =
+    if let Some(StreamReport { finish: Finish::Failed { kind, message, .. }, .. }) =
         reports.iter().find(|r| matches!(r.finish, Finish::Failed { .. }))
     {
         let mut all = reports.clone();
-        for other in std::iter::once(ACTIVITY_STREAM).chain(Series::ALL.iter().map(|s| s.stream())) {
-            if other == *stream || reports.iter().any(|r| r.stream == other) {
+        for (other, _) in store.streams_due().await? {
+            if reports.iter().any(|r| r.stream == other) {
                 continue;
             }
-            let waiting = match Series::parse(other) {
-                Some(s) => store.series_status(s).await?.pending,
-                None => store.activity_sync_status().await?.pending,
-            };
-            if waiting > 0 {
-                let mut r = StreamReport::new(other);
-                r.finish = record_failure(store, other, *kind, message.clone()).await?;
-                all.push(r);
-            }
+            let mut r = StreamReport::new(other);
+            r.finish = record_failure(store, other, *kind, message.clone()).await?;
+            all.push(r);
         }
         return Ok(all);
     }

@@ -1,11 +1,9 @@
 //! The activity log travels from a real SQLite store to a real PostgreSQL centre: exactly once,
 //! in order, through a crash between the two commits, an outage of the centre and a refusal.
 
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+mod common;
+
 use std::sync::Arc;
-use zc_central::cluster::Cluster;
-use zc_central::provision;
 use zc_domain::ManualClock;
 use zc_store::{Audit, Store};
 use zc_sync::failure::FailureKind;
@@ -14,31 +12,18 @@ use zc_sync::{Finish, activity};
 const T0: i64 = 1_800_000_000_000;
 
 struct World {
-    cluster: Cluster,
-    admin: PgPool,
-    console: PgPool,
-    console_id: uuid::Uuid,
+    centre: common::Centre,
     _dir: tempfile::TempDir,
     clock: ManualClock,
     store: Store,
 }
 
 async fn world() -> World {
-    let cluster = Cluster::start().expect("throwaway PostgreSQL");
-    let postgres = PgPool::connect(&cluster.superuser_url("postgres")).await.unwrap();
-    sqlx::query("CREATE DATABASE zc").execute(&postgres).await.unwrap();
-    postgres.close().await;
-    let admin = PgPoolOptions::new().max_connections(2).connect(&cluster.superuser_url("zc")).await.unwrap();
-    zc_central::schema::migrate(&admin).await.unwrap();
-    let org = provision::create_organisation(&admin, "North").await.unwrap();
-    let site = provision::create_site(&admin, org, "North plant").await.unwrap();
-    let login = provision::provision_console(&admin, site, "control room 1").await.unwrap();
-    let url = format!("postgres://127.0.0.1:{}/zc", cluster.port());
-    let console = zc_central::console_pool(&url, &login.login, &login.password).unwrap();
+    let centre = common::centre().await;
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
     let store = Store::open(dir.path(), Arc::new(clock.clone())).await.unwrap();
-    World { cluster, admin, console, console_id: login.console_id, _dir: dir, clock, store }
+    World { centre, _dir: dir, clock, store }
 }
 
 async fn act(w: &World, n: usize) {
@@ -60,8 +45,8 @@ async fn act(w: &World, n: usize) {
 /// (seq, hash, global id) of every entry, at the centre and locally.
 async fn centre_rows(w: &World) -> Vec<(i64, String, String)> {
     sqlx::query_as("SELECT seq, hash, id::text FROM central.activity_log WHERE console_id = $1 ORDER BY seq")
-        .bind(w.console_id)
-        .fetch_all(&w.admin)
+        .bind(w.centre.console_id)
+        .fetch_all(&w.centre.admin)
         .await
         .unwrap()
 }
@@ -80,7 +65,7 @@ async fn a_log_kept_offline_arrives_once_and_in_order() {
     let before = w.store.activity_sync_status().await.unwrap();
     assert_eq!(before.pending, local.len() as i64);
     assert!(before.oldest_pending_at.is_some());
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     assert_eq!(r.finish, Finish::Drained);
     assert_eq!((r.accepted, r.duplicates), (local.len() as u64, 0));
     assert_eq!(r.batches, (local.len() as u64).div_ceil(activity::BATCH as u64));
@@ -90,7 +75,7 @@ async fn a_log_kept_offline_arrives_once_and_in_order() {
     assert_eq!(after.last_success_at, Some(zc_domain::Clock::now_ms(&w.clock)));
     assert_eq!(after.pushed_total, local.len() as i64);
     // Nothing pending: a second run sends nothing.
-    let again = activity::push(&w.store, &w.console).await.unwrap();
+    let again = activity::push(&w.store, &w.centre.console).await.unwrap();
     assert_eq!((again.batches, again.accepted), (0, 0));
 }
 
@@ -104,8 +89,8 @@ async fn a_crash_between_the_centres_commit_and_the_local_mark_doubles_nothing()
         .iter()
         .map(|p| zc_central::activity::ActivityRow { id: p.global_id.parse().unwrap(), entry: p.entry.clone() })
         .collect();
-    zc_central::activity::push(&w.console, &rows).await.unwrap();
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    zc_central::activity::push(&w.centre.console, &rows).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     let total = local_rows(&w).await.len() as u64;
     assert_eq!((r.duplicates, r.accepted, r.finish), (20, total - 20, Finish::Drained));
     assert_eq!(centre_rows(&w).await, local_rows(&w).await);
@@ -115,22 +100,22 @@ async fn a_crash_between_the_centres_commit_and_the_local_mark_doubles_nothing()
 async fn with_the_centre_down_the_queue_waits_and_then_drains() {
     let w = world().await;
     act(&w, 10).await;
-    w.cluster.stop().unwrap();
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    w.centre.cluster.stop().unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     let Finish::Failed { kind, next_attempt_at, .. } = r.finish else { panic!("{r:?}") };
     assert_eq!(kind, FailureKind::Transient);
     assert!(next_attempt_at > zc_domain::Clock::now_ms(&w.clock));
     // Work goes on while it is down; a second failure waits longer (1 s then 2 s, jittered).
     act(&w, 5).await;
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     let Finish::Failed { next_attempt_at: second, .. } = r.finish else { panic!("{r:?}") };
     assert!(second - zc_domain::Clock::now_ms(&w.clock) >= 2000, "backoff grows");
     let s = w.store.activity_sync_status().await.unwrap();
     assert_eq!(s.failures, 2);
     assert!(s.last_error.as_deref().unwrap_or("").contains("could not be reached"), "{s:?}");
     assert_eq!(s.pending, local_rows(&w).await.len() as i64, "nothing marked while down");
-    w.cluster.restart().unwrap();
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    w.centre.cluster.restart().unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     assert_eq!(r.finish, Finish::Drained);
     let s = w.store.activity_sync_status().await.unwrap();
     assert_eq!((s.pending, s.failures, s.next_attempt_at), (0, 0, None));
@@ -149,7 +134,7 @@ async fn a_refused_entry_is_quarantined_and_holds_what_follows() {
         .execute(w.store.pool())
         .await
         .unwrap();
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     assert_eq!(r.finish, Finish::Held { seq: bad });
     let q = w.store.quarantined().await.unwrap();
     assert_eq!(q.len(), 1);
@@ -160,7 +145,7 @@ async fn a_refused_entry_is_quarantined_and_holds_what_follows() {
     assert_eq!((s.pending, s.quarantined), (local.len() as i64, 1));
     assert!(centre_rows(&w).await.is_empty());
     // A held stream does not keep knocking.
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     assert_eq!((r.batches, r.finish), (0, Finish::Held { seq: bad }));
 }
 
@@ -168,8 +153,8 @@ async fn a_refused_entry_is_quarantined_and_holds_what_follows() {
 async fn a_removed_console_is_told_its_login_was_refused() {
     let w = world().await;
     act(&w, 3).await;
-    provision::remove_console(&w.admin, w.console_id).await.unwrap();
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    zc_central::provision::remove_console(&w.centre.admin, w.centre.console_id).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     let Finish::Failed { kind, message, .. } = r.finish else { panic!("{r:?}") };
     assert_eq!(kind, FailureKind::Login);
     assert!(message.contains("zc central connect"), "{message}");
@@ -181,7 +166,7 @@ async fn entries_an_older_console_wrote_without_a_global_id_still_travel() {
     let w = world().await;
     act(&w, 4).await;
     sqlx::query("UPDATE activity_log SET global_id = NULL WHERE seq > 2").execute(w.store.pool()).await.unwrap();
-    let r = activity::push(&w.store, &w.console).await.unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
     assert_eq!(r.finish, Finish::Drained);
     let local = local_rows(&w).await;
     assert!(

@@ -4,26 +4,21 @@
 //! back, a row written while a push is in flight), and none expired locally before the centre has
 //! it. An operator's alarm actions reach the site's alarm journal.
 
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+mod common;
+
 use std::sync::Arc;
-use zc_central::cluster::Cluster;
-use zc_central::provision;
 use zc_domain::connection::ConnectionSpec;
 use zc_domain::point::{PointBatch, PointSample, Quality};
 use zc_domain::probe::{Outcome, RequestMetric};
 use zc_domain::status::Transition;
 use zc_domain::{ConnectionKind, ManualClock, Status};
-use zc_store::{Audit, CentralLink, RunCounts, Series, StatusChange, Store};
+use zc_store::{Audit, RunCounts, Series, StatusChange, Store};
 use zc_sync::{Finish, StreamReport};
 
 const T0: i64 = 1_800_000_000_000;
 
 struct World {
-    _cluster: Cluster,
-    admin: PgPool,
-    console: PgPool,
-    console_id: uuid::Uuid,
+    centre: common::Centre,
     _dir: tempfile::TempDir,
     clock: ManualClock,
     store: Store,
@@ -33,43 +28,14 @@ struct World {
 }
 
 async fn world() -> World {
-    let cluster = Cluster::start().expect("throwaway PostgreSQL");
-    let postgres = PgPool::connect(&cluster.superuser_url("postgres")).await.unwrap();
-    sqlx::query("CREATE DATABASE zc").execute(&postgres).await.unwrap();
-    postgres.close().await;
-    let admin = PgPoolOptions::new().max_connections(2).connect(&cluster.superuser_url("zc")).await.unwrap();
-    zc_central::schema::migrate(&admin).await.unwrap();
-    let org = provision::create_organisation(&admin, "North").await.unwrap();
-    let site = provision::create_site(&admin, org, "North plant").await.unwrap();
-    let login = provision::provision_console(&admin, site, "control room 1").await.unwrap();
-    let url = format!("postgres://127.0.0.1:{}/zc", cluster.port());
-    let console = zc_central::console_pool(&url, &login.login, &login.password).unwrap();
+    let centre = common::centre().await;
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
     let store = Store::open(dir.path(), Arc::new(clock.clone())).await.unwrap();
     let audit = Audit { actor: "anna".into(), device_id: None };
-    let link = CentralLink {
-        url,
-        login: login.login.clone(),
-        console_id: login.console_id.to_string(),
-        organisation_id: org.to_string(),
-        site_id: site.to_string(),
-        connected_at: T0,
-    };
-    store.set_central_link(&link, &audit, serde_json::json!({})).await.unwrap();
+    centre.link(&store, &audit, T0).await;
     let (run, _) = store.open_run(1, &audit).await.unwrap();
-    World {
-        _cluster: cluster,
-        admin,
-        console,
-        console_id: login.console_id,
-        _dir: dir,
-        clock,
-        store,
-        audit,
-        run,
-        batch: 0.into(),
-    }
+    World { centre, _dir: dir, clock, store, audit, run, batch: 0.into() }
 }
 
 impl World {
@@ -111,12 +77,12 @@ impl World {
     }
 
     async fn push(&self) -> Vec<StreamReport> {
-        zc_sync::push_all(&self.store, &self.console, self.console_id, "zc_console_test").await.unwrap()
+        zc_sync::push_all(&self.store, &self.centre.console, self.centre.console_id, "zc_console_test").await.unwrap()
     }
 
     async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM central.{table}")))
-            .fetch_one(&self.admin)
+            .fetch_one(&self.centre.admin)
             .await
             .unwrap()
     }
@@ -175,7 +141,7 @@ async fn measurements_arrive_once_with_their_connection_and_every_field() {
          FROM central.request_metrics WHERE at = to_timestamp($1 / 1000.0)",
     )
     .bind(T0 + 1000 + 42 * 10_000)
-    .fetch_one(&w.admin)
+    .fetch_one(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!((latency, status, req, resp, outcome.as_str(), conn.as_str()), (1.5, 200, 120, 900, "ok", gid.as_str()));
@@ -184,7 +150,7 @@ async fn measurements_arrive_once_with_their_connection_and_every_field() {
          WHERE h.at = to_timestamp($1 / 1000.0)",
     )
     .bind(T0 + 1000 + 3000 * 10_000)
-    .fetch_one(&w.admin)
+    .fetch_one(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!((to_status.as_str(), name.as_str()), ("offline", "north-1"));
@@ -198,7 +164,7 @@ async fn measurements_arrive_once_with_their_connection_and_every_field() {
         "SELECT value, quality, point FROM central.point_history WHERE connection_id = $1::uuid ORDER BY at DESC LIMIT 1",
     )
     .bind(&gid)
-    .fetch_one(&w.admin)
+    .fetch_one(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!((value, quality, point.as_str()), (newest.0, newest.1, "pressure-1"));
@@ -215,12 +181,14 @@ async fn a_batch_pushed_again_after_a_crash_is_stored_once() {
     for i in 0..300i64 {
         w.probe(a, T0 + 1000 + i * 1000, i as f64, None).await;
     }
-    zc_sync::connections::push(&w.store, &w.console, "zc_console_test").await.unwrap();
+    zc_sync::connections::push(&w.store, &w.centre.console, "zc_console_test").await.unwrap();
     // The centre stores a claimed batch, and the console dies before it moves its cursor.
     let batch = w.store.claim_series(Series::RequestMetrics, 200).await.unwrap();
-    assert_eq!(zc_sync::series::send(&w.console, w.console_id, &batch).await.unwrap().unwrap(), 200);
+    assert_eq!(zc_sync::series::send(&w.centre.console, w.centre.console_id, &batch).await.unwrap().unwrap(), 200);
     // After the restart the same rows go again: the centre ignores them and stores the rest.
-    let r = zc_sync::series::push(&w.store, &w.console, w.console_id, Series::RequestMetrics, None).await.unwrap();
+    let r = zc_sync::series::push(&w.store, &w.centre.console, w.centre.console_id, Series::RequestMetrics, None)
+        .await
+        .unwrap();
     assert_eq!((r.duplicates, r.accepted, r.finish), (200, 100, Finish::Drained));
     assert_eq!(w.count("request_metrics").await, 300);
 }
@@ -247,7 +215,7 @@ async fn a_late_row_is_pushed_not_skipped() {
     w.probe(a, T0 + 305_500, 2e6, None).await;
     // The in-flight push stores its rows and moves the cursor: not past the late row.
     // 49 of them the centre has already (they came after the cursor the late row moved back).
-    assert_eq!(zc_sync::series::send(&w.console, w.console_id, &claim).await.unwrap().unwrap(), 11);
+    assert_eq!(zc_sync::series::send(&w.centre.console, w.centre.console_id, &claim).await.unwrap().unwrap(), 11);
     assert!(w.store.record_series_pushed(&claim).await.unwrap());
     let rs = w.push().await;
     assert_eq!(report(&rs, "request_metrics").finish, Finish::Drained);
@@ -256,7 +224,7 @@ async fn a_late_row_is_pushed_not_skipped() {
     )
     .bind(T0 + 150_500)
     .bind(T0 + 305_500)
-    .fetch_one(&w.admin)
+    .fetch_one(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!(late, 2);
@@ -312,7 +280,7 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
     w.push().await;
     let (name, version, deleted): (String, i64, bool) =
         sqlx::query_as("SELECT name, version, deleted_at IS NOT NULL FROM central.connections")
-            .fetch_one(&w.admin)
+            .fetch_one(&w.centre.admin)
             .await
             .unwrap();
     assert_eq!((name.as_str(), version, deleted), ("north-1", 1, false));
@@ -330,7 +298,7 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
     let (version, interval): (i64, i64) = sqlx::query_as(
         "SELECT version, (settings->>'interval_ms')::bigint FROM central.connections WHERE name = 'north-1'",
     )
-    .fetch_one(&w.admin)
+    .fetch_one(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!((version, interval), (2, 30_000));
@@ -339,11 +307,52 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
     w.push().await;
     let deleted: bool =
         sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM central.connections WHERE name = 'north-1'")
-            .fetch_one(&w.admin)
+            .fetch_one(&w.centre.admin)
             .await
             .unwrap();
     assert!(deleted, "the centre shows the connection removed");
     assert_eq!(w.store.connections_sync_status().await.unwrap().pending, 1, "only the refused one waits");
+    // A held definition waits for a person, not for the pusher: it does not keep sync "due".
+    let due = w.store.streams_due().await.unwrap();
+    assert!(!due.iter().any(|(s, _)| *s == "connections"), "{due:?}");
+}
+
+#[tokio::test]
+async fn removing_a_connection_says_what_history_the_centre_never_got() {
+    let w = world().await;
+    let a = w.station("north-1").await;
+    let b = w.station("north-2").await;
+    for i in 0..5i64 {
+        w.probe(a, T0 + i * 1000, i as f64, (i == 0).then_some((Status::Unknown, Status::Online))).await;
+        w.probe(b, T0 + i * 1000, i as f64, None).await;
+    }
+    w.push().await;
+    // Offline for a while: three more probes of north-1 that the centre has not seen.
+    for i in 5..8i64 {
+        w.probe(a, T0 + i * 1000, i as f64, None).await;
+    }
+    let waiting = w.store.unpushed_history(a).await.unwrap();
+    assert_eq!((waiting.status_history, waiting.request_metrics, waiting.point_history), (0, 3, 3));
+    assert_eq!(w.store.unpushed_history(b).await.unwrap().total(), 0, "north-2 is all at the centre");
+
+    let (_, lost) = w.store.remove_connection("north-1", &w.audit).await.unwrap();
+    assert_eq!(lost, waiting, "the removal answers what it took with it");
+    let entry = w.store.activity_newest(0, 1).await.unwrap().remove(0);
+    assert_eq!(entry.action, "connection.remove");
+    let meta: serde_json::Value = serde_json::from_str(&entry.metadata).unwrap();
+    assert_eq!(meta["unpushed_discarded"]["request_metrics"], 3, "{meta}");
+    assert_eq!(meta["unpushed_discarded"]["point_history"], 3, "{meta}");
+
+    // Removing north-2, whose history the centre has, records no loss.
+    let (_, lost) = w.store.remove_connection("north-2", &w.audit).await.unwrap();
+    assert_eq!(lost.total(), 0);
+    let entry = w.store.activity_newest(0, 1).await.unwrap().remove(0);
+    let meta: serde_json::Value = serde_json::from_str(&entry.metadata).unwrap();
+    assert!(meta.get("unpushed_discarded").is_none(), "{meta}");
+    // The removals and the entries about them reach the centre; nothing else is left waiting.
+    w.push().await;
+    assert_eq!(w.count("request_metrics").await, 10);
+    assert!(w.store.streams_due().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -360,7 +369,7 @@ async fn an_operators_alarm_actions_fill_the_sites_journal() {
         "SELECT j.action, j.actor, j.reason, c.name FROM central.alarm_journal j \
          LEFT JOIN central.connections c ON c.id = j.connection_id ORDER BY j.at, j.action DESC",
     )
-    .fetch_all(&w.admin)
+    .fetch_all(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!(
@@ -374,7 +383,7 @@ async fn an_operators_alarm_actions_fill_the_sites_journal() {
     let same: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM central.alarm_journal j JOIN central.activity_log l ON l.id = j.id AND l.console_id = j.console_id",
     )
-    .fetch_one(&w.admin)
+    .fetch_one(&w.centre.admin)
     .await
     .unwrap();
     assert_eq!(same, 2);

@@ -6,7 +6,7 @@ use crate::shell::Shell;
 use tauri::State;
 use zc_app::zc_domain::{ConnectionSpec, Sensitive, ZcError};
 use zc_app::zc_store::ConnectionRow;
-use zc_app::{CertificateCheck, TrustChoice, form_defaults};
+use zc_app::{CertificateCheck, ConnectionRemoval, TrustChoice, form_defaults};
 
 fn key(k: Option<String>) -> Option<Sensitive<String>> {
     k.filter(|k| !k.is_empty()).map(Sensitive::new)
@@ -46,8 +46,12 @@ pub async fn update_connection(
 }
 
 #[tauri::command]
-pub async fn remove_connection(shell: State<'_, Shell>, name: String) -> Answer<ConnectionRow> {
-    shell.app().remove_connection(&name).await
+pub async fn remove_connection(
+    shell: State<'_, Shell>,
+    name: String,
+    discard_unpushed: Option<bool>,
+) -> Answer<ConnectionRemoval> {
+    shell.app().remove_connection(&name, discard_unpushed.unwrap_or(false)).await
 }
 
 /// What the station presents now and whether the connection trusts it.

@@ -327,6 +327,7 @@ export const de: Record<Key, string> = {
   'conn.key.valid': 'gültig',
   'conn.key.rejected': 'ABGELEHNT',
   'conn.removeConfirm': 'Mit Verlauf und Schlüssel entfernen?',
+  'conn.removeDiscard': '{name} entfernen und diesen Verlauf verwerfen',
 
   'activity.title': 'Aktivitätsprotokoll',
   'activity.last': 'Zeitraum',

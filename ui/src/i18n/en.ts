@@ -327,6 +327,7 @@ export const en = {
   'conn.key.valid': 'valid',
   'conn.key.rejected': 'REJECTED',
   'conn.removeConfirm': 'Remove with its history and key?',
+  'conn.removeDiscard': 'Remove {name} and discard that history',
 
   'activity.title': 'Activity log',
   'activity.last': 'last',

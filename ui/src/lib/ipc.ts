@@ -15,6 +15,7 @@ import type { ChartReport } from '../bindings/ChartReport';
 import type { ConnectionDetail } from '../bindings/ConnectionDetail';
 import type { ConnectionSpec } from '../bindings/ConnectionSpec';
 import type { ConnectionRow } from '../bindings/ConnectionRow';
+import type { ConnectionRemoval } from '../bindings/ConnectionRemoval';
 import type { ExportKind } from '../bindings/ExportKind';
 import type { ExportReport } from '../bindings/ExportReport';
 import type { ConsoleState } from '../bindings/ConsoleState';
@@ -102,7 +103,8 @@ export const api = {
   addConnection: (input: ConnectionSpec, key: string | null) => call<ConnectionRow>('add_connection', { input, key }),
   updateConnection: (name: string, input: ConnectionSpec, key: string | null) =>
     call<ConnectionRow>('update_connection', { name, input, key }),
-  removeConnection: (name: string) => call<ConnectionRow>('remove_connection', { name }),
+  removeConnection: (name: string, discardUnpushed = false) =>
+    call<ConnectionRemoval>('remove_connection', { name, discardUnpushed }),
   activity: (filter: ActivityFilter) => call<ActivityView>('activity', { filter }),
   defaultExportPath: (name: string, what: string, ext: string) => call<string>('default_export_path', { name, what, ext }),
   exportCsv: (id: number, kind: ExportKind, name: string, since: number, until: number | null, path: string) =>

@@ -131,6 +131,9 @@ export function Connections() {
   const [generation, setGeneration] = useState(0);
   // Removing asks once more in place (its history and key go with it).
   const [confirming, setConfirming] = useState<string | null>(null);
+  // A connection whose history has not reached the central store yet: removing it anyway
+  // discards that history, so it takes a second, explicit choice.
+  const [unpushed, setUnpushed] = useState<string | null>(null);
   useEffect(() => {
     api.listConnections().then(setRows, (e: unknown) => setError(message(e)));
   }, [generation]);
@@ -140,10 +143,16 @@ export function Connections() {
       return;
     }
     setConfirming(null);
+    await removeNow(name, false);
+  };
+  const removeNow = async (name: string, discardUnpushed: boolean) => {
+    setUnpushed(null);
     try {
-      await api.removeConnection(name);
+      await api.removeConnection(name, discardUnpushed);
+      setError(null);
       setGeneration((g) => g + 1);
     } catch (e) {
+      if (e instanceof ConsoleError && e.code === 'unpushed_history') setUnpushed(name);
       setError(message(e));
     }
   };
@@ -154,6 +163,11 @@ export function Connections() {
           {t('conn.add')}
         </button>
         {error && <span className="error-line">{error}</span>}
+        {unpushed && (
+          <button type="button" className="danger" data-action="discard-unpushed" onClick={() => void removeNow(unpushed, true)}>
+            {t('conn.removeDiscard', { name: unpushed })}
+          </button>
+        )}
       </div>
       {editing && (
         <ConnectionForm
