@@ -155,7 +155,7 @@ fn main() -> ExitCode {
                 missing.push(format!("NOT RUN: sync rounds ({e})"));
             }
             Ok(centre) => {
-                let (mut kills, mut mid, mut rows, mut worst) = (0, 0, 0, 0);
+                let (mut kills, mut mid, mut fulls, mut full_mid, mut rows, mut worst) = (0, 0, 0, 0, 0, 0);
                 for k in 0..a.sync_rounds {
                     // Seeds apart from the monitor rounds', so either replays alone.
                     let mut rng = round_rng(a.seed ^ 0x5EED_5F1C, k);
@@ -163,9 +163,11 @@ fn main() -> ExitCode {
                     let verdict =
                         if failures.is_empty() { "ok".to_owned() } else { format!("FAILED: {}", failures.join(" | ")) };
                     println!(
-                        "sync round {k}: {} SIGKILLs ({} mid-push), {} rows, drained {:.1} s after the first start -> {verdict}",
+                        "sync round {k}: {} SIGKILLs ({} mid-push), {} disks full ({} stopped a push), {} rows, drained {:.1} s after the first start -> {verdict}",
                         obs.kills,
                         obs.kills_mid_push,
+                        obs.disk_fulls,
+                        obs.disk_full_mid_push,
                         obs.rows,
                         obs.drain_ms as f64 / 1000.0
                     );
@@ -174,11 +176,13 @@ fn main() -> ExitCode {
                     }
                     kills += obs.kills;
                     mid += obs.kills_mid_push;
+                    fulls += obs.disk_fulls;
+                    full_mid += obs.disk_full_mid_push;
                     rows += obs.rows;
                     worst = worst.max(obs.drain_ms);
                 }
                 sync_lines.push(format!(
-                    "sync: {} rounds, {kills} SIGKILLs of `zc sync now` ({mid} while rows were waiting), {rows} rows checked exactly once at the centre, slowest drain {:.1} s, {} failed",
+                    "sync: {} rounds, {kills} SIGKILLs of `zc sync now` ({mid} while rows were waiting), {fulls} disks filling up mid-run ({full_mid} stopping a push with disk_full), {rows} rows checked exactly once at the centre, slowest drain {:.1} s, {} failed",
                     a.sync_rounds,
                     worst as f64 / 1000.0,
                     sync_failed.len()

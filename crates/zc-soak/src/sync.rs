@@ -36,6 +36,9 @@ pub struct SyncObserved {
     pub kills: u32,
     /// Kills that landed while rows were still waiting (the others found the push done).
     pub kills_mid_push: u32,
+    /// Runs whose disk filled up, and those that it stopped with `disk_full`.
+    pub disk_fulls: u32,
+    pub disk_full_mid_push: u32,
     pub rows: i64,
     pub drain_ms: u64,
 }
@@ -204,31 +207,60 @@ pub fn run(setup: &Setup, centre: &Centre, round: u64, rng: &mut StdRng) -> (Syn
         "organisation": "Soak Water",
         "site": "Plant 1",
     });
-    std::fs::write(&file, handover.to_string()).unwrap();
+    // The handover holds the login's password: only its owner reads it, as `zc central
+    // provision` writes it (the soak runs on Linux only).
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&file).unwrap();
+        f.write_all(handover.to_string().as_bytes()).unwrap();
+    }
     let out = zc(setup, &data, &["central", "connect", "--from", &file.display().to_string()], None);
     let _ = std::fs::remove_file(&file);
     if !out.status.success() {
         return (obs, vec![format!("zc central connect: {}", String::from_utf8_lossy(&out.stderr))]);
     }
     let started = Instant::now();
-    // SIGKILL at moments drawn from the round's seed; each run resumes where the last was
-    // killed, so the kills land further along each time (connections, the log, the series).
-    for _ in 0..rng.random_range(3..=6u32) {
-        let mut child = Command::new(&setup.zc)
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["sync", "now"])
-            .env_remove("ZC_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+    // Interruptions at moments drawn from the round's seed: SIGKILL, or (with the fault
+    // library) the disk filling up; each run resumes where the last stopped, so they land further
+    // along each time (connections, the log, the series, the marks after the centre's commit).
+    for n in 0..rng.random_range(3..=6u32) {
+        let delay = Duration::from_millis(rng.random_range(30..2500));
+        let disk_full = setup.faultfs.is_some() && rng.random_bool(0.5);
+        let mut c = Command::new(&setup.zc);
+        c.arg("--data-dir").arg(&data).args(["sync", "now"]).env_remove("ZC_LOG").stdout(Stdio::null());
+        if !disk_full {
+            let mut child = c.stderr(Stdio::null()).spawn().expect("start zc sync now");
+            std::thread::sleep(delay);
+            let running = child.try_wait().ok().flatten().is_none();
+            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+            let _ = child.wait();
+            obs.kills += 1;
+            obs.kills_mid_push += u32::from(running);
+            continue;
+        }
+        // Every write to the database fails as on a full disk (the first one short), from the
+        // moment the arm file appears until the process ends.
+        let arm = data.join(format!("arm-{n}"));
+        let lib = setup.faultfs.as_ref().expect("checked above");
+        let child = c
+            .env("LD_PRELOAD", lib)
+            .env("ZC_FAULTFS", "shortx1000000")
+            .env("ZC_FAULTFS_ARM", &arm)
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start zc sync now");
-        std::thread::sleep(Duration::from_millis(rng.random_range(30..2500)));
-        let running = child.try_wait().ok().flatten().is_none();
-        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
-        let _ = child.wait();
-        obs.kills += 1;
-        obs.kills_mid_push += u32::from(running);
+        std::thread::sleep(delay);
+        std::fs::write(&arm, b"").unwrap();
+        let out = child.wait_with_output().expect("zc sync now");
+        let _ = std::fs::remove_file(&arm);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => {}
+            Some(1) if stderr.lines().any(|l| l.starts_with("error[disk_full]: ")) => obs.disk_full_mid_push += 1,
+            _ => failures.push(format!("`zc sync now` on a full disk: {:?}: {}", out.status, stderr.trim())),
+        }
+        obs.disk_fulls += 1;
     }
     let out = zc(setup, &data, &["sync", "now", "--format", "json"], None);
     obs.drain_ms = started.elapsed().as_millis() as u64;
@@ -236,6 +268,12 @@ pub fn run(setup: &Setup, centre: &Centre, round: u64, rng: &mut StdRng) -> (Syn
         failures.push(format!("the last `zc sync now` failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let (log, counts) = local(&data.join("zeroclient.db"));
+    match rusqlite::Connection::open(data.join("zeroclient.db"))
+        .and_then(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)))
+    {
+        Ok(ok) if ok == "ok" => {}
+        other => failures.push(format!("the console's database after the round: {other:?}")),
+    }
     let console = made.console_id;
     setup.rt.block_on(async {
         let centre_log = centre.activity(console).await;
