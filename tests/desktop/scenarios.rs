@@ -212,6 +212,7 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("an_operator_acknowledges_but_cannot_edit_widgets_from_the_ui_or_ipc", operator_limits);
     scenario!("a_station_going_down_notifies_on_the_desktop_unless_quiet_hours_are_on", notifications);
     scenario!("switching_language_and_time_zone_changes_the_words_and_every_time", language_and_zone);
+    scenario!("the_sync_word_follows_the_queue_and_an_admin_retries_and_discards_a_held_definition", sync_states);
     // Last: it ends the console.
     scenario!("closing_the_window_keeps_monitoring_in_the_tray_and_quitting_with_alarms_asks", tray);
     // Close the session (which ends the app) before anything is judged; bounded, so a console
@@ -630,6 +631,90 @@ async fn add_connection(x: &Ctx<'_>) -> Outcome {
     // And the new connection comes online with that key.
     click(c, "[data-nav=\"room\"]").await?;
     wait_for(c, &format!("{}[data-status=\"online\"]", tile("field-7")), Duration::from_secs(30)).await
+}
+
+/// Issue 9 in the window. The header's sync word says "local" until a central store is
+/// connected, then follows the queue (the console's own monitor pushes); a definition the centre
+/// refuses shows as held, in amber, where the admin retries it (held again) and discards it;
+/// with the centre gone the word says the sync is failing.
+async fn sync_states(x: &Ctx<'_>) -> Outcome {
+    let c = &x.c;
+    click(c, "[data-nav=\"room\"]").await?;
+    wait_for(c, "[data-sync=\"local\"]", Duration::from_secs(20)).await?;
+    // A throwaway centre in the console's own namespace, a site and a console login made there.
+    let cluster = zc_central::cluster::Cluster::start()?;
+    let pg = |db: &str| sqlx::PgPool::connect_lazy(&cluster.superuser_url(db)).map_err(|e| e.to_string());
+    sqlx::query("CREATE DATABASE zc").execute(&pg("postgres")?).await.map_err(|e| e.to_string())?;
+    let admin = pg("zc")?;
+    zc_central::schema::migrate(&admin).await.map_err(|e| e.to_string())?;
+    let org = zc_central::provision::create_organisation(&admin, "North Water").await.map_err(|e| e.to_string())?;
+    let site = zc_central::provision::create_site(&admin, org, "Plant 3").await.map_err(|e| e.to_string())?;
+    let made =
+        zc_central::provision::provision_console(&admin, site, "Control room 1").await.map_err(|e| e.to_string())?;
+    let app = signed_in_app(&x.data).await?;
+    let url = format!("postgres://127.0.0.1:{}/zc", cluster.port());
+    let r = async {
+        app.connect_central(&url, Some(&made.login), Sensitive::new(made.password.expose().to_owned()))
+            .await
+            .map_err(|e| e.message)?;
+        // The console's monitor pushes what waits; the word leaves "local".
+        wait_for(c, "[data-sync=\"synced\"], [data-sync=\"waiting\"]", Duration::from_secs(60)).await?;
+        click(c, "[data-sync]").await?;
+        wait_for(c, "[data-sync-streams] [data-stream=\"activity_log\"]", Duration::from_secs(10)).await?;
+        click(c, "[data-action=\"sync-now\"]").await?;
+        wait_for(c, ".sync-report[data-outcome=\"drained\"]", Duration::from_secs(60)).await?;
+        screenshot(c, &x.shots, "sync-view").await?;
+
+        // An edit the console's own checks would have refused (written past them, as an older
+        // console might have) of a connection the centre has: the centre refuses it, it is held.
+        let audit = zc_app::zc_store::Audit { actor: zc_e2e::ADMIN.into(), device_id: None };
+        let spec = zc_app::zc_domain::ConnectionSpec::new(
+            "legacy-9",
+            "http://127.0.0.1:9/",
+            zc_app::zc_domain::ConnectionKind::Http,
+        );
+        let added = app.store().add_connection(&spec, &audit).await.map_err(|e| e.message)?;
+        wait_until("the centre has legacy-9", Duration::from_secs(60), || async {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM central.connections WHERE name = 'legacy-9'")
+                .fetch_one(&admin)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(n == 1)
+        })
+        .await?;
+        let mut bad = spec.clone();
+        bad.metadata = r#"{"api_token": "abc123"}"#.into();
+        app.store().update_connection(added.id, "legacy-9", &bad, &audit).await.map_err(|e| e.message)?;
+        wait_for(c, "[data-sync=\"held\"].sync-held", Duration::from_secs(60)).await?;
+        wait_for(c, "[data-quarantine] [data-stream=\"connections\"]", Duration::from_secs(10)).await?;
+        if text_of(c, "[data-quarantine]").await?.contains("abc123") {
+            return Err("the held entry shows the secret".into());
+        }
+        click(c, "[data-action=\"retry-held\"]").await?;
+        wait_for(c, ".sync-report[data-outcome=\"held\"]", Duration::from_secs(60)).await?;
+        screenshot(c, &x.shots, "sync-held").await?;
+        click(c, "[data-action=\"discard-held\"]").await?;
+        wait_for(c, "[data-quarantine=\"empty\"]", Duration::from_secs(20)).await?;
+        wait_gone(c, "[data-sync=\"held\"]", Duration::from_secs(20)).await?;
+        let by: Vec<String> = {
+            let d = db(&x.data);
+            let mut q = d.prepare("SELECT actor FROM activity_log WHERE action = 'sync.discard'").unwrap();
+            q.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        if by != [format!("user:{}", zc_e2e::ADMIN)] {
+            return Err(format!("the activity log should hold one discard by the admin, holds {by:?}"));
+        }
+
+        // The centre goes away: the next push fails, and the word says so, in amber.
+        admin.close().await;
+        cluster.stop()?;
+        wait_for(c, "[data-sync=\"failing\"].sync-failing", Duration::from_secs(90)).await?;
+        screenshot(c, &x.shots, "sync-failing").await?;
+        click(c, "[data-nav=\"room\"]").await
+    }
+    .await;
+    app.close().await;
+    r
 }
 
 async fn export_csv(x: &Ctx<'_>) -> Outcome {

@@ -285,6 +285,19 @@ impl App {
         self.push_pending().await
     }
 
+    /// Gives up on a held connection definition (admins); see `Store::discard_quarantined`.
+    /// Answers the queue's state afterwards.
+    pub async fn discard_quarantined(&self, id: i64) -> ZcResult<SyncStatus> {
+        let audit = self.authorize(Capability::Central).await?;
+        if self.store.discard_quarantined(id, &audit).await?.is_none() {
+            return Err(ZcError::new(
+                ErrorCode::NotFound,
+                format!("no held entry {id}; `zc sync status` lists what is held"),
+            ));
+        }
+        self.sync_status_unchecked().await
+    }
+
     pub(crate) async fn push_pending(&self) -> ZcResult<SyncReport> {
         let Some(link) = self.store.central_link().await? else {
             return Err(ZcError::new(

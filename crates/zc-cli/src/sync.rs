@@ -1,4 +1,4 @@
-//! `zc sync status|now|retry`: the queue to the central store.
+//! `zc sync status|now|retry|discard`: the queue to the central store.
 
 use crate::output::{Format, Table, emit, time_opt};
 use clap::Subcommand;
@@ -13,6 +13,10 @@ pub enum SyncCmd {
     Now,
     /// Push a held entry again (admins); `zc sync status` lists them with their ids.
     Retry { id: i64 },
+    /// Give up on a held edit of a connection definition (admins): the console keeps it, the
+    /// centre keeps its older version; it goes again at its next edit. Held log and history rows,
+    /// and definitions the centre never had, can only be retried.
+    Discard { id: i64 },
 }
 
 fn table(s: &SyncStatus) -> Table {
@@ -78,5 +82,10 @@ pub async fn run(app: &App, cmd: &SyncCmd, f: Format) -> ZcResult<()> {
         }
         SyncCmd::Now => finish(&app.sync_now().await?, f),
         SyncCmd::Retry { id } => finish(&app.retry_quarantined(*id).await?, f),
+        SyncCmd::Discard { id } => {
+            let s = app.discard_quarantined(*id).await?;
+            emit(f, &table(&s), &s);
+            Ok(())
+        }
     }
 }

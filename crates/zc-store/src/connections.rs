@@ -421,6 +421,17 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // What the centre held back of its definition goes with it (nothing is left to retry).
+        sqlx::query(
+            "UPDATE sync_quarantine SET resolved_at = ?1, resolution = 'set_aside', updated_at = ?1 \
+             WHERE stream = ?2 AND first_seq = ?3 AND resolved_at IS NULL",
+        )
+        .bind(now)
+        .bind(crate::sync_connections::CONNECTIONS_STREAM)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         let mut meta = json!({"id": row.id});
         if lost.total() > 0 {
             meta["unpushed_discarded"] = json!(lost);

@@ -7,8 +7,8 @@ use crate::activity::{Audit, ENTRY_COLUMNS, append, entry_from_row};
 use crate::error::db_err;
 use serde::Serialize;
 use sqlx::Row;
-use zc_domain::ZcResult;
 use zc_domain::activity::ActivityEntry;
+use zc_domain::{ErrorCode, ZcError, ZcResult};
 
 /// The activity stream's name in `sync_streams` and `sync_quarantine`.
 pub const ACTIVITY_STREAM: &str = "activity_log";
@@ -144,6 +144,73 @@ impl Store {
         };
         let meta = serde_json::json!({"stream": row.stream, "first_seq": row.first_seq, "reason": row.reason, "attempts": row.attempts});
         append(&mut tx, now, audit, "sync.retry", &format!("quarantine:{id}"), meta).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(row))
+    }
+
+    /// Gives up on a held edit of a connection definition: the console keeps it, the centre keeps
+    /// its older version, and the definition goes again at its next edit. A definition the centre
+    /// never had cannot be given up on (its history waits for it). Only
+    /// definitions can be discarded: the activity log and the time series reach the centre
+    /// whole and in order, so their held rows can only be retried (after fixing the cause).
+    /// Answers the entry, or None when there is no open entry by that id.
+    pub async fn discard_quarantined(&self, id: i64, audit: &Audit) -> ZcResult<Option<QuarantineRow>> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT id, stream, first_seq, reason, detail, attempts, first_failed_at, last_failed_at FROM sync_quarantine \
+             WHERE id = ? AND resolved_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row.as_ref().map(quarantine_row) else {
+            return Ok(None);
+        };
+        if row.stream != crate::sync_connections::CONNECTIONS_STREAM {
+            return Err(ZcError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "held entry {id} is in the {} stream, which reaches the central store whole and in order: it cannot be discarded, only retried once what the centre refused is fixed ({})",
+                    row.stream, row.reason
+                ),
+            ));
+        }
+        let known: Option<(String, bool)> =
+            sqlx::query_as("SELECT name, central_version IS NOT NULL FROM backend_connections WHERE id = ?")
+                .bind(row.first_seq)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if let Some((name, false)) = known {
+            return Err(ZcError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the central store has never had '{name}', so its history would have nowhere to go there: fix what it refused ({}) by editing the connection, and it goes again; or remove it (`zc connection rm {name} --discard-unpushed`, the discarded history counted in the activity log)",
+                    row.reason
+                ),
+            ));
+        }
+        // "Settled with the centre" from now on means pushed or given up on; the activity entry
+        // says which. The centre keeps its older version, so the history goes on arriving.
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE backend_connections SET central_version = settings_version WHERE id = ? RETURNING settings_version",
+        )
+        .bind(row.first_seq)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "UPDATE sync_quarantine SET resolved_at = ?1, resolution = 'set_aside', updated_at = ?1 WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let meta = serde_json::json!({"stream": row.stream, "first_seq": row.first_seq, "reason": row.reason, "attempts": row.attempts, "settings_version": version});
+        append(&mut tx, now, audit, "sync.discard", &format!("quarantine:{id}"), meta).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Some(row))
     }

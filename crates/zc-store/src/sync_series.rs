@@ -42,17 +42,20 @@ impl Series {
     fn claim_sql(self) -> &'static str {
         match self {
             Series::StatusHistory => {
-                "SELECT h.id, h.at, c.global_id, h.from_status, h.to_status, h.error_category, h.error_detail, h.observer_offline \
+                "SELECT h.id, h.at, c.global_id, h.from_status, h.to_status, h.error_category, h.error_detail, h.observer_offline, \
+                 c.central_version IS NULL AS unsettled \
                  FROM connection_status_history h JOIN backend_connections c ON c.id = h.connection_id \
                  WHERE h.at >= ?1 AND (h.at > ?1 OR h.id > ?2) ORDER BY h.at, h.id LIMIT ?3"
             }
             Series::RequestMetrics => {
-                "SELECT m.id, m.at, c.global_id, m.latency_us, m.http_status, m.request_bytes, m.response_bytes, m.outcome \
+                "SELECT m.id, m.at, c.global_id, m.latency_us, m.http_status, m.request_bytes, m.response_bytes, m.outcome, \
+                 c.central_version IS NULL AS unsettled \
                  FROM request_metrics m JOIN backend_connections c ON c.id = m.connection_id \
                  WHERE m.at >= ?1 AND (m.at > ?1 OR m.id > ?2) ORDER BY m.at, m.id LIMIT ?3"
             }
             Series::PointHistory => {
-                "SELECT h.point_id, h.at, c.global_id, p.point_key, h.value, h.quality, h.source_at \
+                "SELECT h.point_id, h.at, c.global_id, p.point_key, h.value, h.quality, h.source_at, \
+                 c.central_version IS NULL AS unsettled \
                  FROM point_history h JOIN data_points p ON p.id = h.point_id \
                  JOIN backend_connections c ON c.id = p.connection_id \
                  WHERE h.at >= ?1 AND (h.at > ?1 OR h.point_id > ?2) ORDER BY h.at, h.point_id LIMIT ?3"
@@ -290,8 +293,13 @@ impl Store {
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
+        // A connection's history goes only once the centre has its definition (the centre's
+        // policies refuse it before). The batch stops before the first row of one it lacks (held,
+        // or added since the definitions went): those rows, and all after them, wait here, so
+        // the cursor never passes them.
         let rows: Vec<SeriesRow> = rows
             .iter()
+            .take_while(|r| !r.get::<bool, _>("unsettled"))
             .map(|r| SeriesRow { key: r.get(0), at: r.get(1), connection: r.get(2), values: values(series, r) })
             .collect();
         let claimed_to = rows.last().map_or(cursor.0, |r| r.at);

@@ -143,6 +143,12 @@ async fn a_refused_entry_is_quarantined_and_holds_what_follows() {
     // The batch was refused whole; nothing after the refused entry is marked.
     let s = w.store.activity_sync_status().await.unwrap();
     assert_eq!((s.pending, s.quarantined), (local.len() as i64, 1));
+    // The log reaches the centre whole and in order: a held entry cannot be discarded.
+    let audit = Audit { actor: "anna".into(), device_id: None };
+    let e = w.store.discard_quarantined(q[0].id, &audit).await.unwrap_err();
+    assert_eq!(e.code, zc_domain::ErrorCode::InvalidInput);
+    assert!(e.message.contains("cannot be discarded, only retried"), "{}", e.message);
+    assert_eq!(w.store.quarantined().await.unwrap().len(), 1, "still held");
     assert!(centre_rows(&w).await.is_empty());
     // A held stream does not keep knocking.
     let r = activity::push(&w.store, &w.centre.console).await.unwrap();

@@ -236,6 +236,8 @@ async fn a_late_row_is_pushed_not_skipped() {
 async fn two_pushers_at_once_skip_nothing() {
     let w = world().await;
     let a = w.station("north-1").await;
+    // Its definition first: history goes only once the centre has it.
+    w.push().await;
     for i in 0..50i64 {
         w.probe(a, T0 + 1000 + i * 1000, i as f64, None).await;
     }
@@ -303,6 +305,43 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
     .unwrap();
     assert_eq!((version, interval), (2, 30_000));
 
+    // An edit the centre refuses, of a connection it has: held. The admin gives up on it: the
+    // centre keeps version 2, the console its edit, and the activity log says who did.
+    let mut worse = spec.clone();
+    worse.metadata = r#"{"password": "hunter2"}"#.into();
+    w.store.update_connection(a, "north-1", &worse, &w.audit).await.unwrap();
+    w.push().await;
+    let held = w.store.quarantined().await.unwrap();
+    let edit = held.iter().find(|q| q.first_seq == a).expect("the edit is held").clone();
+    // A held definition waits for a person, not for the pusher: it does not keep sync "due".
+    let due = w.store.streams_due().await.unwrap();
+    assert!(!due.iter().any(|(s, _)| *s == "connections"), "{due:?}");
+    w.store.discard_quarantined(edit.id, &w.audit).await.unwrap().expect("an open entry");
+    assert!(w.store.discard_quarantined(edit.id, &w.audit).await.unwrap().is_none(), "closed");
+    let entry = w.store.activity_newest(0, 1).await.unwrap().remove(0);
+    assert_eq!((entry.action.as_str(), entry.actor.as_str()), ("sync.discard", "anna"));
+    assert_eq!(w.store.connection("north-1").await.unwrap().spec.metadata, worse.metadata, "the console keeps it");
+
+    // History: north-1's reaches the centre (it has north-1); north-9's waits for a definition
+    // the centre never had (its policies would refuse it), and so does what comes after it.
+    w.probe(a, T0 + 1000, 1.0, None).await;
+    w.probe(bad.id, T0 + 2000, 2.0, None).await;
+    w.probe(a, T0 + 3000, 3.0, None).await;
+    w.push().await;
+    assert_eq!(w.count("request_metrics").await, 1);
+    assert_eq!(w.pending(Series::RequestMetrics).await, 2, "north-9's row and the one after it wait");
+    assert!(w.store.quarantined().await.unwrap().iter().all(|q| q.stream == "connections"), "no series is held");
+    // north-9 cannot be given up on: its history would have nowhere to go.
+    let nine = w.store.quarantined().await.unwrap().into_iter().find(|q| q.first_seq == bad.id).unwrap();
+    let e = w.store.discard_quarantined(nine.id, &w.audit).await.unwrap_err();
+    assert!(e.message.contains("never had 'north-9'") && e.message.contains("--discard-unpushed"), "{}", e.message);
+    // Removing it, its unpushed history counted, lets the rest go, and nothing stays held.
+    let (_, lost) = w.store.remove_connection("north-9", &w.audit).await.unwrap();
+    assert_eq!((lost.request_metrics, lost.point_history), (1, 1));
+    assert!(w.store.quarantined().await.unwrap().is_empty(), "its held entry went with it");
+    w.push().await;
+    assert_eq!(w.count("request_metrics").await, 2);
+
     w.store.remove_connection("north-1", &w.audit).await.unwrap();
     w.push().await;
     let deleted: bool =
@@ -311,10 +350,7 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
             .await
             .unwrap();
     assert!(deleted, "the centre shows the connection removed");
-    assert_eq!(w.store.connections_sync_status().await.unwrap().pending, 1, "only the refused one waits");
-    // A held definition waits for a person, not for the pusher: it does not keep sync "due".
-    let due = w.store.streams_due().await.unwrap();
-    assert!(!due.iter().any(|(s, _)| *s == "connections"), "{due:?}");
+    assert!(w.store.streams_due().await.unwrap().is_empty(), "nothing waits");
 }
 
 #[tokio::test]

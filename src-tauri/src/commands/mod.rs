@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod session;
 pub mod settings;
+pub mod sync;
 pub mod updates;
 pub mod widgets;
 

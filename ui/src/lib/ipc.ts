@@ -28,6 +28,8 @@ import type { PointsReport } from '../bindings/PointsReport';
 import type { Profile } from '../bindings/Profile';
 import type { SessionRow } from '../bindings/SessionRow';
 import type { SignInState } from '../bindings/SignInState';
+import type { SyncReport } from '../bindings/SyncReport';
+import type { SyncStatus } from '../bindings/SyncStatus';
 import type { UserRow } from '../bindings/UserRow';
 import type { FieldError } from '../bindings/FieldError';
 import type { WidgetDiff } from '../bindings/WidgetDiff';
@@ -106,6 +108,10 @@ export const api = {
   removeConnection: (name: string, discardUnpushed = false) =>
     call<ConnectionRemoval>('remove_connection', { name, discardUnpushed }),
   activity: (filter: ActivityFilter) => call<ActivityView>('activity', { filter }),
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  syncNow: () => call<SyncReport>('sync_now'),
+  retryQuarantined: (id: number) => call<SyncReport>('retry_quarantined', { id }),
+  discardQuarantined: (id: number) => call<SyncStatus>('discard_quarantined', { id }),
   defaultExportPath: (name: string, what: string, ext: string) => call<string>('default_export_path', { name, what, ext }),
   exportCsv: (id: number, kind: ExportKind, name: string, since: number, until: number | null, path: string) =>
     call<ExportReport>('export_csv', { id, kind, name, since, until, path }),

@@ -16,6 +16,9 @@ import type { Settings as SettingsData } from '../../bindings/Settings';
 import { setDisplay } from '../../lib/format';
 import { setLanguage, t } from '../../lib/i18n';
 import { Settings } from '../settings/Settings';
+import { SyncIndicator } from '../sync/SyncIndicator';
+import { SyncView } from '../sync/SyncView';
+import { useSync } from '../sync/useSync';
 import type { UserRow } from '../../bindings/UserRow';
 import { shownName } from '../session/model';
 import { WidgetEditor } from '../widget-editor/WidgetEditor';
@@ -28,6 +31,7 @@ type View =
   | { name: 'connections' }
   | { name: 'widgets' }
   | { name: 'activity' }
+  | { name: 'sync' }
   | { name: 'settings' };
 
 export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSignOut: () => void }) {
@@ -35,6 +39,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
   const [view, setView] = useState<View>({ name: 'room' });
   const [error, setError] = useState<string | null>(null);
   const alarms = useAlarms(NO_FILTER);
+  const sync = useSync();
   // The person's settings decide the theme, the zone times are shown in and the language; they
   // load with the console and again after every change in the settings view.
   const [settings, setSettings] = useState<SettingsData | null>(null);
@@ -123,6 +128,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
           </button>
         </nav>
         <AlarmCounter view={alarms.view} onOpen={() => setView({ name: 'alarms' })} />
+        <SyncIndicator status={sync.status} onOpen={() => setView({ name: 'sync' })} />
         <ModeLine state={room.console} />
         <span className="who" data-signed-in={user.username} data-role={role} title={shownName(user.username, user.profile.display_name)}>
           {shownName(user.username, user.profile.display_name)} · {t(`role.${role}`)}
@@ -151,6 +157,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
         {view.name === 'connections' && <Connections />}
         {view.name === 'widgets' && <WidgetEditor />}
         {view.name === 'activity' && <Activity />}
+        {view.name === 'sync' && <SyncView status={sync.status} role={role} onChanged={sync.set} />}
         {view.name === 'settings' && settings && <Settings data={settings} onChanged={loadSettings} />}
       </main>
     </div>
