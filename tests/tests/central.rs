@@ -127,6 +127,16 @@ async fn bad_connection_details_are_refused_clearly_and_change_nothing() {
         "x",
     ]);
     assert!(r.stderr.contains("error[invalid_url]") && !r.stderr.contains("hunter22"), "{}", r.stderr);
+    // Nor in the query, where the address SQLite keeps would carry it.
+    let r = env.run(&[
+        "central",
+        "connect",
+        &format!("postgres://127.0.0.1:{}/zc?sslmode=disable&password=hunter22", centre.cluster.port()),
+        "--login",
+        "x",
+    ]);
+    assert!(r.stderr.contains("error[invalid_url]") && r.stderr.contains("stdin"), "{}", r.stderr);
+    assert!(!r.stderr.contains("hunter22"), "{}", r.stderr);
     // A login the centre does not know.
     let r = env.run_with(&["central", "connect", &url, "--login", "nobody"], b"wrong\n", &[]);
     assert!(r.stderr.contains("error[central_refused]"), "{}", r.stderr);

@@ -96,13 +96,17 @@ pub fn check_central_url(raw: &str) -> ZcResult<()> {
     parse_central_url(raw).map(|_| ())
 }
 
+/// The query settings a central URL may carry (TLS and where to connect; none secret).
+const URL_SETTINGS: [&str; 8] = ["sslmode", "sslrootcert", "sslcert", "sslkey", "host", "hostaddr", "port", "dbname"];
+
 /// The address to keep: a PostgreSQL URL with no password (a login in it is taken out and
 /// returned), so nothing secret reaches SQLite, a log or the shell's history.
 fn parse_central_url(raw: &str) -> ZcResult<(String, Option<String>)> {
+    // The text is not echoed back: a mistyped URL may still hold a password.
     let mut u = url::Url::parse(raw.trim()).map_err(|e| {
         ZcError::new(
             ErrorCode::InvalidUrl,
-            format!("'{raw}' is not a URL ({e}); give one like postgres://central.example:5432/zeroclient"),
+            format!("the central store's address is not a URL ({e}); give one like postgres://central.example:5432/zeroclient"),
         )
     })?;
     if !matches!(u.scheme(), "postgres" | "postgresql") {
@@ -121,6 +125,21 @@ fn parse_central_url(raw: &str) -> ZcResult<(String, Option<String>)> {
         return Err(ZcError::new(
             ErrorCode::InvalidUrl,
             "the URL holds a password: leave it out and give the password on stdin (or at the prompt), so it stays out of files and the shell's history",
+        ));
+    }
+    // Only settings known to hold nothing secret stay in the address that SQLite keeps and the
+    // console shows; a password or anything unknown in the query is refused, not kept.
+    if let Some((key, _)) = u.query_pairs().find(|(k, _)| !URL_SETTINGS.contains(&k.as_ref())) {
+        let hint = if key.contains("password") || key == "passfile" {
+            "leave it out and give the password on stdin (or at the prompt), so it stays out of files and the shell's history".to_string()
+        } else if key == "user" {
+            "give the login with --login instead".to_string()
+        } else {
+            format!("the address may carry only {}", URL_SETTINGS.join(", "))
+        };
+        return Err(ZcError::new(
+            ErrorCode::InvalidUrl,
+            format!("the central store's URL sets '{key}', which ZeroClient does not keep: {hint}"),
         ));
     }
     let login = (!u.username().is_empty()).then(|| u.username().to_string());
@@ -394,6 +413,20 @@ mod tests {
         assert!(!e.message.contains("hunter2"), "{}", e.message);
         assert_eq!(parse_central_url("https://central.example").unwrap_err().code, ErrorCode::InvalidUrl);
         assert_eq!(parse_central_url("not a url").unwrap_err().code, ErrorCode::InvalidUrl);
+        // Not in the query either, and not echoed when the URL is broken elsewhere.
+        for bad in [
+            "postgres://central.example/zc?sslmode=require&password=hunter2",
+            "postgres://central.example/zc?sslpassword=hunter2",
+            "postgres://u:hunter2@central.example:99999/zc",
+        ] {
+            let e = parse_central_url(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidUrl, "{bad}");
+            assert!(!e.message.contains("hunter2"), "{}", e.message);
+        }
+        let e = parse_central_url("postgres://central.example/zc?password=hunter2").unwrap_err();
+        assert!(e.message.contains("stdin"), "{}", e.message);
+        let e = parse_central_url("postgres://central.example/zc?target_session_attrs=any").unwrap_err();
+        assert!(e.message.contains("may carry only sslmode"), "{}", e.message);
     }
 }
 

@@ -168,38 +168,66 @@ impl App {
     ///
     /// With a central store linked, its history that the centre lacks would go with it: the
     /// console pushes first, and if rows still wait (the centre unreachable) it refuses unless
-    /// `discard_unpushed`, with nothing changed. What is discarded (also rows a running monitor
-    /// wrote meanwhile) is counted in the removal's activity entry and answered.
+    /// `discard_unpushed`, with nothing changed; a row a running monitor writes meanwhile is
+    /// caught by the store's check inside the removal itself. What `discard_unpushed` discards
+    /// is counted in the removal's activity entry and answered.
     pub async fn remove_connection(&self, name: &str, discard_unpushed: bool) -> ZcResult<ConnectionRemoval> {
         let audit = self.authorize(Capability::EditConnections).await?;
-        let row = self.store.connection(name).await?;
-        if !discard_unpushed && self.store.unpushed_history(row.id).await?.total() > 0 {
-            let why = match self.push_pending().await {
-                Ok(r) if r.outcome == "failed" => r.message,
-                Ok(_) => None,
-                Err(e) => Some(e.message),
-            };
-            let waiting = self.store.unpushed_history(row.id).await?;
-            if waiting.total() > 0 {
-                return Err(ZcError::new(
-                    ErrorCode::UnpushedHistory,
-                    format!(
-                        "'{name}' has history the central store does not have yet ({}){}; nothing was removed. Remove it once the console reaches the centre, or discard that history (`zc connection rm {name} --discard-unpushed`; the count is kept in the activity log)",
-                        waiting.describe(),
-                        why.map(|w| format!(": {w}")).unwrap_or_default()
-                    ),
-                ));
-            }
+        let (removed, discarded) = if discard_unpushed {
+            self.store.remove_connection(name, &audit).await?
+        } else {
+            (self.remove_when_pushed(name, &audit).await?, zc_store::UnpushedHistory::default())
+        };
+        // The key goes only once the removal stands (a refused removal keeps its key); ids are
+        // never reused, so a key left behind by a failing keyring names nothing, and is said.
+        let mut key_left = None;
+        if removed.spec.kind == ConnectionKind::Station
+            && let Err(e) = self.keyring()?.delete(&self.account(removed.id)).await
+        {
+            tracing::warn!(connection = %removed.spec.name, "its key stayed in the keyring: {e}");
+            key_left = Some(format!(
+                "Its API key could not be deleted from the OS keyring ({}); it names a connection that no longer exists: remove it with the keyring's own tool.",
+                e.message
+            ));
         }
-        if row.spec.kind == ConnectionKind::Station {
-            self.keyring()?.delete(&self.account(row.id)).await?;
-        }
-        let (removed, discarded) = self.store.remove_connection(name, &audit).await?;
         // Its private CA copy is its own (named by its id); nothing else uses it.
         if let Some(file) = &removed.tls_ca_file {
             let _ = std::fs::remove_file(self.data_dir.join(file));
         }
-        Ok(ConnectionRemoval { name: removed.spec.name, discarded })
+        Ok(ConnectionRemoval { name: removed.spec.name, discarded, key_left })
+    }
+
+    /// Removes `name` once the centre has all its history: pushes what waits, then removes,
+    /// the store checking again inside the removal's transaction. A running monitor may write a
+    /// row in between; that push-and-remove is tried again a few times, then refused.
+    async fn remove_when_pushed(&self, name: &str, audit: &zc_store::Audit) -> ZcResult<zc_store::ConnectionRow> {
+        const TRIES: u32 = 3;
+        let mut why = None;
+        for _ in 0..TRIES {
+            match self.store.remove_connection_if_pushed(name, audit).await {
+                Err(e) if e.code == ErrorCode::UnpushedHistory => {}
+                done => return done,
+            }
+            why = match self.push_pending().await {
+                // Failed or held: trying again now would not help.
+                Ok(r) if r.outcome != "drained" => r.message,
+                Ok(_) => None,
+                Err(e) => Some(e.message),
+            };
+            if why.is_some() {
+                break;
+            }
+        }
+        let row = self.store.connection(name).await?;
+        let waiting = self.store.unpushed_history(row.id).await?;
+        Err(ZcError::new(
+            ErrorCode::UnpushedHistory,
+            format!(
+                "'{name}' has history the central store does not have yet ({}){}; nothing was removed. Remove it once the console reaches the centre, or discard that history (`zc connection rm {name} --discard-unpushed`; the count is kept in the activity log)",
+                waiting.describe(),
+                why.map(|w| format!(": {w}")).unwrap_or_default()
+            ),
+        ))
     }
 
     // ---- keys ----
@@ -511,7 +539,10 @@ impl App {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConnectionRemoval {
     pub name: String,
+    /// History the centre did not have that went with it (asked for with discard).
     pub discarded: zc_store::UnpushedHistory,
+    /// Set when the removal stands but its key could not be deleted from the keyring.
+    pub key_left: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

@@ -272,7 +272,10 @@ pub async fn run(app: &App, cmd: &ConnectionCmd, f: Format) -> ZcResult<()> {
             let r = app.remove_connection(name, *discard_unpushed).await?;
             let mut t = Table::new(&["removed", "history discarded before reaching the centre"]);
             t.row(vec![r.name.clone(), if r.discarded.total() > 0 { r.discarded.describe() } else { "none".into() }]);
-            emit(f, &t, &json!({"removed": r.name, "discarded": r.discarded}));
+            emit(f, &t, &json!({"removed": r.name, "discarded": r.discarded, "key_left": r.key_left}));
+            if let Some(note) = &r.key_left {
+                eprintln!("warning: {} was removed. {note}", r.name);
+            }
         }
     }
     Ok(())

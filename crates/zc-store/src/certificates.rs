@@ -73,6 +73,7 @@ impl Store {
         if n == 0 {
             return Err(ZcError::not_found("connection", name));
         }
+        crate::sync_connections::release_held_definition(&mut tx, id, now).await?;
         let trust = match (ca_file, pin) {
             (Some(_), _) => "private_ca",
             (_, Some(_)) => "pinned",

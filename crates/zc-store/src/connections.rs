@@ -286,6 +286,7 @@ pub(crate) async fn update_connection_in(
         Err(e) if is_unique_violation(&e) => return Err(duplicate(&spec.name)),
         Err(e) => return Err(db_err(e)),
     }
+    crate::sync_connections::release_held_definition(tx, id, now).await?;
     append(tx, now, audit, "connection.edit", old_name, json!({"id": id, "spec": spec_json(spec)})).await?;
     Ok(())
 }
@@ -401,12 +402,37 @@ impl Store {
     /// Deletes a connection with its history, metrics and widgets (cascade). History the
     /// central store does not have yet goes with it: counted in the same transaction and kept
     /// in the removal's activity entry (and answered), so nothing goes without a word. Callers
-    /// who must not lose it ask `unpushed_history` first.
+    /// who must not lose it use `remove_connection_if_pushed`.
     pub async fn remove_connection(&self, name: &str, audit: &Audit) -> ZcResult<(ConnectionRow, UnpushedHistory)> {
+        self.remove_connection_in(name, audit, true).await
+    }
+
+    /// Removes connection `name` only if the central store has all its history: checked inside
+    /// the removal's own write transaction, so a row the monitor writes after any earlier check
+    /// cannot be lost with it (the removal is refused with `unpushed_history`, nothing changed).
+    pub async fn remove_connection_if_pushed(&self, name: &str, audit: &Audit) -> ZcResult<ConnectionRow> {
+        self.remove_connection_in(name, audit, false).await.map(|(row, _)| row)
+    }
+
+    async fn remove_connection_in(
+        &self,
+        name: &str,
+        audit: &Audit,
+        discard_unpushed: bool,
+    ) -> ZcResult<(ConnectionRow, UnpushedHistory)> {
         let row = self.connection(name).await?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let lost = crate::sync_series::unpushed_history_in(&mut tx, row.id).await?;
+        if !discard_unpushed && lost.total() > 0 {
+            return Err(ZcError::new(
+                ErrorCode::UnpushedHistory,
+                format!(
+                    "'{name}' has history the central store does not have yet ({}); nothing was removed",
+                    lost.describe()
+                ),
+            ));
+        }
         let global_id = crate::sync_connections::connection_global_id(&mut tx, Some(row.id)).await?;
         sqlx::query("DELETE FROM backend_connections WHERE id = ?")
             .bind(row.id)
@@ -490,6 +516,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        crate::sync_connections::release_held_definition(&mut tx, id, now).await?;
         append(&mut tx, now, audit, "key.set", name, json!({"id": id})).await?;
         tx.commit().await.map_err(db_err)
     }

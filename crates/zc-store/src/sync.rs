@@ -341,12 +341,16 @@ impl Store {
             .map_err(db_err)?;
         }
         // The stream's health: the activity log's in `sync_streams`, the others' in `sync_series`.
+        // A refusal is an answer: the centre is reachable, so the failures in a row that back
+        // the stream off (and make the console say "failing") end here; the entry says "held".
         let health = if stream == ACTIVITY_STREAM {
             "INSERT INTO sync_streams (stream, last_attempt_at, last_error, failures, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, updated_at = ?2"
+             VALUES (?1, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, \
+             failures = 0, next_attempt_at = NULL, updated_at = ?2"
         } else {
             "INSERT INTO sync_series (stream, cursor_at, cursor_key, last_attempt_at, last_error, failures, created_at, updated_at) \
-             VALUES (?1, ?4, ?4, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, updated_at = ?2"
+             VALUES (?1, ?4, ?4, ?2, ?3, 0, ?2, ?2) ON CONFLICT (stream) DO UPDATE SET last_attempt_at = ?2, last_error = ?3, \
+             failures = 0, next_attempt_at = NULL, updated_at = ?2"
         };
         sqlx::query(health)
             .bind(stream)

@@ -5,7 +5,7 @@ use crate::Store;
 use crate::connections::ConnectionRow;
 use crate::error::db_err;
 use crate::sync::StreamStatus;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 use zc_domain::ZcResult;
 
 /// The connections stream's name in `sync_series` (its health), `sync_quarantine` and
@@ -67,17 +67,29 @@ impl Store {
 
     /// The centre has settings version `version` of connection `id` (an edit made meanwhile
     /// has a higher version and stays pending).
+    /// The first version the centre has lets the connection's history go: the series rewind to
+    /// it in the same transaction.
     pub async fn record_connection_pushed(&self, id: i64, version: i64) -> ZcResult<()> {
+        let mut tx = self.begin_write().await?;
+        let first: bool = sqlx::query_scalar("SELECT central_version IS NULL FROM backend_connections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .unwrap_or(false);
         sqlx::query(
             "UPDATE backend_connections SET central_version = ?1 WHERE id = ?2 \
              AND (central_version IS NULL OR central_version < ?1)",
         )
         .bind(version)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        Ok(())
+        if first {
+            crate::sync_series::rewind_to_connection(&mut tx, id).await?;
+        }
+        tx.commit().await.map_err(db_err)
     }
 
     pub async fn removals_to_push(&self) -> ZcResult<Vec<PendingRemoval>> {
@@ -152,4 +164,21 @@ pub(crate) async fn connections_due(conn: &mut sqlx::SqliteConnection) -> ZcResu
     .fetch_one(conn)
     .await
     .map_err(db_err)
+}
+
+/// A new settings version of connection `id` (an edit, its trust, its key) goes to the centre
+/// again: a held refusal of an older version no longer holds it (the edit may be the fix).
+/// Refused again, the same entry comes back with one attempt more.
+pub(crate) async fn release_held_definition(conn: &mut SqliteConnection, id: i64, now: i64) -> ZcResult<()> {
+    sqlx::query(
+        "UPDATE sync_quarantine SET resolved_at = ?1, resolution = 'retried', updated_at = ?1 \
+         WHERE stream = ?2 AND first_seq = ?3 AND resolved_at IS NULL",
+    )
+    .bind(now)
+    .bind(CONNECTIONS_STREAM)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }

@@ -37,28 +37,29 @@ impl Series {
     }
 
     /// The rows after a cursor, oldest first, with their connection's global id. Constant text
-    /// per series; `?1, ?2` is the cursor, `?3` the limit. Each reads the table's `at` index
+    /// per series; `?1, ?2` is the cursor, `?3` the limit. Rows of a connection the centre has
+    /// no version of yet are left out (its policies would refuse them): the cursor passes them,
+    /// and the definition's arrival rewinds it to them (`record_connection_pushed`); meanwhile
+    /// they count as pending and retention keeps them (`unsettled_sql`). Each reads the table's `at` index
     /// (which holds the row's key too).
     fn claim_sql(self) -> &'static str {
         match self {
             Series::StatusHistory => {
-                "SELECT h.id, h.at, c.global_id, h.from_status, h.to_status, h.error_category, h.error_detail, h.observer_offline, \
-                 c.central_version IS NULL AS unsettled \
+                "SELECT h.id, h.at, c.global_id, h.from_status, h.to_status, h.error_category, h.error_detail, h.observer_offline \
                  FROM connection_status_history h JOIN backend_connections c ON c.id = h.connection_id \
-                 WHERE h.at >= ?1 AND (h.at > ?1 OR h.id > ?2) ORDER BY h.at, h.id LIMIT ?3"
+                 WHERE h.at >= ?1 AND (h.at > ?1 OR h.id > ?2) AND c.central_version IS NOT NULL ORDER BY h.at, h.id LIMIT ?3"
             }
             Series::RequestMetrics => {
-                "SELECT m.id, m.at, c.global_id, m.latency_us, m.http_status, m.request_bytes, m.response_bytes, m.outcome, \
-                 c.central_version IS NULL AS unsettled \
+                "SELECT m.id, m.at, c.global_id, m.latency_us, m.http_status, m.request_bytes, m.response_bytes, m.outcome \
                  FROM request_metrics m JOIN backend_connections c ON c.id = m.connection_id \
-                 WHERE m.at >= ?1 AND (m.at > ?1 OR m.id > ?2) ORDER BY m.at, m.id LIMIT ?3"
+                 WHERE m.at >= ?1 AND (m.at > ?1 OR m.id > ?2) AND c.central_version IS NOT NULL ORDER BY m.at, m.id LIMIT ?3"
             }
             Series::PointHistory => {
-                "SELECT h.point_id, h.at, c.global_id, p.point_key, h.value, h.quality, h.source_at, \
-                 c.central_version IS NULL AS unsettled \
+                "SELECT h.point_id, h.at, c.global_id, p.point_key, h.value, h.quality, h.source_at \
                  FROM point_history h JOIN data_points p ON p.id = h.point_id \
                  JOIN backend_connections c ON c.id = p.connection_id \
-                 WHERE h.at >= ?1 AND (h.at > ?1 OR h.point_id > ?2) ORDER BY h.at, h.point_id LIMIT ?3"
+                 WHERE h.at >= ?1 AND (h.at > ?1 OR h.point_id > ?2) AND c.central_version IS NOT NULL \
+                 ORDER BY h.at, h.point_id LIMIT ?3"
             }
         }
     }
@@ -78,33 +79,61 @@ impl Series {
         }
     }
 
-    /// Whether any row is after a cursor (one step down the `at` index).
+    /// Whether any row is after a cursor (one step down the `at` index), leaving out rows that
+    /// wait for their connection's definition (they wait for a person, not for the pusher).
     fn any_pending_sql(self) -> &'static str {
         match self {
             Series::StatusHistory => {
-                "SELECT EXISTS (SELECT 1 FROM connection_status_history WHERE at >= ?1 AND (at > ?1 OR id > ?2))"
+                "SELECT EXISTS (SELECT 1 FROM connection_status_history WHERE at >= ?1 AND (at > ?1 OR id > ?2) \
+                 AND connection_id NOT IN (SELECT id FROM backend_connections WHERE central_version IS NULL))"
             }
             Series::RequestMetrics => {
-                "SELECT EXISTS (SELECT 1 FROM request_metrics WHERE at >= ?1 AND (at > ?1 OR id > ?2))"
+                "SELECT EXISTS (SELECT 1 FROM request_metrics WHERE at >= ?1 AND (at > ?1 OR id > ?2) \
+                 AND connection_id NOT IN (SELECT id FROM backend_connections WHERE central_version IS NULL))"
             }
             Series::PointHistory => {
-                "SELECT EXISTS (SELECT 1 FROM point_history WHERE at >= ?1 AND (at > ?1 OR point_id > ?2))"
+                "SELECT EXISTS (SELECT 1 FROM point_history WHERE at >= ?1 AND (at > ?1 OR point_id > ?2) \
+                 AND point_id NOT IN (SELECT p.id FROM data_points p JOIN backend_connections c ON c.id = p.connection_id \
+                                      WHERE c.central_version IS NULL))"
             }
         }
     }
 
-    /// How many of one connection's rows (`?3`) are after a cursor.
+    /// How many of one connection's rows (`?3`) are after a cursor, and the oldest one's time.
     fn connection_pending_sql(self) -> &'static str {
         match self {
             Series::StatusHistory => {
-                "SELECT COUNT(*) FROM connection_status_history WHERE connection_id = ?3 AND at >= ?1 AND (at > ?1 OR id > ?2)"
+                "SELECT COUNT(*), MIN(at) FROM connection_status_history WHERE connection_id = ?3 AND at >= ?1 AND (at > ?1 OR id > ?2)"
             }
             Series::RequestMetrics => {
-                "SELECT COUNT(*) FROM request_metrics WHERE connection_id = ?3 AND at >= ?1 AND (at > ?1 OR id > ?2)"
+                "SELECT COUNT(*), MIN(at) FROM request_metrics WHERE connection_id = ?3 AND at >= ?1 AND (at > ?1 OR id > ?2)"
             }
             Series::PointHistory => {
-                "SELECT COUNT(*) FROM point_history h JOIN data_points p ON p.id = h.point_id \
+                "SELECT COUNT(*), MIN(h.at) FROM point_history h JOIN data_points p ON p.id = h.point_id \
                  WHERE p.connection_id = ?3 AND h.at >= ?1 AND (h.at > ?1 OR h.point_id > ?2)"
+            }
+        }
+    }
+
+    /// Rows at or before a cursor whose connection the centre has no version of: passed over by
+    /// the claims, still waiting. How many, and the oldest one's time.
+    fn unsettled_sql(self) -> &'static str {
+        match self {
+            Series::StatusHistory => {
+                "SELECT COUNT(*), MIN(at) FROM connection_status_history \
+                 WHERE connection_id IN (SELECT id FROM backend_connections WHERE central_version IS NULL) \
+                 AND (at < ?1 OR (at = ?1 AND id <= ?2))"
+            }
+            Series::RequestMetrics => {
+                "SELECT COUNT(*), MIN(at) FROM request_metrics \
+                 WHERE connection_id IN (SELECT id FROM backend_connections WHERE central_version IS NULL) \
+                 AND (at < ?1 OR (at = ?1 AND id <= ?2))"
+            }
+            Series::PointHistory => {
+                "SELECT COUNT(*), MIN(at) FROM point_history \
+                 WHERE point_id IN (SELECT p.id FROM data_points p JOIN backend_connections c ON c.id = p.connection_id \
+                                    WHERE c.central_version IS NULL) \
+                 AND (at < ?1 OR (at = ?1 AND point_id <= ?2))"
             }
         }
     }
@@ -147,9 +176,16 @@ pub(crate) async fn unpushed_history_in(conn: &mut SqliteConnection, id: i64) ->
     if linked.is_none() {
         return Ok(out);
     }
+    // All of a connection the centre has no version of waits, whatever the cursors say.
+    let unsettled: bool = sqlx::query_scalar("SELECT central_version IS NULL FROM backend_connections WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .unwrap_or(false);
     for series in Series::ALL {
-        let cursor = series_cursor(conn, series).await?.unwrap_or(START);
-        let n: i64 = sqlx::query_scalar(series.connection_pending_sql())
+        let cursor = if unsettled { START } else { series_cursor(conn, series).await?.unwrap_or(START) };
+        let (n, _): (i64, Option<i64>) = sqlx::query_as(series.connection_pending_sql())
             .bind(cursor.0)
             .bind(cursor.1)
             .bind(id)
@@ -172,6 +208,34 @@ pub(crate) async fn series_due(conn: &mut SqliteConnection, series: Series) -> Z
     }
     let cursor = series_cursor(conn, series).await?.unwrap_or(START);
     sqlx::query_scalar(series.any_pending_sql()).bind(cursor.0).bind(cursor.1).fetch_one(conn).await.map_err(db_err)
+}
+
+/// Rows at or before `cursor` that wait for their connection's definition: how many, the oldest.
+async fn unsettled_before(
+    conn: &mut SqliteConnection,
+    series: Series,
+    cursor: (i64, i64),
+) -> ZcResult<(i64, Option<i64>)> {
+    sqlx::query_as(series.unsettled_sql()).bind(cursor.0).bind(cursor.1).fetch_one(conn).await.map_err(db_err)
+}
+
+/// The centre has a version of connection `id` for the first time: each series' cursor goes
+/// back to the connection's oldest row, passed over while it waited (rows already at the
+/// centre in between are sent again and stored once).
+pub(crate) async fn rewind_to_connection(conn: &mut SqliteConnection, id: i64) -> ZcResult<()> {
+    for series in Series::ALL {
+        let (_, oldest): (i64, Option<i64>) = sqlx::query_as(series.connection_pending_sql())
+            .bind(START.0)
+            .bind(START.1)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if let Some(at) = oldest {
+            note_written(conn, series, at).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The cursor of `series` as it stands (a pending rewind applied), or None when it was never
@@ -293,13 +357,8 @@ impl Store {
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-        // A connection's history goes only once the centre has its definition (the centre's
-        // policies refuse it before). The batch stops before the first row of one it lacks (held,
-        // or added since the definitions went): those rows, and all after them, wait here, so
-        // the cursor never passes them.
         let rows: Vec<SeriesRow> = rows
             .iter()
-            .take_while(|r| !r.get::<bool, _>("unsettled"))
             .map(|r| SeriesRow { key: r.get(0), at: r.get(1), connection: r.get(2), values: values(series, r) })
             .collect();
         let claimed_to = rows.last().map_or(cursor.0, |r| r.at);
@@ -356,13 +415,15 @@ impl Store {
     pub async fn series_status(&self, series: Series) -> ZcResult<StreamStatus> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         let cursor = series_cursor(&mut conn, series).await?.unwrap_or(START);
-        let (pending, oldest): (i64, Option<i64>) = sqlx::query_as(series.pending_sql())
+        let (after, oldest): (i64, Option<i64>) = sqlx::query_as(series.pending_sql())
             .bind(cursor.0)
             .bind(cursor.1)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        crate::sync::stream_status(&mut conn, series.stream(), pending, oldest).await
+        let (passed, passed_oldest) = unsettled_before(&mut conn, series, cursor).await?;
+        let oldest = [oldest, passed_oldest].into_iter().flatten().min();
+        crate::sync::stream_status(&mut conn, series.stream(), after + passed, oldest).await
     }
 
     /// Where retention must stop for `series` while a centre is linked: rows at or after this
@@ -376,8 +437,11 @@ impl Store {
             return Ok(None);
         }
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        // A cursor at (at, key) may leave rows at `at` with a higher key: only older rows may go.
-        Ok(Some(series_cursor(&mut conn, series).await?.unwrap_or(START).0))
+        // A cursor at (at, key) may leave rows at `at` with a higher key: only older rows may go;
+        // nor rows passed over while their connection's definition waits.
+        let cursor = series_cursor(&mut conn, series).await?.unwrap_or(START);
+        let (_, passed_oldest) = unsettled_before(&mut conn, series, cursor).await?;
+        Ok(Some(passed_oldest.map_or(cursor.0, |at| at.min(cursor.0))))
     }
 }
 

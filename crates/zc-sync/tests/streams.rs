@@ -310,7 +310,14 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
     let mut worse = spec.clone();
     worse.metadata = r#"{"password": "hunter2"}"#.into();
     w.store.update_connection(a, "north-1", &worse, &w.audit).await.unwrap();
+    // The centre was out of reach twice before (the stream backs off, the console says failing);
+    // this time it answers, with a refusal: held now, no longer failing.
+    for _ in 0..2 {
+        w.store.record_push_failure("connections", "cannot reach the central store", T0).await.unwrap();
+    }
     w.push().await;
+    let status = w.store.connections_sync_status().await.unwrap();
+    assert_eq!((status.failures, status.next_attempt_at, status.quarantined), (0, None, 2), "{status:?}");
     let held = w.store.quarantined().await.unwrap();
     let edit = held.iter().find(|q| q.first_seq == a).expect("the edit is held").clone();
     // A held definition waits for a person, not for the pusher: it does not keep sync "due".
@@ -321,26 +328,44 @@ async fn edits_and_removals_reach_the_centre_and_a_refused_definition_holds_only
     let entry = w.store.activity_newest(0, 1).await.unwrap().remove(0);
     assert_eq!((entry.action.as_str(), entry.actor.as_str()), ("sync.discard", "anna"));
     assert_eq!(w.store.connection("north-1").await.unwrap().spec.metadata, worse.metadata, "the console keeps it");
+    let status = w.store.connections_sync_status().await.unwrap();
+    assert_eq!(
+        (status.failures, status.quarantined),
+        (0, 1),
+        "only north-9 is still held, nothing failing: {status:?}"
+    );
 
     // History: north-1's reaches the centre (it has north-1); north-9's waits for a definition
-    // the centre never had (its policies would refuse it), and so does what comes after it.
+    // the centre never had (its policies would refuse it), counted as waiting, holding nothing
+    // else back, and not making the pusher try every few seconds.
     w.probe(a, T0 + 1000, 1.0, None).await;
     w.probe(bad.id, T0 + 2000, 2.0, None).await;
     w.probe(a, T0 + 3000, 3.0, None).await;
     w.push().await;
-    assert_eq!(w.count("request_metrics").await, 1);
-    assert_eq!(w.pending(Series::RequestMetrics).await, 2, "north-9's row and the one after it wait");
+    assert_eq!(w.count("request_metrics").await, 2, "both of north-1's rows");
+    assert_eq!(w.pending(Series::RequestMetrics).await, 1, "north-9's row waits, and is shown waiting");
+    assert_eq!(w.store.unpushed_history(bad.id).await.unwrap().request_metrics, 1);
     assert!(w.store.quarantined().await.unwrap().iter().all(|q| q.stream == "connections"), "no series is held");
+    assert!(w.store.streams_due().await.unwrap().is_empty(), "{:?}", w.store.streams_due().await.unwrap());
+    // Old as it gets, retention keeps it.
+    w.clock.advance_ms(40 * 86_400_000);
+    w.store.apply_retention().await.unwrap();
+    assert_eq!(w.store.unpushed_history(bad.id).await.unwrap().request_metrics, 1, "kept");
     // north-9 cannot be given up on: its history would have nowhere to go.
     let nine = w.store.quarantined().await.unwrap().into_iter().find(|q| q.first_seq == bad.id).unwrap();
     let e = w.store.discard_quarantined(nine.id, &w.audit).await.unwrap_err();
     assert!(e.message.contains("never had 'north-9'") && e.message.contains("--discard-unpushed"), "{}", e.message);
-    // Removing it, its unpushed history counted, lets the rest go, and nothing stays held.
-    let (_, lost) = w.store.remove_connection("north-9", &w.audit).await.unwrap();
-    assert_eq!((lost.request_metrics, lost.point_history), (1, 1));
-    assert!(w.store.quarantined().await.unwrap().is_empty(), "its held entry went with it");
+    // Fixed by an edit (no retry needed: the edit is a new version), it reaches the centre, and
+    // its history follows (the cursor had passed it).
+    let mut fixed = w.store.connection("north-9").await.unwrap().spec;
+    fixed.metadata = "{}".into();
+    w.store.update_connection(bad.id, "north-9", &fixed, &w.audit).await.unwrap();
+    assert!(w.store.quarantined().await.unwrap().is_empty(), "the edit releases the held definition");
+    assert!(w.store.retry_quarantined(nine.id, &w.audit).await.unwrap().is_none(), "nothing left to retry");
     w.push().await;
-    assert_eq!(w.count("request_metrics").await, 2);
+    assert_eq!(w.count("request_metrics").await, 3, "north-9's row arrived, north-1's not twice");
+    assert_eq!(w.pending(Series::RequestMetrics).await, 0);
+    assert!(w.store.quarantined().await.unwrap().is_empty());
 
     w.store.remove_connection("north-1", &w.audit).await.unwrap();
     w.push().await;
@@ -371,6 +396,15 @@ async fn removing_a_connection_says_what_history_the_centre_never_got() {
     assert_eq!((waiting.status_history, waiting.request_metrics, waiting.point_history), (0, 3, 3));
     assert_eq!(w.store.unpushed_history(b).await.unwrap().total(), 0, "north-2 is all at the centre");
 
+    // Asked to remove only what the centre has all of, the removal looks inside its own
+    // transaction, so a row the monitor wrote after any earlier check is not lost with it.
+    let before = w.store.activity_newest(0, 1).await.unwrap().remove(0).seq;
+    let e = w.store.remove_connection_if_pushed("north-1", &w.audit).await.unwrap_err();
+    assert_eq!(e.code, zc_domain::ErrorCode::UnpushedHistory, "{}", e.message);
+    assert!(e.message.contains("3 request metrics") && e.message.contains("nothing was removed"), "{}", e.message);
+    assert_eq!(w.store.unpushed_history(a).await.unwrap(), waiting, "nothing changed");
+    assert_eq!(w.store.activity_newest(0, 1).await.unwrap().remove(0).seq, before, "no removal recorded");
+
     let (_, lost) = w.store.remove_connection("north-1", &w.audit).await.unwrap();
     assert_eq!(lost, waiting, "the removal answers what it took with it");
     let entry = w.store.activity_newest(0, 1).await.unwrap().remove(0);
@@ -380,8 +414,7 @@ async fn removing_a_connection_says_what_history_the_centre_never_got() {
     assert_eq!(meta["unpushed_discarded"]["point_history"], 3, "{meta}");
 
     // Removing north-2, whose history the centre has, records no loss.
-    let (_, lost) = w.store.remove_connection("north-2", &w.audit).await.unwrap();
-    assert_eq!(lost.total(), 0);
+    w.store.remove_connection_if_pushed("north-2", &w.audit).await.unwrap();
     let entry = w.store.activity_newest(0, 1).await.unwrap().remove(0);
     let meta: serde_json::Value = serde_json::from_str(&entry.metadata).unwrap();
     assert!(meta.get("unpushed_discarded").is_none(), "{meta}");

@@ -5,4 +5,12 @@ import type { UnpushedHistory } from "./UnpushedHistory";
  * A removed connection, and its history that the central store never got (all zero when no
  * centre is linked or it had everything).
  */
-export type ConnectionRemoval = { name: string, discarded: UnpushedHistory, };
+export type ConnectionRemoval = { name: string, 
+/**
+ * History the centre did not have that went with it (asked for with discard).
+ */
+discarded: UnpushedHistory, 
+/**
+ * Set when the removal stands but its key could not be deleted from the keyring.
+ */
+key_left: string | null, };

@@ -3,10 +3,12 @@
 // typing a new key replaces the stored one).
 import { useEffect, useState } from 'react';
 import type { ConnectionSpec } from '../../bindings/ConnectionSpec';
+import type { ConnectionRemoval } from '../../bindings/ConnectionRemoval';
 import type { ConnectionRow } from '../../bindings/ConnectionRow';
 import { t, type Key } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { StatusBadge } from '../status/StatusBadge';
+import { removalNotice, totalOf } from './removal';
 
 type Editing = { mode: 'add' } | { mode: 'edit'; name: string } | null;
 
@@ -134,6 +136,8 @@ export function Connections() {
   // A connection whose history has not reached the central store yet: removing it anyway
   // discards that history, so it takes a second, explicit choice.
   const [unpushed, setUnpushed] = useState<string | null>(null);
+  // What the last removal took with it, said once (history discarded, a key left behind).
+  const [removed, setRemoved] = useState<ConnectionRemoval | null>(null);
   useEffect(() => {
     api.listConnections().then(setRows, (e: unknown) => setError(message(e)));
   }, [generation]);
@@ -148,8 +152,9 @@ export function Connections() {
   const removeNow = async (name: string, discardUnpushed: boolean) => {
     setUnpushed(null);
     try {
-      await api.removeConnection(name, discardUnpushed);
+      const r = await api.removeConnection(name, discardUnpushed);
       setError(null);
+      setRemoved(r);
       setGeneration((g) => g + 1);
     } catch (e) {
       if (e instanceof ConsoleError && e.code === 'unpushed_history') setUnpushed(name);
@@ -163,6 +168,11 @@ export function Connections() {
           {t('conn.add')}
         </button>
         {error && <span className="error-line">{error}</span>}
+        {removed && (
+          <span className="notice" data-removed={removed.name} data-discarded={totalOf(removed.discarded)}>
+            {removalNotice(removed)}
+          </span>
+        )}
         {unpushed && (
           <button type="button" className="danger" data-action="discard-unpushed" onClick={() => void removeNow(unpushed, true)}>
             {t('conn.removeDiscard', { name: unpushed })}

@@ -128,7 +128,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
           </button>
         </nav>
         <AlarmCounter view={alarms.view} onOpen={() => setView({ name: 'alarms' })} />
-        <SyncIndicator status={sync.status} onOpen={() => setView({ name: 'sync' })} />
+        <SyncIndicator status={sync.status} error={sync.error} onOpen={() => setView({ name: 'sync' })} />
         <ModeLine state={room.console} />
         <span className="who" data-signed-in={user.username} data-role={role} title={shownName(user.username, user.profile.display_name)}>
           {shownName(user.username, user.profile.display_name)} · {t(`role.${role}`)}
@@ -157,7 +157,7 @@ export function App({ user, role, onSignOut }: { user: UserRow; role: Role; onSi
         {view.name === 'connections' && <Connections />}
         {view.name === 'widgets' && <WidgetEditor />}
         {view.name === 'activity' && <Activity />}
-        {view.name === 'sync' && <SyncView status={sync.status} role={role} onChanged={sync.set} />}
+        {view.name === 'sync' && <SyncView status={sync.status} readError={sync.error} role={role} onChanged={sync.set} />}
         {view.name === 'settings' && settings && <Settings data={settings} onChanged={loadSettings} />}
       </main>
     </div>

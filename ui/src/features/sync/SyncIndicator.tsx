@@ -58,8 +58,15 @@ export function syncWord(status: SyncStatus, now: number): string {
   }
 }
 
-export function SyncIndicator({ status, onOpen }: { status: SyncStatus | null; onOpen: () => void }) {
+export function SyncIndicator({ status, error, onOpen }: { status: SyncStatus | null; error: string | null; onOpen: () => void }) {
   const now = useNow();
+  // The queue could not be read: say so rather than show a state that may be stale.
+  if (error !== null)
+    return (
+      <button type="button" className="sync-indicator sync-failing" data-sync="unreadable" title={error} onClick={onOpen}>
+        <Shape kind="failing" /> {t('sync.unreadable')}
+      </button>
+    );
   if (!status) return null;
   const s = summarise(status);
   return (

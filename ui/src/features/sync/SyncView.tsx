@@ -9,16 +9,31 @@ import { age, dateTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { syncWord } from './SyncIndicator';
-import { abnormal, summarise } from './model';
+import { abnormal, heldRow, summarise } from './model';
 
 const when = (ms: number | null) => (ms === null ? '—' : dateTime(ms));
 
-export function SyncView({ status, role, onChanged }: { status: SyncStatus | null; role: Role; onChanged: (s: SyncStatus) => void }) {
+export function SyncView({
+  status,
+  readError,
+  role,
+  onChanged,
+}: {
+  status: SyncStatus | null;
+  readError: string | null;
+  role: Role;
+  onChanged: (s: SyncStatus) => void;
+}) {
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<SyncReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow();
-  if (!status) return <p className="muted">{t('sync.loading')}</p>;
+  const unreadable = readError !== null && (
+    <p className="error-line" role="alert" data-read-error>
+      {t('sync.unreadableDetail', { error: readError })}
+    </p>
+  );
+  if (!status) return unreadable || <p className="muted">{t('sync.loading')}</p>;
   const s = summarise(status);
   const act = (run: () => Promise<SyncReport | SyncStatus>) => {
     setBusy(true);
@@ -64,6 +79,7 @@ export function SyncView({ status, role, onChanged }: { status: SyncStatus | nul
           )}
         </p>
       )}
+      {unreadable}
       {error && (
         <p className="error-line" role="alert" data-error>
           {error}
@@ -118,7 +134,7 @@ export function SyncView({ status, role, onChanged }: { status: SyncStatus | nul
               <tr key={q.id} data-held={q.id} data-stream={q.stream}>
                 <td className="num">{q.id}</td>
                 <td>{t(`sync.streamName.${q.stream}` as 'sync.streamName.activity_log')}</td>
-                <td className="num">{q.first_seq}</td>
+                <td>{heldRow(q)}</td>
                 <td>
                   <span className="sync-held">◆ {q.reason}</span> <span className="meta">{q.detail}</span>
                 </td>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamStatus } from '../../bindings/StreamStatus';
 import type { SyncStatus } from '../../bindings/SyncStatus';
-import { abnormal, summarise } from './model';
+import { abnormal, heldRow, summarise } from './model';
 
 const stream = (name: string, over: Partial<StreamStatus> = {}): StreamStatus => ({
   stream: name,
@@ -57,5 +57,25 @@ describe('the sync indicator', () => {
     const q = { id: 1, stream: 'connections', first_seq: 3, reason: 'refused', detail: 'x', attempts: 1, first_failed_at: 1, last_failed_at: 1 };
     const s = summarise(status([stream('connections', { failures: 1 })], { quarantine: [q] }));
     expect([s.kind, s.held]).toEqual(['held', 1]);
+  });
+});
+
+describe('heldRow', () => {
+  const held = (stream: string, first_seq: number) => ({
+    id: 1,
+    stream,
+    first_seq,
+    reason: 'refused',
+    detail: '',
+    attempts: 1,
+    first_failed_at: 0,
+    last_failed_at: 0,
+  });
+  it('names the held row in its stream’s terms, not as a bare number', () => {
+    expect(heldRow(held('connections', 9))).toBe('connection #9');
+    expect(heldRow(held('activity_log', 1234))).toBe('activity entry 1234');
+    const series = heldRow(held('request_metrics', Date.UTC(2026, 11, 1, 8, 30)));
+    expect(series.startsWith('rows from ')).toBe(true);
+    expect(series).not.toContain(String(Date.UTC(2026, 11, 1, 8, 30)));
   });
 });

@@ -1,6 +1,9 @@
 // The sync indicator's one word for the whole queue: what a person needs to know at a glance
 // (ISA-101: grey while things go as they should, colour only when someone should look).
+import type { QuarantineRow } from '../../bindings/QuarantineRow';
 import type { SyncStatus } from '../../bindings/SyncStatus';
+import { dateTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
 
 export type SyncKind = 'local' | 'synced' | 'waiting' | 'failing' | 'held';
 
@@ -56,4 +59,16 @@ export function summarise(s: SyncStatus): SyncSummary {
 /** Whether the state asks for attention (and so gets colour). */
 export function abnormal(kind: SyncKind): boolean {
   return kind === 'failing' || kind === 'held';
+}
+
+/** What the held row is, in the stream's own terms (a series is held from a time on). */
+export function heldRow(q: QuarantineRow): string {
+  switch (q.stream) {
+    case 'connections':
+      return t('sync.heldConnection', { id: q.first_seq });
+    case 'activity_log':
+      return t('sync.heldEntry', { seq: q.first_seq });
+    default:
+      return t('sync.heldFrom', { at: dateTime(q.first_seq) });
+  }
 }
