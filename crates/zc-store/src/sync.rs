@@ -218,6 +218,12 @@ impl Store {
     /// The oldest `limit` activity entries not yet at the centre, in sequence order. Entries an
     /// older `zc` wrote (it knows no global ids) get theirs here, as migration 0013 gave them.
     pub async fn unpushed_activity(&self, limit: i64) -> ZcResult<Vec<PendingActivity>> {
+        self.unpushed_activity_after(0, limit).await
+    }
+
+    /// Like [`Store::unpushed_activity`], but only entries after `after_seq`: the pusher reads
+    /// the next batch while the centre still checks the one before, which is not marked yet.
+    pub async fn unpushed_activity_after(&self, after_seq: i64, limit: i64) -> ZcResult<Vec<PendingActivity>> {
         sqlx::query(
             "UPDATE activity_log SET global_id = lower(\
                  substr(printf('%012x', at), 1, 8) || '-' || substr(printf('%012x', at), 9, 4) || '-7' \
@@ -232,10 +238,15 @@ impl Store {
         // index, a backlog of 100,000 was sorted again for every batch.
         let sql = format!(
             "SELECT {ENTRY_COLUMNS}, global_id FROM activity_log \
-             WHERE seq >= (SELECT MIN(seq) FROM activity_log WHERE pushed_at IS NULL) AND +pushed_at IS NULL \
-             ORDER BY seq LIMIT ?"
+             WHERE seq >= MAX(?1 + 1, (SELECT MIN(seq) FROM activity_log WHERE pushed_at IS NULL)) AND +pushed_at IS NULL \
+             ORDER BY seq LIMIT ?2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&self.pool).await.map_err(db_err)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(rows.iter().map(|r| PendingActivity { global_id: r.get("global_id"), entry: entry_from_row(r) }).collect())
     }
 
