@@ -156,6 +156,26 @@ async fn a_refused_entry_is_quarantined_and_holds_what_follows() {
 }
 
 #[tokio::test]
+async fn a_refusal_in_a_later_batch_keeps_the_batches_before_it_marked() {
+    // The pusher reads ahead and marks a batch while the next is at the centre: a refusal there
+    // must still leave exactly the accepted batches marked, and nothing of the refused one.
+    let w = world().await;
+    act(&w, activity::BATCH as usize + 100).await;
+    let local = local_rows(&w).await;
+    let bad = local[activity::BATCH as usize + 5].0;
+    sqlx::query("UPDATE activity_log SET metadata = '{\"note\":\"edited\"}' WHERE seq = ?")
+        .bind(bad)
+        .execute(w.store.pool())
+        .await
+        .unwrap();
+    let r = activity::push(&w.store, &w.centre.console).await.unwrap();
+    assert_eq!((r.batches, r.accepted, r.finish), (2, activity::BATCH as u64, Finish::Held { seq: bad }));
+    assert_eq!(centre_rows(&w).await, local[..activity::BATCH as usize].to_vec());
+    let s = w.store.activity_sync_status().await.unwrap();
+    assert_eq!((s.pending, s.quarantined), (local.len() as i64 - activity::BATCH, 1));
+}
+
+#[tokio::test]
 async fn a_removed_console_is_told_its_login_was_refused() {
     let w = world().await;
     act(&w, 3).await;
