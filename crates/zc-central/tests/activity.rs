@@ -213,3 +213,49 @@ async fn concurrent_pushes_of_one_console_store_each_entry_once() {
     }
     assert_eq!(stored(&centre, *id).await.len(), 200);
 }
+
+#[tokio::test]
+async fn a_batch_sent_to_follow_another_is_kept_only_when_it_extends_the_head() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let (id, pool) = (&t.consoles[0].id, &t.consoles[0].pool);
+    let rows = chain(1, 30, GENESIS_HASH, "anna");
+    activity::push(pool, &rows[..10]).await.unwrap();
+    // Its predecessor (11..=20) has not arrived: turned back, nothing kept, nothing recorded.
+    let early = activity::push_after(pool, &rows[20..], Some(20)).await.unwrap();
+    assert!(early.not_yet && early.rejected.is_none(), "{early:?}");
+    assert_eq!(stored(&centre, *id).await.len(), 10);
+    // A broken entry in a followed batch is not refused there either: the strict call does that.
+    let mut broken = rows[10..20].to_vec();
+    broken[4].entry.metadata = r#"{"edited":true}"#.into();
+    assert!(activity::push_after(pool, &broken, Some(10)).await.unwrap().not_yet);
+    // Sent to follow the head it does extend: kept.
+    let out = activity::push_after(pool, &rows[10..20], Some(10)).await.unwrap();
+    assert_eq!((out.accepted, out.head_seq, out.not_yet), (10, 20, false));
+    // A resend of what the centre has is turned back too, and is a duplicate on its own.
+    assert!(activity::push_after(pool, &rows[10..20], Some(10)).await.unwrap().not_yet);
+    assert_eq!(activity::push(pool, &rows[10..20]).await.unwrap().duplicates, 10);
+    assert!(rejections(&centre).await.is_empty());
+
+    // Both at once on two connections, many times: the follower waits for its predecessor's
+    // commit, so the pair lands whole, in order, whichever the server starts first.
+    let rows = chain(21, 2000, &rows[19].entry.hash, "anna");
+    let mut kept_together = 0;
+    for pair in rows.chunks(200) {
+        let (a, b) = pair.split_at(100);
+        let (ra, rb) = tokio::join!(activity::push(pool, a), activity::push_after(pool, b, Some(a[99].entry.seq)));
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        assert_eq!(ra.accepted, 100);
+        if rb.not_yet {
+            assert_eq!(activity::push(pool, b).await.unwrap().accepted, 100);
+        } else {
+            kept_together += 1;
+        }
+    }
+    let kept = stored(&centre, *id).await;
+    assert_eq!(kept.len(), 2020);
+    assert!(kept.iter().enumerate().all(|(i, (seq, _))| *seq == i as i64 + 1), "in order, none twice");
+    assert_eq!(kept.last().unwrap().1, rows[1999].entry.hash);
+    assert!(rejections(&centre).await.is_empty());
+    eprintln!("followers kept together with their predecessor: {kept_together} of 10");
+}
