@@ -12,13 +12,13 @@ use zc_domain::SystemClock;
 use zc_domain::activity::{EntryContent, entry_hash};
 use zc_store::Store;
 
-struct Centre {
+pub(crate) struct Centre {
     _cluster: Cluster,
-    admin: PgPool,
-    url: String,
+    pub(crate) admin: PgPool,
+    pub(crate) url: String,
 }
 
-async fn centre() -> Centre {
+pub(crate) async fn centre() -> Centre {
     let cluster = Cluster::start().expect("a throwaway PostgreSQL (postgresql-15 installed?)");
     let postgres = PgPool::connect(&cluster.superuser_url("postgres")).await.unwrap();
     sqlx::query("CREATE DATABASE zc").execute(&postgres).await.unwrap();

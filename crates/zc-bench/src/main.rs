@@ -1,10 +1,11 @@
 //! `cargo xtask bench`: ZeroClient's benchmarks, each measured against a baseline in the same
 //! run and printed as figures and ratios. Not tests: nothing here passes or fails on time.
 //!
-//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|alarms|drain|all] [--quick]
+//! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|alarms|drain|consoles|all] [--quick]
 
 mod alarms;
 mod central;
+mod consoles;
 mod desktop;
 mod storage;
 mod zoom;
@@ -393,7 +394,7 @@ fn main() {
     if which == "all" {
         // Each benchmark in a fresh process, so one's memory does not show in the next's figures.
         let exe = std::env::current_exe().unwrap();
-        for b in ["ingest", "chart", "monitor", "storage", "zoom", "window", "room", "alarms", "drain"] {
+        for b in ["ingest", "chart", "monitor", "storage", "zoom", "window", "room", "alarms", "drain", "consoles"] {
             let mut c = std::process::Command::new(&exe);
             c.arg(b).arg("--child");
             if quick {
@@ -431,6 +432,9 @@ fn main() {
         }
         if which == "drain" {
             central::bench_drain(if quick { 10_000 } else { 100_000 }).await;
+        }
+        if which == "consoles" {
+            consoles::bench_consoles(quick).await;
         }
     });
 }
