@@ -320,17 +320,20 @@ impl Store {
     pub async fn quarantine(&self, stream: &str, first_seq: i64, reason: &str, detail: &str) -> ZcResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        // The same refusal again (also after a retry) is the same entry, one attempt more.
+        // The same refusal again (also after a retry) is the same entry, one attempt more. Not
+        // once the stream has got through since the retry: then it is a new refusal, with its
+        // own first time and count, not an old entry reopened.
         let bumped = sqlx::query(
-            "UPDATE sync_quarantine SET attempts = attempts + 1, last_failed_at = ?, detail = ?, reason = ?, updated_at = ?, \
+            "UPDATE sync_quarantine SET attempts = attempts + 1, last_failed_at = ?1, detail = ?2, reason = ?3, updated_at = ?1, \
              resolved_at = NULL, resolution = NULL \
-             WHERE id = (SELECT MAX(id) FROM sync_quarantine WHERE stream = ? AND first_seq = ? \
-                         AND (resolved_at IS NULL OR resolution = 'retried'))",
+             WHERE id = (SELECT MAX(q.id) FROM sync_quarantine q WHERE q.stream = ?4 AND q.first_seq = ?5 \
+                         AND (q.resolved_at IS NULL OR (q.resolution = 'retried' \
+                              AND NOT EXISTS (SELECT 1 FROM sync_streams s WHERE s.stream = q.stream AND s.last_success_at > q.resolved_at) \
+                              AND NOT EXISTS (SELECT 1 FROM sync_series s WHERE s.stream = q.stream AND s.last_success_at > q.resolved_at))))",
         )
         .bind(now)
         .bind(detail)
         .bind(reason)
-        .bind(now)
         .bind(stream)
         .bind(first_seq)
         .execute(&mut *tx)
