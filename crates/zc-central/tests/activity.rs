@@ -259,3 +259,44 @@ async fn a_batch_sent_to_follow_another_is_kept_only_when_it_extends_the_head() 
     assert!(rejections(&centre).await.is_empty());
     eprintln!("followers kept together with their predecessor: {kept_together} of 10");
 }
+
+#[tokio::test]
+async fn secret_looking_metadata_is_redacted_in_the_journal_and_the_console_list() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let console = t.consoles[0].id;
+    sqlx::query(
+        r#"UPDATE central.consoles SET metadata = '{"os":"Linux","update":{"api_key":"abc123"}}' WHERE id = $1"#,
+    )
+    .bind(console)
+    .execute(&centre.admin)
+    .await
+    .unwrap();
+    for (detail, kept) in [
+        (
+            r#"{"comment":"pump tripped","session_token":"s3cr3t"}"#,
+            r#"{"comment": "pump tripped", "session_token": "[redacted]"}"#,
+        ),
+        (r#"{"comment":"pump tripped"}"#, r#"{"comment": "pump tripped"}"#),
+        // An escaped letter is written out in jsonb's text, so it cannot hide the word.
+        (r#"{"pass\u0077ord":"hunter2"}"#, r#"{"password": "[redacted]"}"#),
+    ] {
+        let stored: String = sqlx::query_scalar(
+            "INSERT INTO central.alarm_journal (id, organisation_id, site_id, console_id, alarm, action, actor, at, reason, detail) \
+             SELECT gen_random_uuid(), c.organisation_id, c.site_id, c.id, 'alarm/7', 'alarm.ack', 'user:anna', now(), '', $2::jsonb \
+             FROM central.consoles c WHERE c.id = $1 RETURNING detail::text",
+        )
+        .bind(console)
+        .bind(detail)
+        .fetch_one(&centre.admin)
+        .await
+        .unwrap();
+        assert_eq!(stored, kept);
+    }
+    let metadata: String = sqlx::query_scalar("SELECT metadata::text FROM central.consoles WHERE id = $1")
+        .bind(console)
+        .fetch_one(&centre.admin)
+        .await
+        .unwrap();
+    assert_eq!(metadata, r#"{"os": "Linux", "update": {"api_key": "[redacted]"}}"#);
+}
