@@ -172,9 +172,12 @@ async fn run_level(centre: &crate::central::Centre, site: uuid::Uuid, consoles: 
     }
 }
 
-pub async fn bench_consoles(quick: bool) {
+/// `levels`: (consoles, entries a second each); empty for the standard ones.
+pub async fn bench_consoles(quick: bool, levels: &[(usize, f64)]) {
     let secs = if quick { 12.0 } else { 45.0 };
-    let levels: &[(usize, f64)] = if quick {
+    let levels: &[(usize, f64)] = if !levels.is_empty() {
+        levels
+    } else if quick {
         &[(10, 100.0), (10, 2000.0)]
     } else {
         &[(10, 500.0), (50, 100.0), (50, 400.0), (150, 100.0), (50, 800.0), (150, 300.0), (50, 1600.0), (150, 600.0)]

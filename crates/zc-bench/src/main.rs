@@ -2,6 +2,7 @@
 //! run and printed as figures and ratios. Not tests: nothing here passes or fails on time.
 //!
 //! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|alarms|drain|consoles|all] [--quick]
+//!        zc-bench consoles --level CONSOLESxRATE [--level ...]
 
 mod alarms;
 mod central;
@@ -434,7 +435,17 @@ fn main() {
             central::bench_drain(if quick { 10_000 } else { 100_000 }).await;
         }
         if which == "consoles" {
-            consoles::bench_consoles(quick).await;
+            // `--level CxR` (repeatable): C consoles at R entries a second each, instead of the
+            // standard levels, to look closer at the knee.
+            let levels: Vec<(usize, f64)> = args
+                .windows(2)
+                .filter(|w| w[0] == "--level")
+                .map(|w| {
+                    let (c, r) = w[1].split_once('x').expect("--level CONSOLESxRATE, e.g. 100x850");
+                    (c.parse().expect("consoles"), r.parse().expect("entries a second"))
+                })
+                .collect();
+            consoles::bench_consoles(quick, &levels).await;
         }
     });
 }
