@@ -9,12 +9,15 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use zc_domain::{Capability, ErrorCode, Sensitive, ZcError, ZcResult};
 use zc_secrets::Keyring;
-use zc_store::{CentralLink, QuarantineRow, StreamStatus};
+use zc_store::{CentralLink, QuarantineRow, StreamStatus, WidgetNotice};
 use zc_sync::failure::{self, FailureKind};
 use zc_sync::{Finish, StreamReport};
 
 /// How often a running monitor looks for something to push when the last push went well.
 pub const SYNC_EVERY: Duration = Duration::from_secs(5);
+/// How often a connected console with nothing to push asks the centre what moved (a push asks
+/// every time).
+pub const PULL_EVERY: Duration = Duration::from_secs(30);
 
 /// The sync state: where the console pushes, each stream's queue, what is held.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -25,6 +28,26 @@ pub struct SyncStatus {
     pub console_id: Option<String>,
     pub streams: Vec<StreamStatus>,
     pub quarantine: Vec<QuarantineRow>,
+    /// Widget conflicts to resolve and merges to hear of, oldest first.
+    pub notices: Vec<WidgetNotice>,
+}
+
+/// What the pull after a push took from the centre (widget configurations).
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct PullSummary {
+    #[ts(type = "number")]
+    pub added: u64,
+    #[ts(type = "number")]
+    pub updated: u64,
+    #[ts(type = "number")]
+    pub removed: u64,
+    /// Kept because this console has an edit the centre lacks (the push merges it or raises a
+    /// conflict).
+    #[ts(type = "number")]
+    pub kept_local: u64,
+    /// Waiting: their connection is not on this console, or a widget here has their name.
+    #[ts(type = "number")]
+    pub waiting: u64,
 }
 
 /// What one push did to one stream.
@@ -58,6 +81,9 @@ pub struct SyncReport {
     /// Why it was held or failed, and what to do.
     pub message: Option<String>,
     pub streams: Vec<StreamPush>,
+    /// What the pull took; None when it did not run (the push failed) or failed (`pull_error`).
+    pub pulled: Option<PullSummary>,
+    pub pull_error: Option<String>,
     pub status: SyncStatus,
 }
 
@@ -68,6 +94,7 @@ fn stream_push(r: &StreamReport) -> StreamPush {
             let what = match r.stream {
                 zc_store::ACTIVITY_STREAM => format!("activity entry {seq}"),
                 zc_store::CONNECTIONS_STREAM => format!("connection #{seq}"),
+                zc_store::WIDGETS_STREAM => format!("widget #{seq}"),
                 _ => format!("the batch from {}", zc_domain::timefmt::rfc3339(*seq)),
             };
             (
@@ -273,11 +300,16 @@ impl App {
             console_id: link.map(|l| l.console_id),
             streams: self.stream_statuses().await?,
             quarantine: self.store.quarantined().await?,
+            notices: self.store.widget_notices().await?,
         })
     }
 
     async fn stream_statuses(&self) -> ZcResult<Vec<StreamStatus>> {
-        let mut streams = vec![self.store.connections_sync_status().await?, self.store.activity_sync_status().await?];
+        let mut streams = vec![
+            self.store.connections_sync_status().await?,
+            self.store.widgets_sync_status().await?,
+            self.store.activity_sync_status().await?,
+        ];
         for s in zc_store::Series::ALL {
             streams.push(self.store.series_status(s).await?);
         }
@@ -338,7 +370,39 @@ impl App {
                 "the central link names no valid console id: connect again with `zc central connect`",
             )
         })?;
-        let pushed = zc_sync::push_all(&self.store, &pool, console, &link.login).await;
+        let audit = self.console_audit();
+        let pushed = zc_sync::push_all(&self.store, &pool, console, &link.login, &audit).await;
+        // Then what moved at the centre; a pull that fails is retried at the next round (the
+        // push has told the person whether the centre can be reached).
+        let (pulled, pull_error) = match &pushed {
+            Ok(r) if !r.iter().any(|s| matches!(s.finish, Finish::Failed { .. })) => {
+                match zc_sync::widgets::pull(&self.store, &pool, &audit).await {
+                    Ok(p) => (
+                        Some(PullSummary {
+                            added: p.added,
+                            updated: p.updated,
+                            removed: p.removed,
+                            kept_local: p.kept_local,
+                            waiting: p.waiting,
+                        }),
+                        None,
+                    ),
+                    Err(zc_sync::widgets::PullError::Central(e)) => {
+                        let message = format!(
+                            "could not read what changed at the central store ({}); it is asked again at the next sync",
+                            failure::describe(&e)
+                        );
+                        tracing::warn!("{message}");
+                        (None, Some(message))
+                    }
+                    Err(zc_sync::widgets::PullError::Local(e)) => {
+                        pool.close().await;
+                        return Err(e);
+                    }
+                }
+            }
+            _ => (None, None),
+        };
         pool.close().await;
         let streams: Vec<StreamPush> = pushed?.iter().map(stream_push).collect();
         // The worst outcome speaks for the run: a failure, else a held stream.
@@ -351,6 +415,8 @@ impl App {
             outcome: worst.map_or("drained", |s| s.outcome.as_str()).into(),
             message: worst.and_then(|s| s.message.clone()),
             streams,
+            pulled,
+            pull_error,
             status: self.sync_status_unchecked().await?,
         })
     }
@@ -360,10 +426,18 @@ impl App {
     /// only between looks, so the first look (with the monitor's start entry pending) happens
     /// even when the monitor is stopped at once.
     pub(crate) async fn sync_loop(&self, stop: CancellationToken) {
+        // When the centre was last asked what moved (a push asks too).
+        let mut asked_at: Option<i64> = None;
         loop {
-            let wait = match self.sync_due().await {
+            let due = match self.sync_due().await {
+                // Nothing to push: still ask the centre now and then what moved there.
+                Ok(None) if self.pull_due(asked_at).await => Ok(Some(0)),
+                due => due,
+            };
+            let wait = match due {
                 Ok(None) => SYNC_EVERY,
                 Ok(Some(0)) => {
+                    asked_at = Some(self.now());
                     match self.push_pending().await {
                         Ok(r) if r.outcome == "failed" => tracing::warn!(message = ?r.message, "central push failed"),
                         Ok(r) => tracing::debug!(accepted = r.accepted, outcome = %r.outcome, "central push"),
@@ -382,6 +456,18 @@ impl App {
                 _ = tokio::time::sleep(wait) => {}
             }
         }
+    }
+
+    /// Whether a connected console should ask the centre what moved: never asked since it
+    /// started, or not for [`PULL_EVERY`], and no stream backing off after a failure.
+    async fn pull_due(&self, asked_at: Option<i64>) -> bool {
+        let Ok(Some(_)) = self.store.central_link().await else { return false };
+        let now = self.now();
+        if asked_at.is_some_and(|at| now - at < PULL_EVERY.as_millis() as i64) {
+            return false;
+        }
+        let Ok(streams) = self.stream_statuses().await else { return false };
+        streams.iter().all(|s| s.next_attempt_at.is_none_or(|at| at <= now))
     }
 
     /// None: nothing to do (not connected, nothing pending, or held); Some(ms): due in ms (0: now).

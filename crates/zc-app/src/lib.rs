@@ -20,6 +20,7 @@ mod site_config;
 mod summary;
 mod updates;
 mod views;
+mod widget_sync;
 mod widgets;
 
 pub use activity::{ActivityFilter, ActivityView};
@@ -28,8 +29,8 @@ pub use alarms::{
 };
 pub use auth::{Client, DEMO_PASSWORD, DEMO_USER, NewUser, SESSION_MS, SignInState};
 pub use central::{
-    ProvisionedConsole, SYNC_EVERY, StreamPush, SyncReport, SyncStatus, check_central_url, migrate_central,
-    provision_console,
+    PULL_EVERY, ProvisionedConsole, PullSummary, SYNC_EVERY, StreamPush, SyncReport, SyncStatus, check_central_url,
+    migrate_central, provision_console,
 };
 pub use certificates::{CertificateCheck, TrustChoice};
 pub use connection_form::form_defaults;

@@ -113,6 +113,10 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::SyncStatus,
         zc_app::SyncReport,
         zc_app::StreamPush,
+        zc_app::PullSummary,
+        s::WidgetNotice,
+        d::widget_merge::FieldConflict,
+        d::widget_merge::Side,
     ]
 }
 

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod provision;
 pub mod schema;
 pub mod series;
+pub mod widgets;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

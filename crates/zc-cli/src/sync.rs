@@ -13,9 +13,11 @@ pub enum SyncCmd {
     Now,
     /// Push a held entry again (admins); `zc sync status` lists them with their ids.
     Retry { id: i64 },
-    /// Give up on a held edit of a connection definition (admins): the console keeps it, the
-    /// centre keeps its older version; it goes again at its next edit. Held log and history rows,
-    /// and definitions the centre never had, can only be retried.
+    /// Give up on a held edit (admins). A connection definition: the console keeps it, the
+    /// centre keeps its older version; it goes again at its next edit. A widget edit: the
+    /// console takes the centre's copy at the next sync (or removes the widget, when the centre
+    /// removed it). Held log and history rows, and what the centre never had, can only be
+    /// retried.
     Discard { id: i64 },
 }
 
@@ -47,6 +49,7 @@ fn table(s: &SyncStatus) -> Table {
             format!("held #{}", q.id),
             match q.stream.as_str() {
                 "connections" => format!("connection #{}", q.first_seq),
+                "widgets" => format!("widget #{}", q.first_seq),
                 "activity_log" => format!("from entry {}", q.first_seq),
                 _ => format!("from {}", time_opt(Some(q.first_seq))),
             },
@@ -58,11 +61,35 @@ fn table(s: &SyncStatus) -> Table {
             q.detail.clone(),
         ]);
     }
+    for n in &s.notices {
+        let fields: Vec<&str> = n.fields.iter().map(|c| c.field.as_str()).collect();
+        t.row(vec![
+            format!("{} #{}", n.kind, n.id),
+            format!("{}/{}", n.connection, n.widget),
+            time_opt(Some(n.detected_at)),
+            String::new(),
+            String::new(),
+            String::new(),
+            fields.join(", "),
+            format!("central v{} by {}; `zc widget conflicts`", n.central_version, n.central_by),
+        ]);
+    }
     t
 }
 
 fn finish(r: &SyncReport, f: Format) -> ZcResult<()> {
     emit(f, &table(&r.status), r);
+    if let Some(p) = &r.pulled
+        && p.added + p.updated + p.removed + p.waiting > 0
+    {
+        eprintln!(
+            "from the central store: {} widget(s) added, {} updated, {} removed; {} waiting (their connection is not here, or the name is taken)",
+            p.added, p.updated, p.removed, p.waiting
+        );
+    }
+    if let Some(e) = &r.pull_error {
+        eprintln!("{e}");
+    }
     match r.outcome.as_str() {
         "drained" => Ok(()),
         "held" => Err(ZcError::new(ErrorCode::Backend, r.message.clone().unwrap_or_default())),

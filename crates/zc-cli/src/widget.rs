@@ -1,15 +1,17 @@
-//! `zc widget add|list|show|edit|rm|history|diff|restore|duplicate|kinds`: widget
+//! `zc widget add|list|show|edit|rm|history|diff|restore|duplicate|conflicts|resolve|seen|kinds`: widget
 //! configurations, checked against their kind's JSON Schema, versioned and audited.
 
 use crate::output::{Format, Table, emit};
 use clap::Subcommand;
 use serde_json::json;
+use std::collections::BTreeMap;
 use zc_app::App;
 use zc_app::zc_domain::ZcResult;
 use zc_app::zc_domain::widget::WidgetSpec;
 use zc_app::zc_domain::widget::kind_info;
+use zc_app::zc_domain::widget_merge::Side;
 use zc_app::zc_domain::{ErrorCode, ZcError};
-use zc_app::zc_store::{WidgetRow, WidgetVersion};
+use zc_app::zc_store::{WidgetNotice, WidgetRow, WidgetVersion};
 
 #[derive(Subcommand)]
 pub enum WidgetCmd {
@@ -78,6 +80,22 @@ pub enum WidgetCmd {
         #[arg(long)]
         to: Option<String>,
     },
+    /// What the central store did with this console's offline edits: conflicts to resolve
+    /// (each conflicting field with its base, this console's and the centre's value) and merges
+    /// (the fields the centre changed, taken into this console's copy).
+    Conflicts,
+    /// Resolves conflict ID: `--keep FIELD=local` keeps this console's value, `FIELD=central`
+    /// the centre's, once for every conflicting field. Saved as a new version, sent at the next
+    /// sync.
+    Resolve {
+        id: i64,
+        #[arg(long = "keep", value_name = "FIELD=local|central", required = true)]
+        keep: Vec<String>,
+    },
+    /// Marks merge notice ID as read.
+    Seen {
+        id: i64,
+    },
     /// The widget kinds and their settings; `--schema KIND` prints that kind's JSON Schema.
     Kinds {
         #[arg(long)]
@@ -120,8 +138,65 @@ fn version_table(rows: &[WidgetVersion]) -> Table {
     t
 }
 
+fn notice_table(rows: &[WidgetNotice]) -> Table {
+    // One line a field: the notice, its widget, the field and its three values ("-": absent).
+    let mut t = Table::new(&["id", "kind", "widget", "field", "base", "this console", "central", "central by"]);
+    for n in rows {
+        for c in &n.fields {
+            t.row(vec![
+                n.id.to_string(),
+                n.kind.clone(),
+                format!("{}/{}", n.connection, n.widget),
+                c.field.clone(),
+                c.base.clone().unwrap_or("-".into()),
+                c.local.clone().unwrap_or("-".into()),
+                c.central.clone().unwrap_or("-".into()),
+                format!("{} (v{})", n.central_by, n.central_version),
+            ]);
+        }
+    }
+    t
+}
+
+/// `FIELD=local|central` as given to `--keep`.
+fn parse_keep(keep: &[String]) -> ZcResult<BTreeMap<String, Side>> {
+    keep.iter()
+        .map(|k| {
+            let (field, side) = k.rsplit_once('=').ok_or_else(|| {
+                ZcError::invalid(format!("--keep '{k}' names no side: give FIELD=local or FIELD=central"))
+            })?;
+            let side = match side {
+                "local" => Side::Local,
+                "central" => Side::Central,
+                other => {
+                    return Err(ZcError::invalid(format!(
+                        "--keep {field}={other}: the side is 'local' (this console's value) or 'central'"
+                    )));
+                }
+            };
+            Ok((field.to_owned(), side))
+        })
+        .collect()
+}
+
 pub async fn run(app: &App, cmd: &WidgetCmd, f: Format) -> ZcResult<()> {
     let row = match cmd {
+        WidgetCmd::Conflicts => {
+            let rows = app.widget_notices().await?;
+            emit(f, &notice_table(&rows), &rows);
+            return Ok(());
+        }
+        WidgetCmd::Resolve { id, keep } => {
+            let rows = app.resolve_widget_conflict(*id, &parse_keep(keep)?).await?;
+            eprintln!("resolved; it goes to the central store at the next sync (`zc sync now` sends it at once)");
+            emit(f, &notice_table(&rows), &rows);
+            return Ok(());
+        }
+        WidgetCmd::Seen { id } => {
+            let rows = app.dismiss_widget_notice(*id).await?;
+            emit(f, &notice_table(&rows), &rows);
+            return Ok(());
+        }
         WidgetCmd::Add { connection, name, kind, url, config, inactive } => {
             let spec = WidgetSpec {
                 name: name.clone(),

@@ -22,6 +22,7 @@ pub mod timezone;
 pub mod update;
 pub mod user;
 pub mod widget;
+pub mod widget_merge;
 pub mod widget_schema;
 
 pub use certificate::{CertificateInfo, Fingerprint, TlsTrust};

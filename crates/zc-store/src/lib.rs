@@ -32,6 +32,7 @@ mod site_config;
 mod sync;
 mod sync_connections;
 mod sync_series;
+mod sync_widgets;
 mod updates;
 mod users;
 mod widgets;
@@ -53,6 +54,7 @@ pub use site_config::SiteChange;
 pub use sync::{ACTIVITY_STREAM, CentralLink, PendingActivity, QuarantineRow, StreamStatus};
 pub use sync_connections::{CONNECTIONS_STREAM, PendingConnection, PendingRemoval};
 pub use sync_series::{Series, SeriesBatch, SeriesRow, SeriesValues, UnpushedHistory};
+pub use sync_widgets::{PendingWidget, PullOutcome, PulledWidget, WIDGETS_STREAM, WidgetNotice};
 pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
 pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 

@@ -168,6 +168,21 @@ impl Store {
         let Some(row) = row.as_ref().map(quarantine_row) else {
             return Ok(None);
         };
+        if row.stream == crate::WIDGETS_STREAM {
+            let taken = Store::discard_widget_edit(&mut tx, row.first_seq).await?;
+            sqlx::query(
+                "UPDATE sync_quarantine SET resolved_at = ?1, resolution = 'set_aside', updated_at = ?1 WHERE id = ?2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let meta = serde_json::json!({"stream": row.stream, "first_seq": row.first_seq, "reason": row.reason, "attempts": row.attempts, "takes_central": taken.is_some()});
+            append(&mut tx, now, audit, "sync.discard", &format!("quarantine:{id}"), meta).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(Some(row));
+        }
         if row.stream != crate::sync_connections::CONNECTIONS_STREAM {
             return Err(ZcError::new(
                 ErrorCode::InvalidInput,
@@ -420,6 +435,9 @@ impl Store {
         }
         if crate::sync_connections::connections_due(&mut conn).await? {
             due.push(crate::CONNECTIONS_STREAM);
+        }
+        if crate::sync_widgets::widgets_due(&mut conn).await? {
+            due.push(crate::WIDGETS_STREAM);
         }
         for s in crate::Series::ALL {
             if crate::sync_series::series_due(&mut conn, s).await? {

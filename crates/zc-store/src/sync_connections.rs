@@ -92,11 +92,12 @@ impl Store {
         tx.commit().await.map_err(db_err)
     }
 
-    pub async fn removals_to_push(&self) -> ZcResult<Vec<PendingRemoval>> {
+    /// Removals of `stream`'s rows (connections, widgets) the centre has not heard of.
+    pub async fn removals_to_push(&self, stream: &str) -> ZcResult<Vec<PendingRemoval>> {
         let rows = sqlx::query(
             "SELECT id, global_id, removed_at FROM sync_removals WHERE stream = ? AND pushed_at IS NULL ORDER BY id",
         )
-        .bind(CONNECTIONS_STREAM)
+        .bind(stream)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;

@@ -34,6 +34,10 @@ pub enum WidgetChange {
     Duplicate,
     /// The state a widget had when versions began to be kept.
     Existing,
+    /// Taken from the central store (pulled, or merged there with this console's edit).
+    Central,
+    /// A conflict with the centre, resolved by a person.
+    Resolve,
 }
 
 impl WidgetChange {
@@ -44,6 +48,8 @@ impl WidgetChange {
             WidgetChange::Restore => "restore",
             WidgetChange::Duplicate => "duplicate",
             WidgetChange::Existing => "existing",
+            WidgetChange::Central => "central",
+            WidgetChange::Resolve => "resolve",
         }
     }
     fn parse(s: &str) -> Self {
@@ -52,6 +58,8 @@ impl WidgetChange {
             "edit" => WidgetChange::Edit,
             "restore" => WidgetChange::Restore,
             "duplicate" => WidgetChange::Duplicate,
+            "central" => WidgetChange::Central,
+            "resolve" => WidgetChange::Resolve,
             _ => WidgetChange::Existing,
         }
     }
@@ -75,7 +83,7 @@ pub struct WidgetVersion {
     pub edited_at: i64,
 }
 
-fn spec_of(r: &sqlx::sqlite::SqliteRow) -> WidgetSpec {
+pub(crate) fn spec_of(r: &sqlx::sqlite::SqliteRow) -> WidgetSpec {
     WidgetSpec {
         name: r.get("name"),
         kind: r.get("kind"),
@@ -114,6 +122,22 @@ async fn insert_version(
     edited_by: Option<i64>,
     now: i64,
 ) -> ZcResult<()> {
+    insert_version_row(tx, widget_id, version, base_version, change.as_str(), source, spec, edited_by, now).await
+}
+
+/// [`insert_version`] with the change named as stored (sync's versions: `central`, `resolve`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_version_row(
+    tx: &mut sqlx::SqliteConnection,
+    widget_id: i64,
+    version: i64,
+    base_version: Option<i64>,
+    change: &str,
+    source: Option<&str>,
+    spec: &WidgetSpec,
+    edited_by: Option<i64>,
+    now: i64,
+) -> ZcResult<()> {
     bind_spec(
         sqlx::query(
             "INSERT INTO widget_versions (name, kind, url, active, config, widget_id, version, base_version, change, source, edited_by, edited_at, created_at, updated_at) \
@@ -124,7 +148,7 @@ async fn insert_version(
     .bind(widget_id)
     .bind(version)
     .bind(base_version)
-    .bind(change.as_str())
+    .bind(change)
     .bind(source)
     .bind(edited_by)
     .bind(now)
@@ -134,6 +158,17 @@ async fn insert_version(
     .await
     .map_err(db_err)?;
     Ok(())
+}
+
+/// Widget `id` read inside the caller's transaction.
+pub(crate) async fn widget_in(tx: &mut sqlx::SqliteConnection, id: i64) -> ZcResult<WidgetRow> {
+    sqlx::query("SELECT * FROM widget_configs WHERE id = ?")
+        .bind(id)
+        .fetch_optional(tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| row_to_widget(&r))
+        .ok_or_else(|| ZcError::new(ErrorCode::NotFound, format!("no widget {id}; it was removed")))
 }
 
 fn row_to_widget(r: &sqlx::sqlite::SqliteRow) -> WidgetRow {
@@ -149,7 +184,7 @@ fn row_to_widget(r: &sqlx::sqlite::SqliteRow) -> WidgetRow {
 }
 
 /// Binds what an admin edits, in the column order both INSERT and UPDATE use.
-fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q WidgetSpec) -> SqliteQuery<'q> {
+pub(crate) fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q WidgetSpec) -> SqliteQuery<'q> {
     q.bind(&spec.name).bind(&spec.kind).bind(&spec.url).bind(spec.active as i64).bind(&spec.config)
 }
 
@@ -177,8 +212,8 @@ pub(crate) async fn insert_widget(
 ) -> ZcResult<i64> {
     let res = bind_spec(
             sqlx::query(
-                "INSERT INTO widget_configs (name, kind, url, active, config, connection_id, version, created_by, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                "INSERT INTO widget_configs (name, kind, url, active, config, connection_id, version, created_by, created_at, updated_at, global_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
             ),
             spec,
         )
@@ -186,6 +221,7 @@ pub(crate) async fn insert_widget(
         .bind(created_by)
         .bind(now)
         .bind(now)
+        .bind(crate::ids::global_id(now))
         .execute(&mut *tx)
         .await;
     let id = match res {
@@ -255,6 +291,7 @@ pub(crate) async fn update_widget_in(
         None => (WidgetChange::Edit, None),
     };
     insert_version(tx, w.id, version, Some(w.version), change, source.as_deref(), spec, edited_by, now).await?;
+    crate::sync_widgets::edited_again(tx, w.id, now).await?;
     let changed: Vec<String> = zc_domain::widget::diff(&w.spec, spec).into_iter().map(|c| c.field).collect();
     let mut meta =
         json!({"id": w.id, "version": version, "base_version": w.version, "active": spec.active, "changed": changed});

@@ -84,7 +84,7 @@ pub async fn push(store: &Store, central: &PgPool, by: &str) -> ZcResult<StreamR
             },
         }
     }
-    for r in store.removals_to_push().await? {
+    for r in store.removals_to_push(CONNECTIONS_STREAM).await? {
         let Ok(id) = Uuid::parse_str(&r.global_id) else {
             store.record_removal_pushed(r.id).await?;
             continue;

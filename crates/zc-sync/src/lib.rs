@@ -7,12 +7,13 @@ pub mod activity;
 pub mod connections;
 pub mod failure;
 pub mod series;
+pub mod widgets;
 
 use failure::FailureKind;
 use sqlx::PgPool;
 use uuid::Uuid;
 use zc_domain::ZcResult;
-use zc_store::{Series, Store};
+use zc_store::{Audit, Series, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
@@ -57,13 +58,20 @@ pub(crate) async fn record_failure(
 }
 
 /// Pushes everything pending, in the order the centre needs it: connection definitions first
-/// (the history of a connection names it), then the activity log, then the time series a batch
+/// (the history of a connection names it), then widget configurations (`audit` records what
+/// the centre answered, as the console), then the activity log, then the time series a batch
 /// of each at a time, with the activity log drained again between rounds, so a backlog of
 /// metrics never keeps an operator's acknowledgement waiting for more than one batch each. A
 /// failure to reach the centre ends the run (the other streams would fail the same way); a
 /// held stream stops alone.
-pub async fn push_all(store: &Store, central: &PgPool, console: Uuid, by: &str) -> ZcResult<Vec<StreamReport>> {
-    let reports = push_in_order(store, central, console, by).await?;
+pub async fn push_all(
+    store: &Store,
+    central: &PgPool,
+    console: Uuid,
+    by: &str,
+    audit: &Audit,
+) -> ZcResult<Vec<StreamReport>> {
+    let reports = push_in_order(store, central, console, by, audit).await?;
     // A failure to reach the centre is every waiting stream's: each shows it, and backs off.
     if let Some(StreamReport { finish: Finish::Failed { kind, message, .. }, .. }) =
         reports.iter().find(|r| matches!(r.finish, Finish::Failed { .. }))
@@ -82,12 +90,24 @@ pub async fn push_all(store: &Store, central: &PgPool, console: Uuid, by: &str) 
     Ok(reports)
 }
 
-async fn push_in_order(store: &Store, central: &PgPool, console: Uuid, by: &str) -> ZcResult<Vec<StreamReport>> {
+async fn push_in_order(
+    store: &Store,
+    central: &PgPool,
+    console: Uuid,
+    by: &str,
+    audit: &Audit,
+) -> ZcResult<Vec<StreamReport>> {
     let mut reports = Vec::new();
     let failed = |r: &StreamReport| matches!(r.finish, Finish::Failed { .. });
     let c = connections::push(store, central, by).await?;
     let stop = failed(&c);
     reports.push(c);
+    if stop {
+        return Ok(reports);
+    }
+    let w = widgets::push(store, central, audit).await?;
+    let stop = failed(&w);
+    reports.push(w);
     if stop {
         return Ok(reports);
     }

@@ -197,7 +197,15 @@ async fn thirty_days_offline_arrive_once_and_in_order_while_the_console_works_on
     let drain = Instant::now();
     let mut pushes = 0;
     loop {
-        let reports = zc_sync::push_all(&store, &centre.console, centre.console_id, &centre.login).await.unwrap();
+        let reports = zc_sync::push_all(
+            &store,
+            &centre.console,
+            centre.console_id,
+            &centre.login,
+            &Audit { actor: "console:test".into(), device_id: None },
+        )
+        .await
+        .unwrap();
         pushes += 1;
         assert!(reports.iter().all(|r| r.finish == Finish::Drained), "{reports:?}");
         // The backlog is drained once a push finds little left (the console keeps adding).
@@ -209,7 +217,15 @@ async fn thirty_days_offline_arrive_once_and_in_order_while_the_console_works_on
     draining.store(false, Ordering::Release);
     let (ops, slowest) = console.await.unwrap();
     // What the console wrote meanwhile goes too.
-    let reports = zc_sync::push_all(&store, &centre.console, centre.console_id, &centre.login).await.unwrap();
+    let reports = zc_sync::push_all(
+        &store,
+        &centre.console,
+        centre.console_id,
+        &centre.login,
+        &Audit { actor: "console:test".into(), device_id: None },
+    )
+    .await
+    .unwrap();
     assert!(reports.iter().all(|r| r.finish == Finish::Drained), "{reports:?}");
     eprintln!(
         "drained in {drain_s:.1} s ({pushes} pushes); meanwhile the console did {ops} rounds of work \

@@ -77,7 +77,9 @@ impl World {
     }
 
     async fn push(&self) -> Vec<StreamReport> {
-        zc_sync::push_all(&self.store, &self.centre.console, self.centre.console_id, "zc_console_test").await.unwrap()
+        zc_sync::push_all(&self.store, &self.centre.console, self.centre.console_id, "zc_console_test", &self.audit)
+            .await
+            .unwrap()
     }
 
     async fn count(&self, table: &str) -> i64 {

@@ -1,11 +1,14 @@
 //! The widget editor: kinds and their schemas, the list by connection, check, save (from the
-//! version the edit started at), history, diff, restore, duplicate, delete.
+//! version the edit started at), history, diff, restore, duplicate, delete; what the central
+//! store did with offline edits (conflicts to resolve, merges to hear of).
 
 use super::Answer;
 use crate::shell::Shell;
+use std::collections::BTreeMap;
 use tauri::State;
 use zc_app::zc_domain::widget::{FieldError, WidgetKindInfo, WidgetSpec};
-use zc_app::zc_store::{WidgetRow, WidgetVersion};
+use zc_app::zc_domain::widget_merge::Side;
+use zc_app::zc_store::{WidgetNotice, WidgetRow, WidgetVersion};
 use zc_app::{WidgetDiff, WidgetGroup};
 
 #[tauri::command]
@@ -80,4 +83,23 @@ pub async fn duplicate_widget(
 #[tauri::command]
 pub async fn remove_widget(shell: State<'_, Shell>, connection: String, name: String) -> Answer<()> {
     shell.app().remove_widget(&connection, &name).await
+}
+
+#[tauri::command]
+pub async fn widget_notices(shell: State<'_, Shell>) -> Answer<Vec<WidgetNotice>> {
+    shell.app().widget_notices().await
+}
+
+#[tauri::command]
+pub async fn resolve_widget_conflict(
+    shell: State<'_, Shell>,
+    id: i64,
+    choices: BTreeMap<String, Side>,
+) -> Answer<Vec<WidgetNotice>> {
+    shell.app().resolve_widget_conflict(id, &choices).await
+}
+
+#[tauri::command]
+pub async fn dismiss_widget_notice(shell: State<'_, Shell>, id: i64) -> Answer<Vec<WidgetNotice>> {
+    shell.app().dismiss_widget_notice(id).await
 }

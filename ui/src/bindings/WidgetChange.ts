@@ -3,4 +3,4 @@
 /**
  * How a version came to be.
  */
-export type WidgetChange = "create" | "edit" | "restore" | "duplicate" | "existing";
+export type WidgetChange = "create" | "edit" | "restore" | "duplicate" | "existing" | "central" | "resolve";

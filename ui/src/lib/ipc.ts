@@ -28,6 +28,8 @@ import type { PointsReport } from '../bindings/PointsReport';
 import type { Profile } from '../bindings/Profile';
 import type { SessionRow } from '../bindings/SessionRow';
 import type { SignInState } from '../bindings/SignInState';
+import type { Side } from '../bindings/Side';
+import type { WidgetNotice } from '../bindings/WidgetNotice';
 import type { SyncReport } from '../bindings/SyncReport';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import type { UserRow } from '../bindings/UserRow';
@@ -112,6 +114,10 @@ export const api = {
   syncNow: () => call<SyncReport>('sync_now'),
   retryQuarantined: (id: number) => call<SyncReport>('retry_quarantined', { id }),
   discardQuarantined: (id: number) => call<SyncStatus>('discard_quarantined', { id }),
+  widgetNotices: () => call<WidgetNotice[]>('widget_notices'),
+  resolveWidgetConflict: (id: number, choices: Record<string, Side>) =>
+    call<WidgetNotice[]>('resolve_widget_conflict', { id, choices }),
+  dismissWidgetNotice: (id: number) => call<WidgetNotice[]>('dismiss_widget_notice', { id }),
   defaultExportPath: (name: string, what: string, ext: string) => call<string>('default_export_path', { name, what, ext }),
   exportCsv: (id: number, kind: ExportKind, name: string, since: number, until: number | null, path: string) =>
     call<ExportReport>('export_csv', { id, kind, name, since, until, path }),

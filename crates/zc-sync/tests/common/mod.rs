@@ -51,3 +51,12 @@ impl Centre {
         store.set_central_link(&link, audit, serde_json::json!({})).await.unwrap();
     }
 }
+
+impl Centre {
+    /// Another console of the same site, as its own login: what it pushes is "the centre moved
+    /// on" for the first.
+    pub async fn other_console(&self, name: &str) -> (PgPool, uuid::Uuid) {
+        let made = provision::provision_console(&self.admin, self.site, name).await.unwrap();
+        (zc_central::console_pool(&self.url, &made.login, &made.password).unwrap(), made.console_id)
+    }
+}

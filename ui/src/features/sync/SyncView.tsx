@@ -1,5 +1,6 @@
 // The sync view: where the console pushes, each stream's queue and health, a push now, and the
-// quarantine, where an admin sees what the centre keeps refusing and retries or discards it.
+// quarantine, where an admin sees what the centre keeps refusing and retries or discards it;
+// then what the centre did with offline widget edits (conflicts to resolve, merges to hear of).
 import { useState } from 'react';
 import type { Role } from '../../bindings/Role';
 import type { SyncReport } from '../../bindings/SyncReport';
@@ -9,7 +10,8 @@ import { age, dateTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { syncWord } from './SyncIndicator';
-import { abnormal, heldRow, summarise } from './model';
+import { WidgetNotices } from './WidgetNotices';
+import { abnormal, discardable, heldRow, summarise } from './model';
 
 const when = (ms: number | null) => (ms === null ? '—' : dateTime(ms));
 
@@ -146,12 +148,12 @@ export function SyncView({
                       <button type="button" data-action="retry-held" disabled={busy} onClick={() => act(() => api.retryQuarantined(q.id))}>
                         {t('sync.retry')}
                       </button>{' '}
-                      {q.stream === 'connections' && (
+                      {discardable(q) && (
                         <button
                           type="button"
                           data-action="discard-held"
                           disabled={busy}
-                          title={t('sync.discardNote')}
+                          title={t(q.stream === 'widgets' ? 'sync.discardWidgetNote' : 'sync.discardNote')}
                           onClick={() => act(() => api.discardQuarantined(q.id))}
                         >
                           {t('sync.discard')}
@@ -167,6 +169,7 @@ export function SyncView({
           </tbody>
         </table>
       )}
+      <WidgetNotices notices={status.notices} role={role} onChanged={(notices) => onChanged({ ...status, notices })} />
     </section>
   );
 }

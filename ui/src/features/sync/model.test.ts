@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamStatus } from '../../bindings/StreamStatus';
 import type { SyncStatus } from '../../bindings/SyncStatus';
-import { abnormal, heldRow, summarise } from './model';
+import type { WidgetNotice } from '../../bindings/WidgetNotice';
+import type { WidgetSpec } from '../../bindings/WidgetSpec';
+import { abnormal, discardable, fieldNames, heldRow, specFields, summarise, unchosen } from './model';
 
 const stream = (name: string, over: Partial<StreamStatus> = {}): StreamStatus => ({
   stream: name,
@@ -22,6 +24,7 @@ const status = (streams: StreamStatus[], over: Partial<SyncStatus> = {}): SyncSt
   console_id: 'c1',
   streams,
   quarantine: [],
+  notices: [],
   ...over,
 });
 
@@ -77,5 +80,65 @@ describe('heldRow', () => {
     const series = heldRow(held('request_metrics', Date.UTC(2026, 11, 1, 8, 30)));
     expect(series.startsWith('rows from ')).toBe(true);
     expect(series).not.toContain(String(Date.UTC(2026, 11, 1, 8, 30)));
+  });
+});
+
+const spec = (config: string, over: Partial<WidgetSpec> = {}): WidgetSpec => ({
+  name: 'Pressure',
+  kind: 'gauge',
+  url: null,
+  active: true,
+  config,
+  ...over,
+});
+const notice = (kind: string): WidgetNotice => ({
+  id: 1,
+  widget_id: 1,
+  connection_id: 1,
+  connection: 'north-1',
+  widget: 'Pressure',
+  kind,
+  local_version: 2,
+  base_version: 1,
+  central_version: 2,
+  central_by: 'user:bo',
+  base: spec('{"max":16}'),
+  local: spec('{"max":25}'),
+  central: spec('{"max":20}'),
+  fields: [{ field: 'config.max', base: '16', local: '25', central: '20' }],
+  detected_at: 0,
+});
+
+describe('widget conflicts', () => {
+  it('hold the console like a refused row (someone must act); a merge notice does not', () => {
+    const s = summarise(status([stream('widgets')], { notices: [notice('conflict'), notice('merged')] }));
+    expect(s.kind).toBe('held');
+    expect(s.held).toBe(1);
+    expect(s.conflicts).toBe(1);
+    expect(summarise(status([stream('widgets')], { notices: [notice('merged')] })).kind).toBe('synced');
+  });
+  it('need a side for every conflicting field before a resolution is sent', () => {
+    const fields = [
+      { field: 'config.max', base: '16', local: '25', central: '20' },
+      { field: 'name', base: '"P"', local: '"Q"', central: '"R"' },
+    ];
+    expect(unchosen(fields, {})).toEqual(['config.max', 'name']);
+    expect(unchosen(fields, { name: 'central' })).toEqual(['config.max']);
+    expect(unchosen(fields, { name: 'central', 'config.max': 'local' })).toEqual([]);
+  });
+  it('list the three widgets field by field, as the core names the fields', () => {
+    const f = specFields(spec('{"point":"p1","max":25}', { url: 'https://w.example' }));
+    expect(f.get('config.max')).toBe('25');
+    expect(f.get('config.point')).toBe('"p1"');
+    expect(f.get('url')).toBe('"https://w.example"');
+    expect(specFields(spec('{}')).has('url')).toBe(false);
+    // A setting only one side has is still a row.
+    expect(fieldNames(spec('{"max":1}'), spec('{"max":1,"unit":"bar"}'))).toContain('config.unit');
+  });
+  it('a held widget edit can be given up, as a connection definition can; a log entry cannot', () => {
+    const held = (stream: string) => ({ id: 1, stream, first_seq: 1, reason: 'r', detail: '', attempts: 1, first_failed_at: 0, last_failed_at: 0 });
+    expect(discardable(held('widgets'))).toBe(true);
+    expect(discardable(held('connections'))).toBe(true);
+    expect(discardable(held('activity_log'))).toBe(false);
   });
 });

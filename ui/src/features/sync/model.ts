@@ -1,6 +1,9 @@
 // The sync indicator's one word for the whole queue: what a person needs to know at a glance
 // (ISA-101: grey while things go as they should, colour only when someone should look).
+import type { FieldConflict } from '../../bindings/FieldConflict';
 import type { QuarantineRow } from '../../bindings/QuarantineRow';
+import type { Side } from '../../bindings/Side';
+import type { WidgetSpec } from '../../bindings/WidgetSpec';
 import type { SyncStatus } from '../../bindings/SyncStatus';
 import { dateTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
@@ -13,7 +16,10 @@ export interface SyncSummary {
   pending: number;
   /** The oldest waiting row's time (UTC ms), over all streams. */
   oldestAt: number | null;
+  /** Rows the centre refused plus widget conflicts: each waits for a person. */
   held: number;
+  /** Widget edits that conflict with the centre's (part of `held`). */
+  conflicts: number;
   /** The newest error of a failing stream. */
   lastError: string | null;
   nextAttemptAt: number | null;
@@ -38,7 +44,8 @@ export function summarise(s: SyncStatus): SyncSummary {
   const failing = streams.filter((x) => x.failures > 0);
   const newestFailure = [...failing].sort((a, b) => (b.last_attempt_at ?? 0) - (a.last_attempt_at ?? 0))[0];
   const pending = streams.reduce((n, x) => n + x.pending, 0);
-  const held = s.quarantine.length;
+  const conflicts = s.notices.filter((n) => n.kind === 'conflict').length;
+  const held = s.quarantine.length + conflicts;
   let kind: SyncKind;
   if (s.central === null) kind = 'local';
   else if (held > 0) kind = 'held';
@@ -50,6 +57,7 @@ export function summarise(s: SyncStatus): SyncSummary {
     pending,
     oldestAt: minOf(streams.map((x) => x.oldest_pending_at)),
     held,
+    conflicts,
     lastError: newestFailure?.last_error ?? null,
     nextAttemptAt: minOf(failing.map((x) => x.next_attempt_at)),
     lastSuccessAt: maxOf(streams.map((x) => x.last_success_at)),
@@ -68,7 +76,48 @@ export function heldRow(q: QuarantineRow): string {
       return t('sync.heldConnection', { id: q.first_seq });
     case 'activity_log':
       return t('sync.heldEntry', { seq: q.first_seq });
+    case 'widgets':
+      return t('sync.heldWidget', { id: q.first_seq });
     default:
       return t('sync.heldFrom', { at: dateTime(q.first_seq) });
   }
+}
+
+/** Whether a held row can be given up (the console then takes or keeps the centre's copy). */
+export function discardable(q: QuarantineRow): boolean {
+  return q.stream === 'connections' || q.stream === 'widgets';
+}
+
+/** The fields still without a side: a resolution is sent only once this is empty. */
+export function unchosen(fields: FieldConflict[], choices: Partial<Record<string, Side>>): string[] {
+  return fields.filter((f) => choices[f.field] === undefined).map((f) => f.field);
+}
+
+/**
+ * A widget's fields as the conflict screen lists them side by side: name, kind, URL, active and
+ * each top-level config setting, with its value as JSON text (as the core's merge names them).
+ */
+export function specFields(spec: WidgetSpec): Map<string, string> {
+  const out = new Map<string, string>([
+    ['name', JSON.stringify(spec.name)],
+    ['kind', JSON.stringify(spec.kind)],
+    ['active', JSON.stringify(spec.active)],
+  ]);
+  if (spec.url !== null) out.set('url', JSON.stringify(spec.url));
+  try {
+    const config: unknown = JSON.parse(spec.config);
+    if (config && typeof config === 'object' && !Array.isArray(config)) {
+      for (const [k, v] of Object.entries(config)) out.set(`config.${k}`, JSON.stringify(v));
+    }
+  } catch {
+    out.set('config', spec.config);
+  }
+  return out;
+}
+
+/** Every field any of the three sides has, in a stable order (the spec's own first). */
+export function fieldNames(...specs: WidgetSpec[]): string[] {
+  const names: string[] = [];
+  for (const s of specs) for (const k of specFields(s).keys()) if (!names.includes(k)) names.push(k);
+  return names;
 }
