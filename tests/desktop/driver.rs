@@ -95,12 +95,17 @@ pub async fn wait_gone(c: &Client, css: &str, limit: Duration) -> Result<(), Str
 }
 
 pub async fn click(c: &Client, css: &str) -> Result<(), String> {
-    c.find(Locator::Css(css))
-        .await
-        .map_err(|e| format!("find {css}: {e}"))?
-        .click()
-        .await
-        .map_err(|e| format!("click {css}: {e}"))
+    let el = c.find(Locator::Css(css)).await.map_err(|e| format!("find {css}: {e}"))?;
+    // WebDriver scrolls a target only until it is inside the viewport; a control just below the
+    // sticky header (the alarm flood banner) is then under it, and the click is intercepted.
+    // A person scrolls it to where they can see it first.
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'})",
+        vec![serde_json::to_value(&el).map_err(|e| e.to_string())?],
+    )
+    .await
+    .map_err(|e| format!("scroll to {css}: {e}"))?;
+    el.click().await.map_err(|e| format!("click {css}: {e:?}"))
 }
 
 pub async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), String> {

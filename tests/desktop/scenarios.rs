@@ -212,7 +212,10 @@ pub async fn run_all(ns: &Namespaces, driver_bin: PathBuf, app: PathBuf) -> Vec<
     scenario!("an_operator_acknowledges_but_cannot_edit_widgets_from_the_ui_or_ipc", operator_limits);
     scenario!("a_station_going_down_notifies_on_the_desktop_unless_quiet_hours_are_on", notifications);
     scenario!("switching_language_and_time_zone_changes_the_words_and_every_time", language_and_zone);
-    scenario!("the_sync_word_follows_the_queue_and_an_admin_retries_and_discards_a_held_definition", sync_states);
+    scenario!(
+        "the_sync_word_follows_the_queue_an_admin_retries_and_discards_a_held_definition_and_resolves_a_widget_conflict",
+        sync_states
+    );
     // Last: it ends the console.
     scenario!("closing_the_window_keeps_monitoring_in_the_tray_and_quitting_with_alarms_asks", tray);
     // Close the session (which ends the app) before anything is judged; bounded, so a console
@@ -696,6 +699,13 @@ async fn sync_states(x: &Ctx<'_>) -> Outcome {
         click(c, "[data-action=\"discard-held\"]").await?;
         wait_for(c, "[data-quarantine=\"empty\"]", Duration::from_secs(20)).await?;
         wait_gone(c, "[data-sync=\"held\"]", Duration::from_secs(20)).await?;
+        // The refusal stays readable, marked as cleared rather than as today's trouble.
+        wait_for(
+            c,
+            "[data-sync-streams] [data-stream=\"connections\"] [data-error=\"cleared\"]",
+            Duration::from_secs(20),
+        )
+        .await?;
         let by: Vec<String> = {
             let d = db(&x.data);
             let mut q = d.prepare("SELECT actor FROM activity_log WHERE action = 'sync.discard'").unwrap();
@@ -704,6 +714,8 @@ async fn sync_states(x: &Ctx<'_>) -> Outcome {
         if by != [format!("user:{}", zc_e2e::ADMIN)] {
             return Err(format!("the activity log should hold one discard by the admin, holds {by:?}"));
         }
+
+        offline_widget_edits(x, &app, &admin, &url, site, &made.login).await?;
 
         // The centre goes away: the next push fails, and the word says so, in amber.
         admin.close().await;
@@ -715,6 +727,144 @@ async fn sync_states(x: &Ctx<'_>) -> Outcome {
     .await;
     app.close().await;
     r
+}
+
+/// demo-north's widget `name` at the centre: its version and config.
+async fn central_widget(admin: &sqlx::PgPool, name: &str) -> Result<Option<(i64, serde_json::Value)>, String> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT w.version, w.config::text FROM central.widgets w JOIN central.connections c ON c.id = w.connection_id \
+         WHERE c.name = 'demo-north' AND w.name = $1 AND w.deleted_at IS NULL",
+    )
+    .bind(name)
+    .fetch_optional(admin)
+    .await
+    .map_err(|e| e.to_string())?;
+    row.map(|(v, c)| Ok((v, serde_json::from_str(&c).map_err(|e| e.to_string())?))).transpose()
+}
+
+/// Offline widget edits in the window. With this console's login kept off the centre, an admin
+/// here edits two widgets while another console of the site edits them at the centre: one in
+/// another field (the push merges it, and the sync view says which field the centre changed),
+/// one in the same field (a conflict: the widget is held, the word says so, and the admin
+/// resolves it on the conflict screen with base, this console and central side by side).
+async fn offline_widget_edits(
+    x: &Ctx<'_>,
+    app: &App,
+    admin: &sqlx::PgPool,
+    url: &str,
+    site: uuid::Uuid,
+    login: &str,
+) -> Outcome {
+    let c = &x.c;
+    let other =
+        zc_central::provision::provision_console(admin, site, "Control room 2").await.map_err(|e| e.to_string())?;
+    let other = zc_central::console_pool(url, &other.login, &other.password).map_err(|e| e.to_string())?;
+    wait_until("the centre has demo-north's widgets", Duration::from_secs(60), || async {
+        Ok(central_widget(admin, "temperature").await?.is_some() && central_widget(admin, "level").await?.is_some())
+    })
+    .await?;
+    // Nothing moves between the console and the centre until both sides have edited: this
+    // console's login is refused, and the word shows the failure once a push has met it.
+    let sql = |on: bool| format!("ALTER ROLE {login} {}", if on { "LOGIN" } else { "NOLOGIN" });
+    sqlx::query(sqlx::AssertSqlSafe(sql(false))).execute(admin).await.map_err(|e| e.to_string())?;
+    app.edit_widget("demo-north", "temperature", |s| {
+        let mut v: serde_json::Value = serde_json::from_str(&s.config).unwrap();
+        v["label"] = "Inlet temperature".into();
+        s.config = v.to_string();
+    })
+    .await
+    .map_err(|e| e.message)?;
+    app.edit_widget("demo-north", "level", |s| {
+        let mut v: serde_json::Value = serde_json::from_str(&s.config).unwrap();
+        v["max"] = 110.into();
+        s.config = v.to_string();
+    })
+    .await
+    .map_err(|e| e.message)?;
+    wait_for(c, "[data-sync=\"failing\"]", Duration::from_secs(60)).await?;
+    let connection_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM central.connections WHERE name = 'demo-north' AND deleted_at IS NULL")
+            .fetch_one(admin)
+            .await
+            .map_err(|e| e.to_string())?;
+    for (name, field, value) in [("temperature", "unit", serde_json::json!("°C")), ("level", "max", 105.into())] {
+        let (version, mut config) = central_widget(admin, name).await?.ok_or(format!("{name} left the centre"))?;
+        let (id, kind): (uuid::Uuid, String) =
+            sqlx::query_as("SELECT w.id, w.kind FROM central.widgets w WHERE w.connection_id = $1 AND w.name = $2")
+                .bind(connection_id)
+                .bind(name)
+                .fetch_one(admin)
+                .await
+                .map_err(|e| e.to_string())?;
+        config[field] = value;
+        let edit = zc_central::widgets::WidgetEdit {
+            id,
+            connection_id,
+            spec: WidgetSpec { name: name.into(), kind, url: None, active: true, config: config.to_string() },
+            base_version: Some(version),
+            changed_by: "user:bo".into(),
+            changed_at_ms: zc_app::zc_domain::Clock::now_ms(&SystemClock),
+        };
+        zc_central::widgets::push(&other, &edit).await.map_err(|e| e.to_string())?;
+    }
+    sqlx::query(sqlx::AssertSqlSafe(sql(true))).execute(admin).await.map_err(|e| e.to_string())?;
+    click(c, "[data-action=\"sync-now\"]").await?;
+    let merged = "[data-notices] [data-kind=\"merged\"]";
+    let conflict = "[data-notices] [data-kind=\"conflict\"]";
+    wait_for(c, conflict, Duration::from_secs(60)).await?;
+    wait_for(c, merged, Duration::from_secs(10)).await?;
+    wait_for(c, "[data-sync=\"held\"].sync-held", Duration::from_secs(20)).await?;
+    let said = text_of(c, merged).await?;
+    if !said.contains("demo-north/temperature") || !said.contains("config.unit") || !said.contains("user:bo") {
+        return Err(format!("the merge notice says: {said}"));
+    }
+    // The merge is what both sides meant, here and at the centre.
+    let (_, at_centre) = central_widget(admin, "temperature").await?.ok_or("temperature left the centre")?;
+    if at_centre["label"] != "Inlet temperature" || at_centre["unit"] != "°C" {
+        return Err(format!("the centre merged to {at_centre}"));
+    }
+    screenshot(c, &x.shots, "sync-widget-notices").await?;
+    click(c, &format!("{merged} [data-action=\"notice-seen\"]")).await?;
+    wait_gone(c, merged, Duration::from_secs(20)).await?;
+
+    click(c, &format!("{conflict} [data-action=\"open-conflict\"]")).await?;
+    let row = "[data-conflict-fields] [data-field=\"config.max\"]";
+    wait_for(c, row, Duration::from_secs(10)).await?;
+    let said = text_of(c, row).await?;
+    if !said.contains("100") || !said.contains("110") || !said.contains("105") {
+        return Err(format!("the conflict row shows base, this console and central as: {said}"));
+    }
+    let save = "[data-action=\"resolve-conflict\"]";
+    let disabled = c
+        .find(fantoccini::Locator::Css(save))
+        .await
+        .map_err(|e| e.to_string())?
+        .attr("disabled")
+        .await
+        .map_err(|e| e.to_string())?;
+    if disabled.is_none() {
+        return Err("the resolution can be saved before a side is chosen".into());
+    }
+    screenshot(c, &x.shots, "sync-widget-conflict").await?;
+    click(c, &format!("{row} [data-keep=\"local\"]")).await?;
+    click(c, save).await?;
+    wait_for(c, "[data-notices=\"empty\"]", Duration::from_secs(20)).await?;
+    wait_gone(c, "[data-sync=\"held\"]", Duration::from_secs(20)).await?;
+    wait_until("the centre has the resolution", Duration::from_secs(60), || async {
+        Ok(central_widget(admin, "level").await?.is_some_and(|(_, c)| c["max"] == 110))
+    })
+    .await?;
+    let log = zc_json(&x.data, &["log", "--since", "1h"])?;
+    let resolved = log
+        .as_array()
+        .ok_or("no log")?
+        .iter()
+        .any(|e| e["action"] == "widget.resolve" && e["actor"] == format!("user:{}", zc_e2e::ADMIN));
+    if !resolved {
+        return Err("the activity log has no resolution by the admin".into());
+    }
+    other.close().await;
+    Ok(())
 }
 
 async fn export_csv(x: &Ctx<'_>) -> Outcome {

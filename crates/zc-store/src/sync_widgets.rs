@@ -177,6 +177,21 @@ impl Store {
     /// Widgets with an edit the centre lacks, oldest first; those held (a conflict open, a
     /// refusal) or whose connection the centre does not have yet wait.
     pub async fn widgets_to_push(&self) -> ZcResult<Vec<PendingWidget>> {
+        // A row written past the store (by an older build, or by hand) may lack its global id:
+        // it gets one here, so it is pushed rather than skipped or failing the push.
+        let missing: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, created_at FROM widget_configs WHERE global_id IS NULL")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        for (id, created_at) in missing {
+            sqlx::query("UPDATE widget_configs SET global_id = ? WHERE id = ? AND global_id IS NULL")
+                .bind(crate::ids::global_id(created_at.max(1)))
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        }
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT w.*, c.global_id AS connection_global_id, c.name AS connection, \
                     (SELECT u.username FROM widget_versions v JOIN users u ON u.id = v.edited_by \

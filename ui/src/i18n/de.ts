@@ -356,6 +356,7 @@ export const de: Record<Key, string> = {
   'sync.lastSuccess': 'Letzter Erfolg',
   'sync.failures': 'Fehlschläge',
   'sync.nextAttempt': 'Nächster Versuch',
+  'sync.errorCleared': 'Behoben seit dem letzten Erfolg: {error}',
   'sync.lastError': 'Letzter Fehler',
   'sync.quarantine': 'Von der Zentrale zurückgehalten',
   'sync.noneHeld': 'Nichts zurückgehalten: die Zentrale hat alles angenommen.',

@@ -356,6 +356,7 @@ export const en = {
   'sync.lastSuccess': 'Last success',
   'sync.failures': 'Failures',
   'sync.nextAttempt': 'Next attempt',
+  'sync.errorCleared': 'Cleared by the last success: {error}',
   'sync.lastError': 'Last error',
   'sync.quarantine': 'Held by the centre',
   'sync.noneHeld': 'Nothing held: the centre has accepted everything it was sent.',

@@ -108,7 +108,9 @@ export function SyncView({
               <td>{when(x.last_success_at)}</td>
               <td className="num">{x.failures}</td>
               <td>{x.failures > 0 ? when(x.next_attempt_at) : '—'}</td>
-              <td className="meta">{x.last_error ?? ''}</td>
+              <td className="meta" data-error={x.last_error === null ? 'none' : x.failures > 0 ? 'current' : 'cleared'}>
+                {x.last_error === null ? '' : x.failures > 0 ? x.last_error : t('sync.errorCleared', { error: x.last_error })}
+              </td>
             </tr>
           ))}
         </tbody>
