@@ -101,3 +101,28 @@ pub fn local_activity(env: &Env) -> Vec<(i64, String)> {
     let mut s = c.prepare("SELECT seq, hash FROM activity_log ORDER BY seq").unwrap();
     s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
+
+/// Another console of the same site, connected to a centre `set_up` made: provisioned into a
+/// file and connected from it, as an admin hands a new console its login.
+pub fn connect_another(centre: &Centre, env: &Env, name: &str) {
+    let file = env.dir.path().join("console.json");
+    let file_s = file.display().to_string();
+    let args = [
+        "central",
+        "provision",
+        &centre.owner_url(),
+        "--organisation",
+        "North Water",
+        "--site",
+        "Plant 3",
+        "--console",
+        name,
+        "--out",
+        &file_s,
+    ];
+    let p = env.run_with(&args, centre.password(), &[]);
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let c = env.run(&["central", "connect", "--from", &file_s, "--format", "json"]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    std::fs::remove_file(&file).unwrap();
+}

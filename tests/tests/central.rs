@@ -4,7 +4,7 @@
 //! the centre survived, and the login's password kept out of everything but the keyring.
 
 use sqlx::PgPool;
-use zc_e2e::centre::{Centre, local_activity, set_up};
+use zc_e2e::centre::{Centre, connect_another, local_activity, set_up};
 use zc_e2e::{Env, contains, files_below};
 use zc_sim::{Simulator, StationScript};
 
@@ -234,4 +234,72 @@ async fn removing_a_station_whose_history_never_reached_the_centre_asks_first() 
     .unwrap();
     let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
     assert_eq!(meta["unpushed_discarded"]["request_metrics"].as_i64(), Some(discarded), "{meta}");
+}
+
+/// Who checked the password of `user`'s newest sign-in on `env`: console, central or cached
+/// (read from the database: the person signed in may not read the log).
+fn last_sign_in_checked_by(env: &Env, user: &str) -> String {
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let meta: String = c
+        .query_row(
+            "SELECT metadata FROM activity_log WHERE action = 'auth.sign_in' AND resource = ?1 ORDER BY seq DESC LIMIT 1",
+            [user],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("no sign-in of {user}: {e}"));
+    let m: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    m["origin"]["checked_by"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_are_the_centres_a_sign_in_asks_it_first_and_a_disable_counts_everywhere() {
+    let centre = Centre::start().await;
+    let one = Env::new();
+    set_up(&centre, &one);
+    let two = Env::new();
+    connect_another(&centre, &two, "Control room 2");
+    let login =
+        |env: &Env, user: &str, password: &str| env.run_with(&["login", user], format!("{password}\n").as_bytes(), &[]);
+
+    // An admin on console one adds Olga while the centre answers: her password goes there.
+    let r = one.run_with(&["user", "add", "olga", "--role", "operator"], b"night shift phrase 1\n", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(one.json(&["sync", "now"])["outcome"], "drained");
+
+    // Console two never saw her: the centre knows her and her password.
+    let r = login(&two, "olga", "night shift phrase 1");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let me = two.json(&["whoami"]);
+    assert_eq!((&me["session"]["username"], &me["session"]["role"]), (&"olga".into(), &"operator".into()), "{me}");
+    assert_eq!(last_sign_in_checked_by(&two, "olga"), "central");
+
+    // The centre away: the hash console two kept lets her in, and the log says so.
+    centre.cluster.stop().unwrap();
+    let r = login(&two, "olga", "night shift phrase 1");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(last_sign_in_checked_by(&two, "olga"), "cached");
+    centre.cluster.restart().unwrap();
+
+    // Her password reset on console one: the old one no longer works on console two, although
+    // the hash kept there would take it; the new one does.
+    let r = one.run_with(&["user", "reset-password", "olga"], b"night shift phrase 2\n", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = login(&two, "olga", "night shift phrase 1");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("username or password is wrong"), "{}", r.stderr);
+    let r = login(&two, "olga", "night shift phrase 2");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Disabled on console one: at console two's next contact her session there ends.
+    one.ok(&["user", "disable", "olga"]);
+    assert_eq!(one.json(&["sync", "now"])["outcome"], "drained");
+    assert_eq!(two.run(&["status"]).code, 0, "not before the contact");
+    let synced = two.json(&["sync", "now"]);
+    assert_eq!(synced["pulled"]["people"], 1, "{synced}");
+    let r = two.run(&["status"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("error[signed_out]"), "{}", r.stderr);
+    let r = login(&two, "olga", "night shift phrase 2");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("disabled"), "{}", r.stderr);
 }

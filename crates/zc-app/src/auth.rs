@@ -9,8 +9,10 @@
 //! directory and OS account); the window keeps it in memory.
 
 use crate::App;
+use crate::central_sign_in::CheckedBy;
 use serde::Serialize;
 use serde_json::json;
+use zc_central::people::PasswordCheck;
 use zc_domain::user::{Profile, SignInFailure, SignInPolicy, forbidden, validate_new_password, validate_username};
 use zc_domain::{Capability, ErrorCode, Role, Sensitive, ZcError, ZcResult};
 use zc_secrets::{Keyring, hash_password, verify_password};
@@ -89,6 +91,7 @@ impl App {
             os_user: crate::os_user(),
             os: d.os,
             app_version: d.app_version,
+            checked_by: None,
         }
     }
 
@@ -172,7 +175,10 @@ impl App {
         let profile = u.profile.validate()?;
         let credential = self.new_credential(&username, &u.password).await?;
         match self.store.create_user(&username, u.role, &profile, &credential, first, audit).await {
-            Ok(row) => Ok(row),
+            Ok(row) => {
+                self.send_password(&username, &u.password).await;
+                Ok(row)
+            }
             Err(e) => {
                 // Nobody points at it: let it go (harmless if that fails too: a random name).
                 let _ = Keyring::new()?.delete(&Keyring::password_account(&self.install_id, &credential)).await;
@@ -189,18 +195,38 @@ impl App {
         self.create_user(u, true, &audit).await
     }
 
-    /// Signs a person in (no network needed). Each failure is recorded with its reason; the
-    /// message never says whether the username or the password was wrong.
+    /// Signs a person in. Not connected to a centre: against the hash in the keyring, no
+    /// network needed. Connected: the centre is asked first (see `central_sign_in.rs`) and the
+    /// cached hash is used only when it does not answer. Each failure is recorded with its
+    /// reason and who checked; the message never says whether the username or the password
+    /// was wrong.
     pub async fn sign_in(&self, username: &str, password: &Sensitive<String>, client: Client) -> ZcResult<SessionRow> {
         let policy = SignInPolicy::default();
-        let origin = self.origin(client);
+        let mut origin = self.origin(client);
         let device = self.console_audit();
         // A name that cannot be a username is an unknown user, checked like any other.
         let name = validate_username(username).unwrap_or_else(|_| String::from("\u{0}"));
-        let attempt = self.store.begin_sign_in(&name, &policy, &origin, &device).await?;
+        // Connected: who exists, their role and whether they are disabled, as the centre says.
+        let mut central = self.central_pool().await;
+        if let Some(pool) = &central
+            && !self.refresh_people(pool).await
+        {
+            pool.close().await;
+            central = None;
+        }
+        let connected = self.store.central_link().await?.is_some();
+        let attempt = self.store.begin_sign_in(&name, &policy, &origin, &device).await;
+        let attempt = match attempt {
+            Ok(a) => a,
+            Err(e) => {
+                close(central).await;
+                return Err(e);
+            }
+        };
         let (user_id, username, credential) = match attempt {
             Attempt::Try { user_id, username, credential } => (user_id, username, credential),
             Attempt::Refused { reason, wait_ms } => {
+                close(central).await;
                 if reason == SignInFailure::UnknownUser {
                     // The same work as a real check, so the time taken tells nothing.
                     verify_password(password, None).await;
@@ -208,32 +234,86 @@ impl App {
                 return Err(refusal(reason, wait_ms));
             }
         };
+        let verdict = match &central {
+            Some(pool) => self.central_check(pool, user_id, &username, password).await,
+            None => None,
+        };
+        let checked_by = match (&verdict, connected) {
+            (Some(_), _) => CheckedBy::Central,
+            (None, true) => CheckedBy::Cached,
+            (None, false) => CheckedBy::Console,
+        };
+        origin.checked_by = Some(checked_by.as_str().into());
+        let result = self
+            .settle_sign_in(central.as_ref(), verdict, (user_id, &username, &credential), password, client, &origin)
+            .await;
+        close(central).await;
+        result
+    }
+
+    /// The rest of a sign-in `begin_sign_in` allowed: the centre's verdict where it gave one,
+    /// else the cached hash.
+    async fn settle_sign_in(
+        &self,
+        central: Option<&sqlx::PgPool>,
+        verdict: Option<PasswordCheck>,
+        (user_id, username, credential): (i64, &str, &str),
+        password: &Sensitive<String>,
+        client: Client,
+        origin: &AttemptOrigin,
+    ) -> ZcResult<SessionRow> {
+        let policy = SignInPolicy::default();
+        let device = self.console_audit();
         let read = match Keyring::new() {
-            Ok(k) => k.get(&Keyring::password_account(&self.install_id, &credential)).await,
+            Ok(k) => k.get(&Keyring::password_account(&self.install_id, credential)).await,
             Err(e) => Err(e),
         };
-        let hash = match read {
-            Ok(Some(h)) => h,
-            Ok(None) => {
-                self.store.abandon_sign_in(user_id).await?;
-                return Err(ZcError::new(
-                    ErrorCode::SignInRefused,
-                    format!(
-                        "the password of {username} is not in this computer's keyring (was the keyring reset?); an admin can set a new one with `zc user reset-password {username}`"
-                    ),
-                ));
-            }
+        let cached = match read {
+            Ok(h) => h,
             Err(e) => {
                 // Not the person's failure: the attempt does not count.
                 self.store.abandon_sign_in(user_id).await?;
                 return Err(e);
             }
         };
-        let ok = verify_password(password, Some(&hash)).await;
+        let ok = match verdict {
+            Some(PasswordCheck::Ok { .. }) => {
+                if let Err(e) = self.cache_central_password(user_id, credential, cached.as_ref(), password).await {
+                    self.store.abandon_sign_in(user_id).await?;
+                    return Err(e);
+                }
+                true
+            }
+            Some(PasswordCheck::Wrong) => false,
+            Some(PasswordCheck::Disabled) => {
+                self.store.abandon_sign_in(user_id).await?;
+                return Err(refusal(SignInFailure::Disabled, 0));
+            }
+            // Not at the centre yet, or the centre lacks this console's password: this console's own.
+            Some(PasswordCheck::Unknown | PasswordCheck::NoPassword { .. } | PasswordCheck::Stale { .. }) | None => {
+                let Some(hash) = cached else {
+                    self.store.abandon_sign_in(user_id).await?;
+                    return Err(ZcError::new(
+                        ErrorCode::SignInRefused,
+                        format!(
+                            "the password of {username} is not in this computer's keyring: they have not signed in here while the central store answered, or the keyring was reset; sign in when the central store can be reached, or an admin can set a new password with `zc user reset-password {username}`"
+                        ),
+                    ));
+                };
+                let ok = verify_password(password, Some(&hash)).await;
+                if ok
+                    && let (Some(pool), Some(PasswordCheck::NoPassword { user } | PasswordCheck::Stale { user })) =
+                        (central, verdict)
+                {
+                    self.enrol_password(pool, user_id, user, password).await;
+                }
+                ok
+            }
+        };
         let id = hex::encode(rand::random::<[u8; 16]>());
         let session = self
             .store
-            .finish_sign_in(user_id, &username, ok, Some((&id, client.as_str(), SESSION_MS)), &policy, &origin, &device)
+            .finish_sign_in(user_id, username, ok, Some((&id, client.as_str(), SESSION_MS)), &policy, origin, &device)
             .await?;
         match session {
             Some(s) => {
@@ -242,7 +322,7 @@ impl App {
             }
             None if ok => Err(refusal(SignInFailure::Disabled, 0)),
             None => {
-                let u = self.store.user(&username).await?;
+                let u = self.store.user(username).await?;
                 Err(match u.locked_at {
                     Some(_) => refusal(SignInFailure::Locked, 0),
                     None => refusal(SignInFailure::WrongPassword, policy.delay_after(u.failed_count as u32)),
@@ -427,6 +507,7 @@ impl App {
             Ok(old) => {
                 // The old hash is no longer used by anyone; a failure here leaves an unused entry.
                 let _ = keyring.delete(&Keyring::password_account(&self.install_id, &old)).await;
+                self.send_password(username, password).await;
             }
             Err(e) => {
                 let _ = keyring.delete(&Keyring::password_account(&self.install_id, &credential)).await;
@@ -452,6 +533,12 @@ impl App {
             Some(other) if other != me => Ok((self.authorize(Capability::ManageUsers).await?, other)),
             _ => Ok((audit, me)),
         }
+    }
+}
+
+async fn close(pool: Option<sqlx::PgPool>) {
+    if let Some(p) = pool {
+        p.close().await;
     }
 }
 

@@ -48,6 +48,9 @@ pub struct PullSummary {
     /// Waiting: their connection is not on this console, or a widget here has their name.
     #[ts(type = "number")]
     pub waiting: u64,
+    /// People new here or changed at the centre (roles, disables, profiles).
+    #[ts(type = "number")]
+    pub people: u64,
 }
 
 /// What one push did to one stream.
@@ -95,6 +98,7 @@ fn stream_push(r: &StreamReport) -> StreamPush {
                 zc_store::ACTIVITY_STREAM => format!("activity entry {seq}"),
                 zc_store::CONNECTIONS_STREAM => format!("connection #{seq}"),
                 zc_store::WIDGETS_STREAM => format!("widget #{seq}"),
+                zc_store::PEOPLE_STREAM => format!("person #{seq}"),
                 _ => format!("the batch from {}", zc_domain::timefmt::rfc3339(*seq)),
             };
             (
@@ -307,6 +311,7 @@ impl App {
     async fn stream_statuses(&self) -> ZcResult<Vec<StreamStatus>> {
         let mut streams = vec![
             self.store.connections_sync_status().await?,
+            self.store.people_sync_status().await?,
             self.store.widgets_sync_status().await?,
             self.store.activity_sync_status().await?,
         ];
@@ -376,14 +381,21 @@ impl App {
         // push has told the person whether the centre can be reached).
         let (pulled, pull_error) = match &pushed {
             Ok(r) if !r.iter().any(|s| matches!(s.finish, Finish::Failed { .. })) => {
-                match zc_sync::widgets::pull(&self.store, &pool, &audit).await {
-                    Ok(p) => (
+                // People first: a role or a disable the centre changed counts before anything else.
+                let people = zc_sync::people::pull(&self.store, &pool, &audit).await.map(|p| p.added + p.updated);
+                let pulled = match people {
+                    Ok(n) => zc_sync::widgets::pull(&self.store, &pool, &audit).await.map(|w| (n, w)),
+                    Err(e) => Err(e),
+                };
+                match pulled {
+                    Ok((people, p)) => (
                         Some(PullSummary {
                             added: p.added,
                             updated: p.updated,
                             removed: p.removed,
                             kept_local: p.kept_local,
                             waiting: p.waiting,
+                            people,
                         }),
                         None,
                     ),

@@ -5,6 +5,7 @@ mod activity;
 mod alarms;
 mod auth;
 mod central;
+mod central_sign_in;
 mod certificates;
 mod connection_form;
 mod demo;

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod cluster;
+pub mod people;
 pub mod provision;
 pub mod schema;
 pub mod series;

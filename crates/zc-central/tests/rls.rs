@@ -111,6 +111,13 @@ const MATRIX: &[(&str, Who, [E; 11])] = &[
     ("notification_preferences", Admin,    [Org,   Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
     ("notification_preferences", Anon,     [Priv,  Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
 
+    // Password hashes: only central.sign_in() and central.set_password() reach them.
+    ("user_credentials",         A1,       [Priv,  Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
+    ("user_credentials",         Operator, [Priv,  Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
+    ("user_credentials",         Engineer, [Priv,  Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
+    ("user_credentials",         Admin,    [Priv,  Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
+    ("user_credentials",         Anon,     [Priv,  Priv, Priv, Na,   Na,   Priv, Priv, Priv, Na,   Priv, Priv]),
+
     // Configuration: a console writes it under its own id; deleting is a deleted_at.
     ("connections",              A1,       [Org,   Done, Rls,  Rls,  Rls,  Done, Zero, Rls,  Rls,  Priv, Priv]),
     ("connections",              Operator, [Org,   Priv, Priv, Priv, Priv, Priv, Priv, Priv, Priv, Priv, Priv]),
@@ -229,6 +236,7 @@ const TABLES: &[Table] = &[
     t("users", "id::text", ORG, None, "version = version + 1"),
     t("user_profiles", "user_id::text", ORG, None, "version = version + 1"),
     t("notification_preferences", "user_id::text", ORG, None, "version = version + 1"),
+    t("user_credentials", "user_id::text", ORG, None, "set_by = set_by || '.'"),
     t("connections", "id::text", ORG, CONSOLE, "version = version + 1"),
     t("widgets", "id::text", ORG, CONSOLE, "version = version + 1"),
     t("widget_versions", "widget_id::text || '/' || version", ORG, CONSOLE, "changed_by = changed_by || '.'"),
@@ -312,6 +320,8 @@ INSERT INTO central.user_profiles (user_id, organisation_id, display_name) VALUE
     ('{op}', '{org}', 'Olga'), ('{eng}', '{org}', 'Erik'), ('{adm}', '{org}', 'Ada');
 INSERT INTO central.notification_preferences (user_id, organisation_id) VALUES
     ('{op}', '{org}'), ('{eng}', '{org}'), ('{adm}', '{org}');
+INSERT INTO central.user_credentials (user_id, organisation_id, password_hash, set_at, set_by)
+    VALUES ('{op}', '{org}', '$2a$10$seedseedseedseedseedse', now(), 'seed');
 INSERT INTO central.connections (id, organisation_id, site_id, name, url, updated_by, console_id)
     VALUES ('{conn}', '{org}', '{site}', 'Pump 3', 'https://pump3.example', 'olga', '{first}');
 INSERT INTO central.widgets (id, organisation_id, connection_id, kind, name, config, updated_by, console_id)
@@ -356,6 +366,7 @@ INSERT INTO central.alarm_journal (id, organisation_id, site_id, console_id, con
         ("users", op.to_string()),
         ("user_profiles", op.to_string()),
         ("notification_preferences", op.to_string()),
+        ("user_credentials", op.to_string()),
         ("connections", conn.to_string()),
         ("widgets", widget.to_string()),
         ("widget_versions", format!("{widget}/1")),
@@ -444,6 +455,14 @@ fn insert(table: &str, claim: Claim, w: &World, n: usize) -> Option<(String, Str
                 "INSERT INTO central.users (id, organisation_id, username, role) VALUES ('{id}', '{org}', 'new{n}', 'operator')"
             ),
             key,
+        ),
+        "user_credentials" if !names_a_console => (
+            format!(
+                "INSERT INTO central.user_credentials (user_id, organisation_id, password_hash, set_at, set_by) \
+                 VALUES ('{}', '{org}', '$2a$10$x', now(), 'x')",
+                o.spare
+            ),
+            o.spare.to_string(),
         ),
         "user_profiles" | "notification_preferences" if !names_a_console => (
             format!("INSERT INTO central.{table} (user_id, organisation_id) VALUES ('{}', '{org}')", o.spare),

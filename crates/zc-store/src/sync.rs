@@ -436,6 +436,9 @@ impl Store {
         if crate::sync_connections::connections_due(&mut conn).await? {
             due.push(crate::CONNECTIONS_STREAM);
         }
+        if crate::sync_people::people_due(&mut conn).await? {
+            due.push(crate::PEOPLE_STREAM);
+        }
         if crate::sync_widgets::widgets_due(&mut conn).await? {
             due.push(crate::WIDGETS_STREAM);
         }

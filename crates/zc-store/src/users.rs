@@ -61,6 +61,10 @@ pub struct AttemptOrigin {
     pub os_user: String,
     pub os: String,
     pub app_version: String,
+    /// Who checked the password: `console` (not connected to a centre), `central`, or
+    /// `cached` (connected, but the centre did not answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_by: Option<String>,
 }
 
 /// The user query with a constant tail (statement text stays constant, so it is cached).
@@ -623,7 +627,12 @@ async fn session_in(conn: &mut SqliteConnection, token: &str, now: i64) -> ZcRes
     }))
 }
 
-async fn end_sessions_of(conn: &mut SqliteConnection, user_id: i64, reason: &str, now: i64) -> ZcResult<u64> {
+pub(crate) async fn end_sessions_of(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    reason: &str,
+    now: i64,
+) -> ZcResult<u64> {
     Ok(sqlx::query(
         "UPDATE sessions SET ended_at = ?, end_reason = ?, updated_at = ? WHERE user_id = ? AND ended_at IS NULL",
     )
@@ -637,7 +646,7 @@ async fn end_sessions_of(conn: &mut SqliteConnection, user_id: i64, reason: &str
     .rows_affected())
 }
 
-async fn write_profile(conn: &mut SqliteConnection, user_id: i64, p: &Profile, now: i64) -> ZcResult<()> {
+pub(crate) async fn write_profile(conn: &mut SqliteConnection, user_id: i64, p: &Profile, now: i64) -> ZcResult<()> {
     sqlx::query(
         "INSERT INTO user_profiles (user_id, display_name, company, email, phone, timezone, preferred_language, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name, \

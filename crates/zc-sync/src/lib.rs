@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod connections;
 pub mod failure;
+pub mod people;
 pub mod series;
 pub mod widgets;
 
@@ -58,7 +59,7 @@ pub(crate) async fn record_failure(
 }
 
 /// Pushes everything pending, in the order the centre needs it: connection definitions first
-/// (the history of a connection names it), then widget configurations (`audit` records what
+/// (the history of a connection names it), then people (their changes; `audit` records what the centre refused), then widget configurations (`audit` records what
 /// the centre answered, as the console), then the activity log, then the time series a batch
 /// of each at a time, with the activity log drained again between rounds, so a backlog of
 /// metrics never keeps an operator's acknowledgement waiting for more than one batch each. A
@@ -102,6 +103,12 @@ async fn push_in_order(
     let c = connections::push(store, central, by).await?;
     let stop = failed(&c);
     reports.push(c);
+    if stop {
+        return Ok(reports);
+    }
+    let p = people::push(store, central, audit).await?;
+    let stop = failed(&p);
+    reports.push(p);
     if stop {
         return Ok(reports);
     }

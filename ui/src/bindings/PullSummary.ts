@@ -12,4 +12,8 @@ kept_local: number,
 /**
  * Waiting: their connection is not on this console, or a widget here has their name.
  */
-waiting: number, };
+waiting: number, 
+/**
+ * People new here or changed at the centre (roles, disables, profiles).
+ */
+people: number, };

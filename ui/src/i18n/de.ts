@@ -376,6 +376,7 @@ export const de: Record<Key, string> = {
   'sync.heldWidget': 'Widget #{id}',
   'sync.discardWidgetNote': 'Diese Konsole gibt ihre Änderung auf und übernimmt bei der nächsten Synchronisation die Fassung der Zentrale (oder entfernt das Widget, wenn die Zentrale es entfernt hat).',
   'sync.streamName.widgets': 'Widget-Konfigurationen',
+  'sync.streamName.people': 'Personen und Rollen',
   'sync.notice.title': 'Offline-Änderungen an Widgets',
   'sync.notice.none': 'Keine Konflikte: die Zentrale hat jede Widget-Änderung so übernommen oder nichts Erwähnenswertes zusammengeführt.',
   'sync.notice.widget': 'Widget',

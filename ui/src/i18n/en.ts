@@ -376,6 +376,7 @@ export const en = {
   'sync.heldWidget': 'widget #{id}',
   'sync.discardWidgetNote': 'This console gives up its edit and takes the centre’s copy at the next sync (or removes the widget, if the centre removed it).',
   'sync.streamName.widgets': 'Widget configurations',
+  'sync.streamName.people': 'People and roles',
   'sync.notice.title': 'Offline widget edits',
   'sync.notice.none': 'No conflicts: the centre took every widget edit as it was, or merged nothing that needs a word.',
   'sync.notice.widget': 'Widget',

@@ -1,0 +1,233 @@
+//! People between a real SQLite console and a real PostgreSQL centre, where a second console of
+//! the organisation (its own login) changes them: what an admin changed here reaches the centre;
+//! a demotion or a disable made elsewhere reaches this console at its next contact (a disable
+//! ends the person's sessions here at once); an offline change to a person the centre changed
+//! since is dropped and recorded, never silently; passwords are checked by the centre, which no
+//! console can read them from.
+
+mod common;
+
+use std::sync::Arc;
+use uuid::Uuid;
+use zc_central::people::{PasswordCheck, Person, PersonPush};
+use zc_domain::user::{Profile, Role, SignInPolicy};
+use zc_domain::{ManualClock, Sensitive};
+use zc_store::{Attempt, AttemptOrigin, Audit, PEOPLE_STREAM, Store};
+
+const T0: i64 = 1_800_000_000_000;
+
+struct World {
+    centre: common::Centre,
+    _dir: tempfile::TempDir,
+    clock: ManualClock,
+    store: Store,
+    audit: Audit,
+    other: sqlx::PgPool,
+}
+
+async fn world() -> World {
+    let centre = common::centre().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store = Store::open(dir.path(), Arc::new(clock.clone())).await.unwrap();
+    let audit = Audit { actor: "user:anna".into(), device_id: None };
+    centre.link(&store, &audit, T0).await;
+    let profile = Profile { display_name: Some("Anna".into()), ..Default::default() };
+    store.create_user("anna", Role::Admin, &profile, "cred-anna", true, &audit).await.unwrap();
+    let profile = Profile { display_name: Some("Olga".into()), ..Default::default() };
+    store.create_user("olga", Role::Operator, &profile, "cred-olga", false, &audit).await.unwrap();
+    let (other, _) = centre.other_console("control room 2").await;
+    World { centre, _dir: dir, clock, store, audit, other }
+}
+
+fn password(s: &str) -> Sensitive<String> {
+    Sensitive::new(s.to_owned())
+}
+
+impl World {
+    async fn sync(&self) {
+        self.clock.advance_ms(1000);
+        let c = &self.centre;
+        let r = zc_sync::push_all(&self.store, &c.console, c.console_id, &c.login, &self.audit).await.unwrap();
+        let people = r.iter().find(|s| s.stream == PEOPLE_STREAM).expect("people are pushed");
+        assert_eq!(people.finish, zc_sync::Finish::Drained, "{r:?}");
+        if let Err(e) = zc_sync::people::pull(&self.store, &c.console, &self.audit).await {
+            panic!("pull: {e:?}");
+        }
+    }
+
+    /// A person as the centre holds them, with their version.
+    async fn at_centre(&self, username: &str) -> (Person, i64) {
+        let all = zc_central::people::people(&self.other).await.unwrap();
+        let p = all.into_iter().find(|p| p.person.username == username).expect("at the centre");
+        (p.person, p.version)
+    }
+
+    /// What the other console's admin does: a change from the centre's current version.
+    async fn change_elsewhere(&self, username: &str, change: impl FnOnce(&mut Person)) {
+        let (mut p, version) = self.at_centre(username).await;
+        change(&mut p);
+        let r = zc_central::people::push_person(&self.other, &p, Some(version)).await.unwrap();
+        assert!(matches!(r, PersonPush::Stored { .. }), "{r:?}");
+    }
+
+    async fn session_of(&self, username: &str) -> String {
+        let policy = SignInPolicy::default();
+        let origin = AttemptOrigin {
+            client: "cli".into(),
+            hostname: "h".into(),
+            os_user: "u".into(),
+            os: "linux".into(),
+            app_version: "0".into(),
+            checked_by: None,
+        };
+        let Attempt::Try { user_id, .. } =
+            self.store.begin_sign_in(username, &policy, &origin, &self.audit).await.unwrap()
+        else {
+            panic!("{username} may try")
+        };
+        let token = format!("token-{username}");
+        let s = self
+            .store
+            .finish_sign_in(user_id, username, true, Some((&token, "cli", 3_600_000)), &policy, &origin, &self.audit)
+            .await
+            .unwrap();
+        assert!(s.is_some());
+        token
+    }
+
+    async fn actions(&self, action: &str) -> Vec<serde_json::Value> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT metadata FROM activity_log WHERE action = ? ORDER BY seq")
+            .bind(action)
+            .fetch_all(self.store.pool())
+            .await
+            .unwrap();
+        rows.iter().map(|(m,)| serde_json::from_str(m).unwrap()).collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demotion_or_a_disable_made_elsewhere_counts_here_at_the_next_contact() {
+    let w = world().await;
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 2, "both people wait to go");
+    w.sync().await;
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 0);
+    let (olga, _) = w.at_centre("olga").await;
+    assert_eq!((olga.role.as_str(), olga.display_name.as_str()), ("operator", "Olga"));
+    let token = w.session_of("olga").await;
+
+    w.change_elsewhere("olga", |p| p.role = "engineer".into()).await;
+    assert_eq!(w.store.session(&token).await.unwrap().unwrap().role, Role::Operator, "not before the contact");
+    w.sync().await;
+    assert_eq!(w.store.session(&token).await.unwrap().unwrap().role, Role::Engineer, "her next command sees it");
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 0, "the centre's copy is not sent back");
+
+    w.change_elsewhere("olga", |p| p.disabled = true).await;
+    w.sync().await;
+    assert!(w.store.session(&token).await.unwrap().is_none(), "a disable ends her session here");
+    let updates = w.actions("user.central_update").await;
+    assert_eq!(updates.last().unwrap()["sessions_ended"], 1, "{updates:?}");
+    assert!(w.store.user("olga").await.unwrap().disabled_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_change_to_a_person_changed_at_the_centre_since_is_dropped_and_recorded() {
+    let w = world().await;
+    w.sync().await;
+    w.change_elsewhere("olga", |p| p.display_name = "Olga K.".into()).await;
+    // Offline here: an admin edits her profile too.
+    let mine = Profile { display_name: Some("Olga Kowalski".into()), ..Default::default() };
+    w.store.set_profile("olga", &mine, &w.audit).await.unwrap();
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 1);
+    w.sync().await;
+    let dropped = w.actions("user.edit_superseded").await;
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert_eq!(
+        dropped[0]["dropped"]["profile"]["display_name"], "Olga Kowalski",
+        "what was dropped is kept in the log"
+    );
+    assert_eq!(w.store.user("olga").await.unwrap().profile.display_name.as_deref(), Some("Olga K."));
+    assert_eq!(w.at_centre("olga").await.0.display_name, "Olga K.", "the centre's stands");
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_centre_checks_passwords_and_no_console_reads_them() {
+    let w = world().await;
+    w.sync().await;
+    let (olga, _) = w.at_centre("olga").await;
+    let c = &w.centre.console;
+    let set_at = T0 + 10_000;
+    assert!(zc_central::people::set_password(c, olga.id, &password("first-Passw0rd"), set_at).await.unwrap());
+    let other = &w.other;
+    let check = async |p: &'static str, local: Option<i64>| {
+        zc_central::people::sign_in(other, "olga", &password(p), local).await.unwrap()
+    };
+    assert_eq!(
+        check("first-Passw0rd", None).await,
+        PasswordCheck::Ok { user: olga.id },
+        "any console of the organisation"
+    );
+    assert_eq!(check("wrong-Passw0rd", None).await, PasswordCheck::Wrong);
+    assert_eq!(check("newer-Passw0rd", Some(set_at + 1)).await, PasswordCheck::Stale { user: olga.id });
+    assert_eq!(check("newer-Passw0rd", Some(set_at - 1)).await, PasswordCheck::Wrong, "an older one is just wrong");
+    // An older password set offline does not replace a newer one.
+    assert!(!zc_central::people::set_password(c, olga.id, &password("older-Passw0rd"), set_at - 5).await.unwrap());
+    assert_eq!(check("first-Passw0rd", None).await, PasswordCheck::Ok { user: olga.id });
+    let anna = w.at_centre("anna").await.0;
+    let r = zc_central::people::sign_in(c, "anna", &password("anything-1"), None).await.unwrap();
+    assert_eq!(r, PasswordCheck::NoPassword { user: anna.id });
+    assert_eq!(zc_central::people::sign_in(c, "nobody", &password("x"), None).await.unwrap(), PasswordCheck::Unknown);
+
+    // Another organisation's console knows nobody of this one, and sets nothing for them.
+    let south = zc_central::provision::create_organisation(&w.centre.admin, "South").await.unwrap();
+    let site = zc_central::provision::create_site(&w.centre.admin, south, "South plant").await.unwrap();
+    let made = zc_central::provision::provision_console(&w.centre.admin, site, "south 1").await.unwrap();
+    let stranger = zc_central::console_pool(&w.centre.url, &made.login, &made.password).unwrap();
+    let r = zc_central::people::sign_in(&stranger, "olga", &password("first-Passw0rd"), None).await.unwrap();
+    assert_eq!(r, PasswordCheck::Unknown);
+    assert!(
+        zc_central::people::set_password(&stranger, olga.id, &password("taken-Passw0rd"), set_at + 99).await.is_err()
+    );
+    assert_eq!(check("first-Passw0rd", None).await, PasswordCheck::Ok { user: olga.id });
+    // No console reads a hash, not even its own organisation's.
+    let e = sqlx::query("SELECT password_hash FROM central.user_credentials").fetch_all(c).await.unwrap_err();
+    assert!(e.to_string().contains("permission denied"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_made_on_another_console_arrives_here_and_waits_for_a_sign_in_the_centre_answers() {
+    let w = world().await;
+    w.sync().await;
+    let id = Uuid::now_v7();
+    let p = Person {
+        id,
+        username: "erik".into(),
+        role: "engineer".into(),
+        disabled: false,
+        display_name: "Erik".into(),
+        company: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        time_zone: Some("Europe/Berlin".into()),
+        language: None,
+        desktop: true,
+        min_priority: "high".into(),
+        quiet_from: None,
+        quiet_to: None,
+    };
+    assert!(matches!(zc_central::people::push_person(&w.other, &p, None).await.unwrap(), PersonPush::Stored { .. }));
+    // The same name made offline here is the centre's person once the centre has it.
+    assert_eq!(
+        zc_central::people::push_person(&w.other, &Person { id: Uuid::now_v7(), ..p.clone() }, None).await.unwrap(),
+        PersonPush::NameTaken
+    );
+    w.sync().await;
+    let erik = w.store.user("erik").await.unwrap();
+    assert_eq!(erik.role, Role::Engineer);
+    assert_eq!(erik.profile.timezone.as_deref(), Some("Europe/Berlin"));
+    let (global, pending) = w.store.central_password_state(erik.id).await.unwrap();
+    assert_eq!(global, id.to_string());
+    assert_eq!(pending, None, "the centre has his password; nothing waits to go there");
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 0, "he is not sent back");
+}
