@@ -280,11 +280,24 @@ pub fn run(setup: &Setup, centre: &Centre, round: u64, rng: &mut StdRng) -> (Syn
     setup.rt.block_on(async {
         let centre_log = centre.activity(console).await;
         if centre_log != log {
-            let missing = log.iter().filter(|e| !centre_log.contains(e)).count();
+            let missing: Vec<i64> = log.iter().filter(|e| !centre_log.contains(e)).map(|e| e.0).collect();
+            // Which entries, by action: the first thing a replay needs to know.
+            let c = rusqlite::Connection::open(data.join("zeroclient.db")).unwrap();
+            let actions: Vec<String> = missing
+                .iter()
+                .take(5)
+                .map(|seq| {
+                    c.query_row("SELECT action FROM activity_log WHERE seq = ?1", [seq], |r| r.get::<_, String>(0))
+                        .map(|a| format!("{seq} {a}"))
+                        .unwrap_or_else(|e| format!("{seq} ({e})"))
+                })
+                .collect();
             failures.push(format!(
-                "activity log: {} entries here, {} at the centre, {missing} missing or different",
+                "activity log: {} entries here, {} at the centre, {} missing or different ({})",
                 log.len(),
-                centre_log.len()
+                centre_log.len(),
+                missing.len(),
+                actions.join(", ")
             ));
         }
         // In order: the centre took each entry after the one before (its contiguity check), so
