@@ -32,7 +32,8 @@ pub struct SyncStatus {
     pub notices: Vec<WidgetNotice>,
 }
 
-/// What the pull after a push took from the centre (widget configurations).
+/// What the pull after a push took from the centre: people, connection definitions and widget
+/// configurations (the widget counts are `added`, `updated` and `removed`).
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct PullSummary {
     #[ts(type = "number")]
@@ -51,6 +52,9 @@ pub struct PullSummary {
     /// People new here or changed at the centre (roles, disables, profiles).
     #[ts(type = "number")]
     pub people: u64,
+    /// Connection definitions another console added, changed or removed.
+    #[ts(type = "number")]
+    pub connections: u64,
 }
 
 /// What one push did to one stream.
@@ -398,24 +402,30 @@ impl App {
         let (pulled, pull_error) = match &pushed {
             Ok(r) if !r.iter().any(|s| matches!(s.finish, Finish::Failed { .. })) => {
                 // People first: a role or a disable the centre changed counts before anything else.
-                let people = zc_sync::people::pull(&self.store, &pool, &audit).await.map(|p| p.added + p.updated);
-                let pulled = match people {
-                    Ok(n) => zc_sync::widgets::pull(&self.store, &pool, &audit).await.map(|w| (n, w)),
-                    Err(e) => Err(e),
+                // Connections before widgets: a widget comes only with its connection.
+                let pulled = async {
+                    let people = zc_sync::people::pull(&self.store, &pool, &audit).await?;
+                    let connections = zc_sync::connections::pull(&self.store, &pool, &audit).await?;
+                    let widgets = zc_sync::widgets::pull(&self.store, &pool, &audit).await?;
+                    Ok::<_, zc_sync::PullError>((people, connections, widgets))
                 };
-                match pulled {
-                    Ok((people, p)) => (
-                        Some(PullSummary {
-                            added: p.added,
-                            updated: p.updated,
-                            removed: p.removed,
-                            kept_local: p.kept_local,
-                            waiting: p.waiting,
-                            people,
-                        }),
-                        None,
-                    ),
-                    Err(zc_sync::widgets::PullError::Central(e)) => {
+                match pulled.await {
+                    Ok((people, c, w)) => {
+                        self.forget_keys_of(&c.removed).await;
+                        (
+                            Some(PullSummary {
+                                added: w.added,
+                                updated: w.updated,
+                                removed: w.removed,
+                                kept_local: w.kept_local + c.kept_local,
+                                waiting: w.waiting + c.waiting,
+                                people: people.added + people.updated,
+                                connections: c.added + c.updated + c.removed.len() as u64,
+                            }),
+                            None,
+                        )
+                    }
+                    Err(zc_sync::PullError::Central(e)) => {
                         let message = format!(
                             "could not read what changed at the central store ({}); it is asked again at the next sync",
                             failure::describe(&e)
@@ -423,7 +433,7 @@ impl App {
                         tracing::warn!("{message}");
                         (None, Some(message))
                     }
-                    Err(zc_sync::widgets::PullError::Local(e)) => {
+                    Err(zc_sync::PullError::Local(e)) => {
                         pool.close().await;
                         return Err(e);
                     }
@@ -433,7 +443,7 @@ impl App {
         };
         // A pull that changed something recorded it in the activity log after the log was pushed:
         // push again, so `zc sync now` ends with nothing waiting (the soak's sync rounds check it).
-        let moved = pulled.as_ref().is_some_and(|p| p.people + p.added + p.updated + p.removed > 0);
+        let moved = pulled.as_ref().is_some_and(|p| p.people + p.connections + p.added + p.updated + p.removed > 0);
         let pushed = match pushed {
             Ok(first) if moved => {
                 let again = zc_sync::push_all(&self.store, &pool, console, &link.login, &audit).await;
@@ -457,6 +467,17 @@ impl App {
             pull_error,
             status: self.sync_status_unchecked().await?,
         })
+    }
+
+    /// The keys of connections the pull removed (the centre removed them). A key the keyring
+    /// keeps names a connection that no longer exists (ids are never reused): said, not fatal.
+    async fn forget_keys_of(&self, removed: &[i64]) {
+        let Ok(keyring) = self.keyring() else { return };
+        for id in removed {
+            if let Err(e) = keyring.delete(&self.account(*id)).await {
+                tracing::warn!(connection = id, "a removed connection's key stayed in the keyring: {e}");
+            }
+        }
     }
 
     /// The monitor's companion while it runs: pushes when something is pending and the

@@ -52,6 +52,33 @@ pub struct ConnectionDef {
     pub updated_by: String,
 }
 
+/// A connection of the console's site as the centre holds it, for the pull.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentralConnection {
+    pub def: ConnectionDef,
+    pub version: i64,
+    pub deleted: bool,
+}
+
+/// Every connection of the console's site, removed ones too (a removal travels by the pull).
+/// A site holds tens to hundreds, each a few hundred bytes: one read, no paging.
+pub async fn site_connections(pool: &PgPool) -> Result<Vec<CentralConnection>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, String, String, i64, bool)> = sqlx::query_as(
+        "SELECT id, name, url, settings::text, updated_by, version, deleted_at IS NOT NULL \
+         FROM central.connections WHERE site_id = central.console_site() ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, url, settings, updated_by, version, deleted)| CentralConnection {
+            def: ConnectionDef { id, name, url, settings, updated_by },
+            version,
+            deleted,
+        })
+        .collect())
+}
+
 /// Stores the rows the centre does not have yet; answers how many it stored.
 pub async fn push_status(pool: &PgPool, rows: &[StatusRow]) -> Result<u64, sqlx::Error> {
     let r = sqlx::query(

@@ -80,11 +80,12 @@ fn table(s: &SyncStatus) -> Table {
 fn finish(r: &SyncReport, f: Format) -> ZcResult<()> {
     emit(f, &table(&r.status), r);
     if let Some(p) = &r.pulled
-        && p.added + p.updated + p.removed + p.waiting > 0
+        && p.connections + p.added + p.updated + p.removed + p.waiting > 0
     {
         eprintln!(
-            "from the central store: {} widget(s) added, {} updated, {} removed; {} waiting (their connection is not here, or the name is taken)",
-            p.added, p.updated, p.removed, p.waiting
+            "from the central store: {} connection(s) added, changed or removed; {} widget(s) added, {} updated, {} removed; \
+             {} waiting (a connection or widget here has the name, or a widget's connection is not here)",
+            p.connections, p.added, p.updated, p.removed, p.waiting
         );
     }
     if let Some(e) = &r.pull_error {

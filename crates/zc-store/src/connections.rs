@@ -111,7 +111,7 @@ fn duplicate(name: &str) -> ZcError {
 }
 
 /// The spec as the activity log records it, with metadata as JSON so redaction reaches inside.
-fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
+pub(crate) fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
     let mut v = serde_json::to_value(spec).unwrap_or_default();
     if let Ok(meta) = serde_json::from_str::<serde_json::Value>(&spec.metadata) {
         v["metadata"] = meta;
@@ -120,7 +120,7 @@ fn spec_json(spec: &ConnectionSpec) -> serde_json::Value {
 }
 
 /// Binds the settings an admin edits, in the column order both INSERT and UPDATE use.
-fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ConnectionSpec) -> SqliteQuery<'q> {
+pub(crate) fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ConnectionSpec) -> SqliteQuery<'q> {
     q.bind(&spec.name)
         .bind(&spec.url)
         .bind(&spec.metadata)

@@ -53,7 +53,7 @@ pub use retention::{RetentionPolicy, RetentionReport};
 pub use runs::{BatchOutcome, RunCounts, RunRecord, RunWritten};
 pub use site_config::SiteChange;
 pub use sync::{ACTIVITY_STREAM, CentralLink, PendingActivity, QuarantineRow, StreamStatus};
-pub use sync_connections::{CONNECTIONS_STREAM, PendingConnection, PendingRemoval};
+pub use sync_connections::{CONNECTIONS_STREAM, ConnectionPulled, PendingConnection, PendingRemoval, PulledConnection};
 pub use sync_people::{PEOPLE_STREAM, PendingPerson, PersonPulled, PersonRecord};
 pub use sync_series::{Series, SeriesBatch, SeriesRow, SeriesValues, UnpushedHistory};
 pub use sync_widgets::{PendingWidget, PullOutcome, PulledWidget, WIDGETS_STREAM, WidgetNotice};

@@ -1,15 +1,20 @@
-//! Connection definitions: each edit reaches the centre once (by settings version), a removal
-//! once. They are independent of each other, so one the centre refuses is quarantined alone and
-//! the others go on; its history waits (the centre takes history only of connections it has).
+//! Connection definitions both ways. Push: each edit reaches the centre once (by settings
+//! version), a removal once. They are independent of each other, so one the centre refuses is
+//! quarantined alone and the others go on; its history waits (the centre takes history only of
+//! connections it has). Pull: what other consoles of the site added, changed or removed, except
+//! where this console has an edit the centre lacks (its push replaces the centre's copy: for a
+//! connection definition the last writer wins; widgets merge field by field).
 
 use crate::failure::{self, FailureKind};
-use crate::{Finish, StreamReport};
-use serde_json::json;
+use crate::{Finish, PullError, StreamReport};
+use serde_json::{Value, json};
 use sqlx::PgPool;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-use zc_central::series::ConnectionDef;
-use zc_domain::ZcResult;
-use zc_store::{CONNECTIONS_STREAM, PendingConnection, Store};
+use zc_central::series::{CentralConnection, ConnectionDef};
+use zc_domain::connection::ConnectionSpec;
+use zc_domain::{ConnectionKind, ZcResult};
+use zc_store::{Audit, CONNECTIONS_STREAM, PendingConnection, PullOutcome, PulledConnection, Store};
 
 /// The definition the centre keeps: everything the form holds but the name and URL, never a
 /// key (keys live in the keyring; a private CA file is this console's own path).
@@ -65,8 +70,8 @@ pub async fn push(store: &Store, central: &PgPool, by: &str) -> ZcResult<StreamR
             }
         };
         match zc_central::series::put_connection(central, &def).await {
-            Ok(_) => {
-                store.record_connection_pushed(p.row.id, p.row.settings_version).await?;
+            Ok(central_version) => {
+                store.record_connection_pushed(p.row.id, p.row.settings_version, central_version).await?;
                 report.accepted += 1;
                 report.batches += 1;
             }
@@ -109,4 +114,175 @@ pub async fn push(store: &Store, central: &PgPool, by: &str) -> ZcResult<StreamR
         report.finish = Finish::Held { seq: first.first_seq };
     }
     Ok(report)
+}
+
+/// The definition back from the centre's form (the inverse of [`definition`]), checked as a
+/// form here would check it: a definition this console would refuse is not taken.
+fn pulled(c: &CentralConnection) -> Result<PulledConnection, String> {
+    let settings: Value = serde_json::from_str(&c.def.settings).map_err(|e| format!("unreadable settings: {e}"))?;
+    let text = |k: &str| settings.get(k).and_then(Value::as_str).map(str::to_owned);
+    let num = |k: &str, default: i64| settings.get(k).and_then(Value::as_i64).unwrap_or(default);
+    let kind = ConnectionKind::parse(&text("kind").unwrap_or_else(|| "http".into())).map_err(|e| e.to_string())?;
+    let base = ConnectionSpec::new(&c.def.name, &c.def.url, kind);
+    let spec = ConnectionSpec {
+        metadata: settings.get("metadata").map_or_else(|| "{}".into(), Value::to_string),
+        interval_ms: num("interval_ms", base.interval_ms),
+        timeout_ms: num("timeout_ms", base.timeout_ms),
+        confirm: num("confirm", base.confirm),
+        degraded_ms: num("degraded_ms", base.degraded_ms),
+        expect_status: num("expect_status", base.expect_status),
+        expect_keyword: text("expect_keyword"),
+        expect_json_field: text("expect_json_field"),
+        ..base
+    }
+    .validate()
+    .map_err(|e| e.to_string())?;
+    Ok(PulledConnection {
+        global_id: c.def.id.to_string(),
+        spec,
+        depends_on: text("depends_on"),
+        tls_pin_sha256: text("tls_pin_sha256"),
+        version: c.version,
+        deleted: c.deleted,
+        updated_by: c.def.updated_by.clone(),
+    })
+}
+
+/// Gateways before the connections that depend on them, so both arrive in one pull; a loop
+/// (two consoles' edits together) is broken where it closes.
+fn gateways_first(all: Vec<PulledConnection>) -> Vec<PulledConnection> {
+    let by_id: HashMap<String, usize> = all.iter().enumerate().map(|(i, p)| (p.global_id.clone(), i)).collect();
+    let mut placed = HashSet::new();
+    let mut order = Vec::with_capacity(all.len());
+    for start in 0..all.len() {
+        let mut chain = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at.filter(|i| !placed.contains(i) && !chain.contains(i)) {
+            chain.push(i);
+            at = all[i].depends_on.as_ref().and_then(|g| by_id.get(g)).copied();
+        }
+        for i in chain.into_iter().rev() {
+            placed.insert(i);
+            order.push(i);
+        }
+    }
+    let mut slots: Vec<Option<PulledConnection>> = all.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// What one pull of connection definitions did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionsPull {
+    pub added: u64,
+    pub updated: u64,
+    /// Local ids of connections removed here because the centre removed them: their keys are
+    /// the caller's to delete from the keyring.
+    pub removed: Vec<i64>,
+    /// Kept because this console has an edit (or history) the centre lacks: the push decides.
+    pub kept_local: u64,
+    /// Waiting: a connection here has their name, or this console would refuse the definition.
+    pub waiting: u64,
+}
+
+/// Takes what moved at the centre among the site's connection definitions.
+pub async fn pull(store: &Store, central: &PgPool, audit: &Audit) -> Result<ConnectionsPull, PullError> {
+    let all = zc_central::series::site_connections(central).await.map_err(PullError::Central)?;
+    let mut report = ConnectionsPull::default();
+    let mut taken = Vec::with_capacity(all.len());
+    for c in &all {
+        match pulled(c) {
+            Ok(p) => taken.push(p),
+            Err(why) => {
+                tracing::warn!(connection = %c.def.name, "the centre's definition is not taken here: {why}");
+                report.waiting += 1;
+            }
+        }
+    }
+    for p in gateways_first(taken) {
+        let done = store.apply_pulled_connection(&p, audit).await.map_err(PullError::Local)?;
+        match done.outcome {
+            PullOutcome::Added => report.added += 1,
+            PullOutcome::Updated => report.updated += 1,
+            PullOutcome::Removed => report.removed.extend(done.id),
+            PullOutcome::Unchanged => {}
+            PullOutcome::KeptLocalEdit => report.kept_local += 1,
+            PullOutcome::NoConnection | PullOutcome::NameTaken => report.waiting += 1,
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(id: &str, depends_on: Option<&str>) -> PulledConnection {
+        PulledConnection {
+            global_id: id.into(),
+            spec: ConnectionSpec::new(id, "http://127.0.0.1:9/", ConnectionKind::Http),
+            depends_on: depends_on.map(str::to_owned),
+            tls_pin_sha256: None,
+            version: 1,
+            deleted: false,
+            updated_by: "c".into(),
+        }
+    }
+
+    fn ids(v: &[PulledConnection]) -> Vec<&str> {
+        v.iter().map(|p| p.global_id.as_str()).collect()
+    }
+
+    #[test]
+    fn gateways_come_before_what_depends_on_them() {
+        let order = gateways_first(vec![def("leaf", Some("mid")), def("mid", Some("root")), def("root", None)]);
+        assert_eq!(ids(&order), ["root", "mid", "leaf"]);
+    }
+
+    #[test]
+    fn a_loop_and_an_absent_gateway_still_give_every_connection_once() {
+        let order = gateways_first(vec![def("a", Some("b")), def("b", Some("a")), def("c", Some("elsewhere"))]);
+        let mut seen = ids(&order);
+        seen.sort();
+        assert_eq!(seen, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn the_centres_form_reads_back_as_the_definition_pushed() {
+        let mut spec = ConnectionSpec::new("north-1", "http://127.0.0.1:9/status", ConnectionKind::Station);
+        spec.interval_ms = 2500;
+        spec.expect_keyword = Some("ok".into());
+        spec.metadata = r#"{"area":"north"}"#.into();
+        let spec = spec.validate().unwrap();
+        let pending = PendingConnection {
+            global_id: Uuid::now_v7().to_string(),
+            depends_on: Some(Uuid::now_v7().to_string()),
+            row: zc_store::ConnectionRow {
+                id: 1,
+                spec: spec.clone(),
+                status: zc_domain::Status::Unknown,
+                status_since: 0,
+                last_contact_at: None,
+                last_accessed_at: None,
+                key_validated: None,
+                key_last_validated_at: None,
+                key_validation_error: None,
+                usage_count: 0,
+                last_used_at: None,
+                settings_version: 1,
+                depends_on: None,
+                tls_ca_file: None,
+                tls_pin_sha256: None,
+                tls_seen_sha256: None,
+                tls_not_after: None,
+                tls_subject: None,
+                created_at: 0,
+                updated_at: 0,
+            },
+        };
+        let def = definition(&pending, "console").unwrap();
+        let back = pulled(&CentralConnection { def, version: 3, deleted: false }).unwrap();
+        assert_eq!(back.spec, spec);
+        assert_eq!(back.depends_on, pending.depends_on);
+        assert_eq!(back.version, 3);
+    }
 }

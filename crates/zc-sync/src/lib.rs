@@ -16,6 +16,13 @@ use uuid::Uuid;
 use zc_domain::ZcResult;
 use zc_store::{Audit, Series, Store};
 
+/// A pull that did not finish: the centre's side (retried at the next round) or this console's.
+#[derive(Debug)]
+pub enum PullError {
+    Central(sqlx::Error),
+    Local(zc_domain::ZcError),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
     /// Nothing left to push.

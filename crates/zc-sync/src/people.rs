@@ -3,10 +3,10 @@
 //! it changed since, and the refusal is recorded here with what was dropped. The pull takes
 //! everyone of the organisation whose version moved: new people, roles, disables, profiles.
 
+/// A pull's failure: at the centre (asked again at the next sync) or here.
+pub use crate::PullError;
 use crate::StreamReport;
 use crate::failure::{self, FailureKind};
-/// A pull's failure: at the centre (asked again at the next sync) or here.
-pub use crate::widgets::PullError;
 use sqlx::PgPool;
 use uuid::Uuid;
 use zc_central::people::{Person, PersonPush};

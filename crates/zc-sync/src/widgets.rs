@@ -5,6 +5,7 @@
 //! the site's widgets whose version moved are fetched and taken, except where this console has
 //! an edit the centre lacks.
 
+pub use crate::PullError;
 use crate::failure::{self, FailureKind};
 use crate::{Finish, StreamReport};
 use sqlx::PgPool;
@@ -189,11 +190,4 @@ pub async fn pull(store: &Store, central: &PgPool, audit: &Audit) -> Result<Pull
         }
     }
     Ok(report)
-}
-
-/// A pull that did not finish: the centre's side (retried at the next round) or this console's.
-#[derive(Debug)]
-pub enum PullError {
-    Central(sqlx::Error),
-    Local(zc_domain::ZcError),
 }

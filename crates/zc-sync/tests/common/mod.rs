@@ -60,3 +60,38 @@ impl Centre {
         (zc_central::console_pool(&self.url, &made.login, &made.password).unwrap(), made.console_id)
     }
 }
+
+impl Centre {
+    /// Another console of the site, with its own SQLite store linked as `zc central connect`
+    /// links it: two real consoles, one centre.
+    pub async fn second_console(
+        &self,
+        name: &str,
+        store: &zc_store::Store,
+        audit: &zc_store::Audit,
+        at: i64,
+    ) -> Console {
+        let made = provision::provision_console(&self.admin, self.site, name).await.unwrap();
+        let link = zc_store::CentralLink {
+            url: self.url.clone(),
+            login: made.login.clone(),
+            console_id: made.console_id.to_string(),
+            organisation_id: self.organisation.to_string(),
+            site_id: self.site.to_string(),
+            connected_at: at,
+        };
+        store.set_central_link(&link, audit, serde_json::json!({})).await.unwrap();
+        Console {
+            pool: zc_central::console_pool(&self.url, &made.login, &made.password).unwrap(),
+            id: made.console_id,
+            login: made.login,
+        }
+    }
+}
+
+/// A console's own way into the centre.
+pub struct Console {
+    pub pool: PgPool,
+    pub id: uuid::Uuid,
+    pub login: String,
+}
