@@ -303,3 +303,79 @@ async fn people_are_the_centres_a_sign_in_asks_it_first_and_a_disable_counts_eve
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("disabled"), "{}", r.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_shared_to_the_sites_consoles_opens_only_there_and_never_in_the_clear() {
+    let key = format!("sealed-key-{:x}", rand::random::<u64>());
+    let sim = Simulator::start(vec![StationScript::new("north-1", &key)]).await.unwrap();
+    let centre = Centre::start().await;
+    let one = Env::new();
+    set_up(&centre, &one);
+    let two = Env::new();
+    connect_another(&centre, &two, "Control room 2");
+    let three = Env::new();
+    connect_another(&centre, &three, "Control room 3");
+    one.add_station("north-1", &sim.stations[0].url(), &key, "100ms", "3");
+
+    // Nobody to share with until the others publish their keys, at their first sync.
+    let r = one.run(&["key", "share", "north-1"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("no other console of this site") && r.stderr.contains("nothing was shared"),
+        "{}",
+        r.stderr
+    );
+    // The attempt pushed north-1: their first sync brings its definition, without a key.
+    for env in [&two, &three] {
+        let synced = env.json(&["sync", "now"]);
+        assert_eq!((&synced["outcome"], &synced["pulled"]["connections"]), (&"drained".into(), &1.into()), "{synced}");
+    }
+    let r = two.run(&["key", "check", "north-1"]);
+    assert_eq!(r.code, 1, "no key yet: {}", r.stdout);
+    // Console three leaves the site before the key is shared.
+    let three_id: uuid::Uuid = three.json(&["sync", "status"])["console_id"].as_str().unwrap().parse().unwrap();
+    zc_central::provision::remove_console(&centre.admin, three_id).await.unwrap();
+
+    let shared = one.json(&["key", "share", "north-1"]);
+    assert_eq!(shared["consoles"], serde_json::json!(["Control room 2"]), "not to the removed console: {shared}");
+
+    // At its next sync console two opens its box, straight into its keyring.
+    assert_eq!(two.json(&["sync", "now"])["outcome"], "drained");
+    let check = two.json(&["key", "check", "north-1"]);
+    assert_eq!(check["valid"], true, "the station takes the key console two unsealed: {check}");
+    let received: Vec<String> = two
+        .json(&["log"])
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    assert!(received.iter().any(|a| a == "key.received"), "{received:?}");
+
+    // The centre holds one box, to console two only, and the key nowhere in the clear.
+    let boxes: Vec<(uuid::Uuid, Vec<u8>)> =
+        sqlx::query_as("SELECT recipient_console_id, ciphertext FROM central.sealed_keys")
+            .fetch_all(&centre.admin)
+            .await
+            .unwrap();
+    let two_id: uuid::Uuid = two.json(&["sync", "status"])["console_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(boxes.len(), 1);
+    assert_eq!(boxes[0].0, two_id);
+    assert!(!contains(&boxes[0].1, key.as_bytes()), "ciphertext only");
+    let anywhere: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM central.activity_log WHERE metadata::text LIKE '%' || $1 || '%') \
+              + (SELECT count(*) FROM central.connections WHERE settings::text LIKE '%' || $1 || '%')",
+    )
+    .bind(&key)
+    .fetch_one(&centre.admin)
+    .await
+    .unwrap();
+    assert_eq!(anywhere, 0, "no key in the centre's log or definitions");
+    for env in [&one, &two] {
+        for (path, bytes) in files_below(env.dir.path()) {
+            assert!(!contains(&bytes, key.as_bytes()), "the key in {}", path.display());
+        }
+    }
+    // The removed console gets nothing: no box was sealed to it, and the centre refuses its login.
+    let r = three.run(&["sync", "now"]);
+    assert!(r.stderr.contains("could not read what changed"), "{}", r.stderr);
+    assert_eq!(three.run(&["key", "check", "north-1"]).code, 1, "still no key on console three");
+}

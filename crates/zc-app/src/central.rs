@@ -206,7 +206,7 @@ fn where_of(url: &str) -> String {
 }
 
 /// A failure reaching or using the centre, as a person reads it.
-fn central_error(url: &str, login: &str, e: &sqlx::Error) -> ZcError {
+pub(crate) fn central_error(url: &str, login: &str, e: &sqlx::Error) -> ZcError {
     match failure::classify(e) {
         FailureKind::Login => ZcError::new(
             ErrorCode::CentralRefused,
@@ -374,7 +374,9 @@ impl App {
         self.sync_status_unchecked().await
     }
 
-    pub(crate) async fn push_pending(&self) -> ZcResult<SyncReport> {
+    /// The link and a pool to the centre as this console's own login, or why not (lazy: nothing is asked of
+    /// the centre yet).
+    pub(crate) async fn linked_pool(&self) -> ZcResult<(zc_store::CentralLink, sqlx::PgPool)> {
         let Some(link) = self.store.central_link().await? else {
             return Err(ZcError::new(
                 ErrorCode::NotConnected,
@@ -389,6 +391,11 @@ impl App {
         };
         let pool = zc_central::console_pool(&link.url, &link.login, &password)
             .map_err(|e| central_error(&link.url, &link.login, &e))?;
+        Ok((link, pool))
+    }
+
+    pub(crate) async fn push_pending(&self) -> ZcResult<SyncReport> {
+        let (link, pool) = self.linked_pool().await?;
         let console = uuid::Uuid::parse_str(&link.console_id).map_err(|_| {
             ZcError::new(
                 ErrorCode::NotConnected,
@@ -412,6 +419,10 @@ impl App {
                 match pulled.await {
                     Ok((people, c, w)) => {
                         self.forget_keys_of(&c.removed).await;
+                        // Keys shared to this console, now that their connections are here.
+                        if let Err(e) = self.receive_sealed_keys(&pool).await {
+                            tracing::warn!("sealed keys not taken this round: {e}");
+                        }
                         (
                             Some(PullSummary {
                                 added: w.added,

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod people;
 pub mod provision;
 pub mod schema;
+pub mod sealed_keys;
 pub mod series;
 pub mod widgets;
 

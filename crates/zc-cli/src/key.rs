@@ -14,6 +14,10 @@ pub enum KeyCmd {
     Set { name: String },
     /// Validate the stored key against the backend.
     Check { name: String },
+    /// Hand the key to the other consoles of this site, sealed to each one's public key: the
+    /// central store keeps only ciphertext, and each console opens it into its own keyring at
+    /// its next sync.
+    Share { name: String },
 }
 
 /// Reads a key from stdin when piped, or from a prompt that does not echo.
@@ -43,6 +47,12 @@ pub async fn run(app: &App, cmd: &KeyCmd, f: Format) -> ZcResult<()> {
             let mut t = Table::new(&["connection", "key"]);
             t.row(vec![name.clone(), "stored in the OS keyring".into()]);
             emit(f, &t, &json!({"connection": name, "stored": true}));
+        }
+        KeyCmd::Share { name } => {
+            let shared = app.share_key(name).await?;
+            let mut t = Table::new(&["connection", "sealed to"]);
+            t.row(vec![shared.connection.clone(), shared.consoles.join(", ")]);
+            emit(f, &t, &shared);
         }
         KeyCmd::Check { name } => {
             let c = app.check_key(name).await?;

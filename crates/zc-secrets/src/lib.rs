@@ -7,8 +7,10 @@
 //! async runtime threads.
 
 mod password;
+mod seal;
 
 pub use password::{hash_password, verify_password};
+pub use seal::{SealingKey, seal};
 
 use keyring::credential::{CredentialBuilder, CredentialPersistence};
 use std::sync::Arc;

@@ -137,6 +137,32 @@ pub(crate) async fn connection_global_id(
 }
 
 impl Store {
+    /// Connection `id`'s global id: the same connection on every console and at the centre.
+    pub async fn global_id_of_connection(&self, id: i64) -> ZcResult<Option<String>> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        connection_global_id(&mut conn, Some(id)).await
+    }
+
+    /// The connection with global id `global_id`, if this console has it.
+    pub async fn connection_by_global_id(&self, global_id: &str) -> ZcResult<Option<ConnectionRow>> {
+        let row = sqlx::query("SELECT * FROM backend_connections WHERE global_id = ?")
+            .bind(global_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| crate::connections::row_to_connection(&r)))
+    }
+
+    /// Whether the centre has connection `id`'s definition (any version of it).
+    pub async fn connection_at_centre(&self, id: i64) -> ZcResult<bool> {
+        sqlx::query_scalar("SELECT central_version IS NOT NULL FROM backend_connections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map(|v| v.unwrap_or(false))
+            .map_err(db_err)
+    }
+
     /// Takes the centre's definition of a connection, unless this console has an edit of it the
     /// centre lacks, or (for a removal) history the centre does not have yet: both wait for the
     /// push. Read and written in one write transaction, so an edit saved meanwhile is kept.

@@ -1,0 +1,130 @@
+//! Handing a connection's API key to the other consoles of the site without a readable copy
+//! anywhere: sealed here to each console's published public key, stored at the centre as
+//! ciphertext, opened by the recipient straight into its OS keyring (docs/central.md, "Sealed
+//! keys"). A console removed from the site is no recipient, publishes nothing and reads nothing.
+
+use crate::App;
+use crate::central::central_error;
+use serde::Serialize;
+use sqlx::PgPool;
+use zc_domain::user::Capability;
+use zc_domain::{ErrorCode, ZcError, ZcResult};
+use zc_secrets::Keyring;
+
+/// What sharing one connection's key did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct KeyShare {
+    pub connection: String,
+    /// The consoles it was sealed to, by name.
+    pub consoles: Vec<String>,
+}
+
+impl App {
+    /// Seals connection `name`'s API key to every other console of this site that has published
+    /// a key, in one transaction at the centre. Pushes first, so the centre has the connection.
+    pub async fn share_key(&self, name: &str) -> ZcResult<KeyShare> {
+        let audit = self.authorize(Capability::ManageKeys).await?;
+        let row = self.store.connection(name).await?;
+        let Some(key) = self.keyring()?.get(&self.account(row.id)).await? else {
+            return Err(ZcError::new(
+                ErrorCode::KeyMissing,
+                format!("'{name}' has no API key on this console: set it with `zc key set {name}`, then share it"),
+            ));
+        };
+        let report = self.push_pending().await?;
+        if !self.store.connection_at_centre(row.id).await? {
+            return Err(ZcError::new(
+                ErrorCode::CentralUnreachable,
+                format!(
+                    "the central store does not have '{name}' yet ({}); nothing was shared: try again once `zc sync now` succeeds",
+                    report.message.unwrap_or_else(|| "its definition is waiting".into())
+                ),
+            ));
+        }
+        let global = self.store.global_id_of_connection(row.id).await?.unwrap_or_default();
+        let connection = uuid::Uuid::parse_str(&global)
+            .map_err(|_| ZcError::internal(format!("'{name}' has no valid global id")))?;
+        let (link, pool) = self.linked_pool().await?;
+        let shared = async {
+            self.publish_sealing_key(&pool).await?;
+            let to = zc_central::sealed_keys::recipients(&pool).await.map_err(|e| central_error(&link.url, &link.login, &e))?;
+            if to.is_empty() {
+                return Err(ZcError::new(
+                    ErrorCode::NotFound,
+                    "no other console of this site can receive a key yet: each publishes its key at its first sync after `zc central connect`; nothing was shared",
+                ));
+            }
+            let mut boxes = Vec::with_capacity(to.len());
+            for r in to {
+                let sealed = zc_secrets::seal(&r.public_key, &key)?;
+                boxes.push((r, sealed));
+            }
+            zc_central::sealed_keys::put(&pool, connection, &boxes, &audit.actor)
+                .await
+                .map_err(|e| central_error(&link.url, &link.login, &e))?;
+            Ok(boxes.into_iter().map(|(r, _)| r.name).collect::<Vec<_>>())
+        }
+        .await;
+        pool.close().await;
+        let consoles = shared?;
+        self.store.record_key_shared(row.id, name, &consoles, &audit).await?;
+        Ok(KeyShare { connection: name.to_owned(), consoles })
+    }
+
+    /// Publishes this console's public key when the centre shows another (or none): made the
+    /// first time, its private half kept in the keyring.
+    pub(crate) async fn publish_sealing_key(&self, pool: &PgPool) -> ZcResult<String> {
+        let public = self.keyring()?.sealing_key(&self.install_id).await?.public_hex()?;
+        let shown = zc_central::sealed_keys::published_key(pool).await.map_err(|e| self.sealing_error(&e))?;
+        if shown.as_deref() != Some(public.as_str()) {
+            zc_central::sealed_keys::publish_key(pool, &public).await.map_err(|e| self.sealing_error(&e))?;
+        }
+        Ok(public)
+    }
+
+    fn sealing_error(&self, e: &sqlx::Error) -> ZcError {
+        ZcError::new(
+            ErrorCode::CentralUnreachable,
+            format!("the central store did not take this console's public key ({e})"),
+        )
+    }
+
+    /// Opens every key sealed to this console that it has not opened yet, straight into its
+    /// keyring, for connections it has (one whose connection is not here yet waits for it).
+    /// Answers how many it took.
+    pub(crate) async fn receive_sealed_keys(&self, pool: &PgPool) -> ZcResult<u64> {
+        let public = self.publish_sealing_key(pool).await?;
+        let sealing = self.keyring()?.sealing_key(&self.install_id).await?;
+        let opened = self.store.sealed_keys_received().await?;
+        let boxes = zc_central::sealed_keys::addressed_here(pool).await.map_err(|e| self.sealing_error(&e))?;
+        let audit = self.console_audit();
+        let mut taken = 0;
+        for b in boxes {
+            let box_id = b.id.to_string();
+            // Sealed to an older key of this console: it cannot open; the sender shares again.
+            if opened.contains(&box_id) || b.recipient_public_key != public {
+                continue;
+            }
+            let Some(row) = self.store.connection_by_global_id(&b.connection_id.to_string()).await? else { continue };
+            let key = match sealing.unseal(&b.ciphertext) {
+                Ok(key) => key,
+                Err(e) => {
+                    tracing::warn!(connection = %row.spec.name, "a key shared to this console was not taken: {e}");
+                    continue;
+                }
+            };
+            // The keyring first: a crash before the record opens the box again next time.
+            self.keyring()?.set(&Keyring::account(&self.install_id, row.id), &key).await?;
+            let received = zc_store::ReceivedKey {
+                box_id: &box_id,
+                connection_id: row.id,
+                connection: &row.spec.name,
+                sender_console_id: &b.sender_console_id.to_string(),
+                sealed_by: &b.sealed_by,
+            };
+            self.store.record_sealed_key_received(&received, &audit).await?;
+            taken += 1;
+        }
+        Ok(taken)
+    }
+}
