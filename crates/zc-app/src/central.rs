@@ -420,7 +420,7 @@ impl App {
                     Ok((people, c, w)) => {
                         self.forget_keys_of(&c.removed).await;
                         // Keys shared to this console, now that their connections are here.
-                        if let Err(e) = self.receive_sealed_keys(&pool).await {
+                        if let Err(e) = self.receive_sealed_keys(&link, &pool).await {
                             tracing::warn!("sealed keys not taken this round: {e}");
                         }
                         (

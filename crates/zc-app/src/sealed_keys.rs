@@ -9,7 +9,8 @@ use serde::Serialize;
 use sqlx::PgPool;
 use zc_domain::user::Capability;
 use zc_domain::{ErrorCode, ZcError, ZcResult};
-use zc_secrets::Keyring;
+use zc_secrets::SealingKey;
+use zc_store::CentralLink;
 
 /// What sharing one connection's key did.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -46,7 +47,7 @@ impl App {
             .map_err(|_| ZcError::internal(format!("'{name}' has no valid global id")))?;
         let (link, pool) = self.linked_pool().await?;
         let shared = async {
-            self.publish_sealing_key(&pool).await?;
+            self.publish_sealing_key(&link, &pool).await?;
             let to = zc_central::sealed_keys::recipients(&pool).await.map_err(|e| central_error(&link.url, &link.login, &e))?;
             if to.is_empty() {
                 return Err(ZcError::new(
@@ -72,31 +73,29 @@ impl App {
     }
 
     /// Publishes this console's public key when the centre shows another (or none): made the
-    /// first time, its private half kept in the keyring.
-    pub(crate) async fn publish_sealing_key(&self, pool: &PgPool) -> ZcResult<String> {
-        let public = self.keyring()?.sealing_key(&self.install_id).await?.public_hex()?;
-        let shown = zc_central::sealed_keys::published_key(pool).await.map_err(|e| self.sealing_error(&e))?;
+    /// first time, its private half kept in the keyring. Answers the key pair.
+    pub(crate) async fn publish_sealing_key(&self, link: &CentralLink, pool: &PgPool) -> ZcResult<SealingKey> {
+        let sealing = self.keyring()?.sealing_key(&self.install_id).await?;
+        let public = sealing.public_hex()?;
+        let central = |e: sqlx::Error| central_error(&link.url, &link.login, &e);
+        let shown = zc_central::sealed_keys::published_key(pool).await.map_err(central)?;
         if shown.as_deref() != Some(public.as_str()) {
-            zc_central::sealed_keys::publish_key(pool, &public).await.map_err(|e| self.sealing_error(&e))?;
+            zc_central::sealed_keys::publish_key(pool, &public).await.map_err(central)?;
         }
-        Ok(public)
-    }
-
-    fn sealing_error(&self, e: &sqlx::Error) -> ZcError {
-        ZcError::new(
-            ErrorCode::CentralUnreachable,
-            format!("the central store did not take this console's public key ({e})"),
-        )
+        Ok(sealing)
     }
 
     /// Opens every key sealed to this console that it has not opened yet, straight into its
-    /// keyring, for connections it has (one whose connection is not here yet waits for it).
-    /// Answers how many it took.
-    pub(crate) async fn receive_sealed_keys(&self, pool: &PgPool) -> ZcResult<u64> {
-        let public = self.publish_sealing_key(pool).await?;
-        let sealing = self.keyring()?.sealing_key(&self.install_id).await?;
+    /// keyring, for connections it has (one whose connection is not here yet waits for it, at
+    /// the centre). Answers how many it took.
+    pub(crate) async fn receive_sealed_keys(&self, link: &CentralLink, pool: &PgPool) -> ZcResult<u64> {
+        let sealing = self.publish_sealing_key(link, pool).await?;
+        let public = sealing.public_hex()?;
+        let keyring = self.keyring()?;
         let opened = self.store.sealed_keys_received().await?;
-        let boxes = zc_central::sealed_keys::addressed_here(pool).await.map_err(|e| self.sealing_error(&e))?;
+        let boxes = zc_central::sealed_keys::addressed_here(pool)
+            .await
+            .map_err(|e| central_error(&link.url, &link.login, &e))?;
         let audit = self.console_audit();
         let mut taken = 0;
         for b in boxes {
@@ -114,7 +113,7 @@ impl App {
                 }
             };
             // The keyring first: a crash before the record opens the box again next time.
-            self.keyring()?.set(&Keyring::account(&self.install_id, row.id), &key).await?;
+            keyring.set(&self.account(row.id), &key).await?;
             let received = zc_store::ReceivedKey {
                 box_id: &box_id,
                 connection_id: row.id,

@@ -291,6 +291,25 @@ pub(crate) async fn update_connection_in(
     Ok(())
 }
 
+/// Whether walking up the gateways from `gateway` reaches connection `id`: making `id` depend on
+/// `gateway` would then close a loop.
+pub(crate) async fn gateway_reaches(tx: &mut SqliteConnection, gateway: i64, id: i64) -> ZcResult<bool> {
+    let mut at = Some(gateway);
+    for _ in 0..10_000 {
+        let Some(cur) = at else { break };
+        if cur == id {
+            return Ok(true);
+        }
+        at = sqlx::query_scalar::<_, Option<i64>>("SELECT depends_on FROM backend_connections WHERE id = ?")
+            .bind(cur)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .flatten();
+    }
+    Ok(false)
+}
+
 /// Sets a connection's gateway inside the caller's transaction, audited; a loop is refused. The
 /// caller decides the alarms again once its changes are made.
 pub(crate) async fn set_dependency_in(
@@ -301,29 +320,17 @@ pub(crate) async fn set_dependency_in(
     audit: &Audit,
     now: i64,
 ) -> ZcResult<()> {
-    if let Some((pid, pname)) = parent {
-        // Walk up from the gateway: reaching this connection would make a loop.
-        let mut at = Some(pid);
-        let mut steps = 0;
-        while let Some(cur) = at {
-            if cur == id {
-                return Err(ZcError::invalid(format!(
-                    "'{name}' cannot depend on '{pname}': '{pname}' already depends on '{name}', directly or through others"
-                )));
-            }
-            steps += 1;
-            if steps > 10_000 {
-                break;
-            }
-            at = sqlx::query_scalar::<_, Option<i64>>("SELECT depends_on FROM backend_connections WHERE id = ?")
-                .bind(cur)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .flatten();
-        }
+    if let Some((pid, pname)) = parent
+        && gateway_reaches(tx, pid, id).await?
+    {
+        return Err(ZcError::invalid(format!(
+            "'{name}' cannot depend on '{pname}': '{pname}' already depends on '{name}', directly or through others"
+        )));
     }
-    let n = sqlx::query("UPDATE backend_connections SET depends_on = ?, updated_at = ? WHERE id = ?")
+    // A gateway is part of the definition: a new settings version takes it to the centre.
+    let n = sqlx::query(
+        "UPDATE backend_connections SET depends_on = ?, settings_version = settings_version + 1, updated_at = ? WHERE id = ?",
+    )
         .bind(parent.map(|p| p.0))
         .bind(now)
         .bind(id)
@@ -334,6 +341,7 @@ pub(crate) async fn set_dependency_in(
     if n == 0 {
         return Err(ZcError::not_found("connection", name));
     }
+    crate::sync_connections::release_held_definition(tx, id, now).await?;
     append(tx, now, audit, "connection.depends_on", name, json!({"id": id, "depends_on": parent.map(|p| p.1)})).await?;
     Ok(())
 }

@@ -61,7 +61,6 @@ pub struct ConnectionPulled {
 struct LocalCopy {
     id: i64,
     name: String,
-    settings_version: i64,
     pending: bool,
     central_row_version: Option<i64>,
     spec: ConnectionSpec,
@@ -84,7 +83,6 @@ async fn local_copy(tx: &mut SqliteConnection, global_id: &str) -> ZcResult<Opti
         LocalCopy {
             id: c.id,
             name: c.spec.name.clone(),
-            settings_version: c.settings_version,
             pending: central.is_none_or(|v| v < c.settings_version),
             central_row_version: r.get("central_row_version"),
             spec: c.spec,
@@ -105,20 +103,7 @@ async fn local_gateway(tx: &mut SqliteConnection, pc: &PulledConnection, id: Opt
         .await
         .map_err(db_err)?;
     let (Some(parent), Some(id)) = (parent, id) else { return Ok(parent) };
-    let mut at = Some(parent);
-    for _ in 0..10_000 {
-        let Some(cur) = at else { break };
-        if cur == id {
-            return Ok(None);
-        }
-        at = sqlx::query_scalar::<_, Option<i64>>("SELECT depends_on FROM backend_connections WHERE id = ?")
-            .bind(cur)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .flatten();
-    }
-    Ok(Some(parent))
+    Ok((!crate::connections::gateway_reaches(tx, parent, id).await?).then_some(parent))
 }
 
 /// A connection's global id, for activity entries the centre files in a site's alarm journal
@@ -165,7 +150,8 @@ impl Store {
 
     /// Takes the centre's definition of a connection, unless this console has an edit of it the
     /// centre lacks, or (for a removal) history the centre does not have yet: both wait for the
-    /// push. Read and written in one write transaction, so an edit saved meanwhile is kept.
+    /// push. Read and written in one write transaction (BEGIN IMMEDIATE), so no edit can be
+    /// saved between the look and the write.
     pub async fn apply_pulled_connection(&self, pc: &PulledConnection, audit: &Audit) -> ZcResult<ConnectionPulled> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
@@ -265,7 +251,7 @@ impl Store {
                 "UPDATE backend_connections SET name = ?, url = ?, metadata = ?, probe_interval_ms = ?, probe_timeout_ms = ?, \
                  confirm_count = ?, degraded_latency_ms = ?, expect_status = ?, expect_keyword = ?, expect_json_field = ?, \
                  kind = ?, depends_on = ?, settings_version = settings_version + 1, central_version = settings_version + 1, \
-                 central_row_version = ?, updated_at = ? WHERE id = ? AND settings_version = ?",
+                 central_row_version = ?, updated_at = ? WHERE id = ?",
             ),
             &pc.spec,
         )
@@ -274,7 +260,6 @@ impl Store {
         .bind(pc.version)
         .bind(now)
         .bind(id)
-        .bind(local.settings_version)
         .execute(&mut *tx)
         .await;
         match res {

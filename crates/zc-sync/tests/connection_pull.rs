@@ -162,9 +162,9 @@ async fn an_edit_at_the_centre_comes_down_unless_this_console_has_its_own_and_th
     let mut slower = on_b.spec.clone();
     slower.interval_ms = 60_000;
     w.b.store.update_connection(on_b.id, "north-1", &slower, &w.b.audit).await.unwrap();
-    let mut renamed = faster.clone();
-    renamed.timeout_ms = 3000;
-    w.a.store.update_connection(north.id, "north-1", &renamed, &w.a.audit).await.unwrap();
+    let mut shorter_timeout = faster.clone();
+    shorter_timeout.timeout_ms = 3000;
+    w.a.store.update_connection(north.id, "north-1", &shorter_timeout, &w.a.audit).await.unwrap();
     w.push(&w.a).await;
     let r = w.pull(&w.b).await;
     assert_eq!((r.updated, r.kept_local), (0, 1), "B's own edit is not overwritten by the pull: {r:?}");
@@ -182,7 +182,7 @@ async fn an_edit_at_the_centre_comes_down_unless_this_console_has_its_own_and_th
 #[tokio::test]
 async fn a_removal_at_the_centre_removes_the_copy_and_a_name_taken_here_waits_visibly() {
     let w = world().await;
-    let north = add(&w.a, &station("north-1")).await;
+    add(&w.a, &station("north-1")).await;
     w.push(&w.a).await;
     w.pull(&w.b).await;
     let on_b = named(&w.b, "north-1").await.unwrap();
@@ -194,7 +194,6 @@ async fn a_removal_at_the_centre_removes_the_copy_and_a_name_taken_here_waits_vi
     assert!(named(&w.b, "north-1").await.is_none());
     assert_eq!(pending(&w.b).await, 0, "the centre's own removal is not sent back to it");
     assert!(pull_entries(&w.b).await.contains(&("connection.pull_remove".into(), "north-1".into())));
-    let _ = north;
 
     // B has its own north-2; A's north-2 is another connection and waits.
     let mine = add(&w.b, &station("north-2")).await;
@@ -206,4 +205,49 @@ async fn a_removal_at_the_centre_removes_the_copy_and_a_name_taken_here_waits_vi
     assert_eq!(r.waiting, 1, "{r:?}");
     let still = named(&w.b, "north-2").await.unwrap();
     assert_eq!((still.id, still.spec.url), (mine.id, mine.spec.url), "this console's own is untouched");
+}
+
+#[tokio::test]
+async fn two_consoles_gateway_edits_that_would_close_a_loop_leave_each_connection_watched_not_looped() {
+    let w = world().await;
+    let gw = add(&w.a, &station("gateway")).await;
+    let north = add(&w.a, &station("north-1")).await;
+    w.push(&w.a).await;
+    w.pull(&w.b).await;
+    let (gw_b, north_b) = (named(&w.b, "gateway").await.unwrap(), named(&w.b, "north-1").await.unwrap());
+
+    // On one console a loop is refused outright.
+    w.a.store.set_dependency(north.id, "north-1", Some((gw.id, "gateway")), &w.a.audit).await.unwrap();
+    let err = w.a.store.set_dependency(gw.id, "gateway", Some((north.id, "north-1")), &w.a.audit).await.unwrap_err();
+    assert!(err.message.contains("already depends on"), "{err}");
+    // Offline, B makes the other half of the loop; both push, B last.
+    w.b.store.set_dependency(gw_b.id, "gateway", Some((north_b.id, "north-1")), &w.b.audit).await.unwrap();
+    w.push(&w.a).await;
+    w.push(&w.b).await;
+
+    w.pull(&w.b).await;
+    let north_b = named(&w.b, "north-1").await.unwrap();
+    assert_eq!(north_b.depends_on, None, "taking A's gateway would close a loop on B");
+    assert_eq!(named(&w.b, "gateway").await.unwrap().depends_on, Some(north_b.id), "B's own edit stands");
+    let entries = w.b.store.activity_since(0, 10_000).await.unwrap();
+    let flagged: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.action == "connection.pull" && e.metadata.contains("gateway_not_here"))
+        .map(|e| e.resource.as_str())
+        .collect();
+    assert_eq!(
+        flagged,
+        ["north-1"],
+        "and its entry says so: {:?}",
+        entries.iter().map(|e| (&e.action, &e.resource, &e.metadata)).collect::<Vec<_>>()
+    );
+
+    w.pull(&w.a).await;
+    let (gw_a, north_a) = (named(&w.a, "gateway").await.unwrap(), named(&w.a, "north-1").await.unwrap());
+    assert!(
+        gw_a.depends_on.is_none() || north_a.depends_on.is_none(),
+        "no loop on A either: gateway -> {:?}, north-1 -> {:?}",
+        gw_a.depends_on,
+        north_a.depends_on
+    );
 }
