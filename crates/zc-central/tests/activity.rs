@@ -260,6 +260,69 @@ async fn a_batch_sent_to_follow_another_is_kept_only_when_it_extends_the_head() 
     eprintln!("followers kept together with their predecessor: {kept_together} of 10");
 }
 
+/// Why the soak checks commit order, not `received_at`: a follower whose transaction began
+/// before its predecessor's (the server took it first) still waits for the predecessor and
+/// commits after it, so the chain is taken in order while `received_at` (`now()`, the start of
+/// the transaction) runs backwards across the boundary. The moment is forced, not timed: the
+/// follower is held at its insert by a row the test keeps uncommitted, and the predecessor
+/// is sent only once the server shows the follower waiting on it.
+#[tokio::test]
+async fn a_follower_that_began_first_is_still_taken_after_its_predecessor() {
+    let centre = Centre::start().await;
+    let t = centre.tenant("North", 1).await;
+    let console = &t.consoles[0];
+    let rows = chain(1, 20, GENESIS_HASH, "anna");
+    let (a, b) = rows.split_at(10);
+    let mut blocker = centre.admin.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO central.activity_log (id, organisation_id, site_id, console_id, seq, at_ms, actor, action, \
+         resource, metadata, prev_hash, hash) VALUES (gen_random_uuid(), $1, $2, $3, 11, 0, 'x', 'x', 'x', '{}', 'x', 'x')",
+    )
+    .bind(t.organisation)
+    .bind(t.site)
+    .bind(console.id)
+    .execute(&mut *blocker)
+    .await
+    .unwrap();
+    let follower = {
+        let (pool, b) = (console.pool.clone(), b.to_vec());
+        tokio::spawn(async move { activity::push_after(&pool, &b, Some(10)).await })
+    };
+    // The follower has begun, checked its rows and waits on the uncommitted one.
+    loop {
+        let waiting: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock')",
+        )
+        .bind(&console.login)
+        .fetch_one(&centre.admin)
+        .await
+        .unwrap();
+        if waiting {
+            break;
+        }
+        // A poll of the server's own state, not a guess at how long the follower takes.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // On a second connection, as the pusher sends it.
+    let second = centre.connect(&console.login, &console.password).await;
+    assert_eq!(activity::push(&second, a).await.unwrap().accepted, 10, "the predecessor, sent second");
+    blocker.rollback().await.unwrap();
+    let out = follower.await.unwrap().unwrap();
+    assert_eq!((out.accepted, out.head_seq, out.not_yet), (10, 20, false), "kept: it extends the head");
+    let kept = stored(&centre, console.id).await;
+    assert_eq!(kept.iter().map(|r| r.0).collect::<Vec<_>>(), (1..=20).collect::<Vec<i64>>());
+    let backwards: bool = sqlx::query_scalar(
+        "SELECT (SELECT received_at FROM central.activity_log WHERE console_id = $1 AND seq = 11) \
+              < (SELECT received_at FROM central.activity_log WHERE console_id = $1 AND seq = 10)",
+    )
+    .bind(console.id)
+    .fetch_one(&centre.admin)
+    .await
+    .unwrap();
+    assert!(backwards, "received_at is when the follower's transaction began, before its predecessor's");
+    assert!(rejections(&centre).await.is_empty());
+}
+
 #[tokio::test]
 async fn secret_looking_metadata_is_redacted_in_the_journal_and_the_console_list() {
     let centre = Centre::start().await;

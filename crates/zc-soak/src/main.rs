@@ -155,7 +155,8 @@ fn main() -> ExitCode {
                 missing.push(format!("NOT RUN: sync rounds ({e})"));
             }
             Ok(centre) => {
-                let (mut kills, mut mid, mut fulls, mut full_mid, mut rows, mut worst) = (0, 0, 0, 0, 0, 0);
+                let (mut kills, mut mid, mut fulls, mut full_mid, mut rows, mut worst, mut early) =
+                    (0, 0, 0, 0, 0, 0, 0);
                 for k in 0..a.sync_rounds {
                     // Seeds apart from the monitor rounds', so either replays alone.
                     let mut rng = round_rng(a.seed ^ 0x5EED_5F1C, k);
@@ -163,13 +164,14 @@ fn main() -> ExitCode {
                     let verdict =
                         if failures.is_empty() { "ok".to_owned() } else { format!("FAILED: {}", failures.join(" | ")) };
                     println!(
-                        "sync round {k}: {} SIGKILLs ({} mid-push), {} disks full ({} stopped a push), {} rows, drained {:.1} s after the first start -> {verdict}",
+                        "sync round {k}: {} SIGKILLs ({} mid-push), {} disks full ({} stopped a push), {} rows, drained {:.1} s after the first start, {} entries began before their predecessor -> {verdict}",
                         obs.kills,
                         obs.kills_mid_push,
                         obs.disk_fulls,
                         obs.disk_full_mid_push,
                         obs.rows,
-                        obs.drain_ms as f64 / 1000.0
+                        obs.drain_ms as f64 / 1000.0,
+                        obs.began_before_predecessor
                     );
                     if !failures.is_empty() {
                         sync_failed.push(k);
@@ -180,9 +182,10 @@ fn main() -> ExitCode {
                     full_mid += obs.disk_full_mid_push;
                     rows += obs.rows;
                     worst = worst.max(obs.drain_ms);
+                    early += obs.began_before_predecessor;
                 }
                 sync_lines.push(format!(
-                    "sync: {} rounds, {kills} SIGKILLs of `zc sync now` ({mid} while rows were waiting), {fulls} disks filling up mid-run ({full_mid} stopping a push with disk_full), {rows} rows checked exactly once at the centre, slowest drain {:.1} s, {} failed",
+                    "sync: {} rounds, {kills} SIGKILLs of `zc sync now` ({mid} while rows were waiting), {fulls} disks filling up mid-run ({full_mid} stopping a push with disk_full), {rows} rows checked exactly once at the centre, slowest drain {:.1} s, {early} entries committed in order though their transaction began before their predecessor's, {} failed",
                     a.sync_rounds,
                     worst as f64 / 1000.0,
                     sync_failed.len()
@@ -192,10 +195,7 @@ fn main() -> ExitCode {
     }
     let mut report = figures.report(a.seed, started.elapsed());
     for l in &sync_lines {
-        report.push_str(&format!(
-            "{l}
-"
-        ));
+        report.push_str(&format!("{l}\n"));
     }
     for m in &missing {
         report.push_str(&format!("{m}\n"));

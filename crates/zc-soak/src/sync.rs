@@ -41,6 +41,9 @@ pub struct SyncObserved {
     pub disk_full_mid_push: u32,
     pub rows: i64,
     pub drain_ms: u64,
+    /// Entries whose transaction at the centre began before their predecessor's (a pipelined
+    /// batch); harmless, counted to show the order check reads commit order for a reason.
+    pub began_before_predecessor: u32,
 }
 
 /// Writes the backlog straight into the template's SQLite file, as the console's own code would
@@ -137,7 +140,14 @@ impl Centre {
         let (admin, site) = setup.rt.block_on(async {
             let postgres = PgPool::connect(&cluster.superuser_url("postgres")).await.map_err(|e| e.to_string())?;
             sqlx::query("CREATE DATABASE zc").execute(&postgres).await.map_err(|e| e.to_string())?;
+            // The order check below reads when each entry's transaction committed.
+            sqlx::query("ALTER SYSTEM SET track_commit_timestamp = on")
+                .execute(&postgres)
+                .await
+                .map_err(|e| e.to_string())?;
             postgres.close().await;
+            cluster.stop()?;
+            cluster.restart()?;
             let admin = PgPoolOptions::new()
                 .max_connections(2)
                 .connect(&cluster.superuser_url("zc"))
@@ -300,19 +310,29 @@ pub fn run(setup: &Setup, centre: &Centre, round: u64, rng: &mut StdRng) -> (Syn
                 actions.join(", ")
             ));
         }
-        // In order: the centre took each entry after the one before (its contiguity check), so
-        // its arrival order is the sequence order.
-        let unordered: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM (SELECT seq, received_at < lag(received_at) OVER (ORDER BY seq) AS back \
-             FROM central.activity_log WHERE console_id = $1) s WHERE back",
+        // In order: the centre committed each entry no earlier than the one it follows. Commit
+        // order, not `received_at`: that is when the entry's transaction began, and a pipelined
+        // batch's transaction may begin before its predecessor's (it checks its rows, then waits
+        // for the predecessor's chain lock), so `received_at` can run backwards across a batch
+        // boundary while the chain is taken strictly in order.
+        let rows: Vec<(i64, bool, bool)> = sqlx::query_as(
+            "SELECT seq, coalesce(t < lag(t) OVER (ORDER BY seq), false), coalesce(r < lag(r) OVER (ORDER BY seq), false) \
+             FROM (SELECT seq, pg_xact_commit_timestamp(xmin) AS t, received_at AS r \
+                   FROM central.activity_log WHERE console_id = $1) s",
         )
         .bind(console)
-        .fetch_one(&centre.admin)
+        .fetch_all(&centre.admin)
         .await
         .unwrap();
-        if unordered > 0 {
-            failures.push(format!("{unordered} activity entries arrived before the one they follow"));
+        let unordered: Vec<i64> = rows.iter().filter(|r| r.1).map(|r| r.0).collect();
+        if !unordered.is_empty() {
+            failures.push(format!(
+                "{} activity entries were committed at the centre before the one they follow (first: {:?})",
+                unordered.len(),
+                &unordered[..unordered.len().min(5)]
+            ));
         }
+        obs.began_before_predecessor += rows.iter().filter(|r| r.2).count() as u32;
         for (table, here) in ["request_metrics", "status_history", "point_history"].into_iter().zip(counts) {
             let (rows, distinct) = centre.count(table, console).await;
             if (rows, distinct) != (here, here) {
