@@ -67,15 +67,39 @@ pub enum PasswordCheck {
     },
 }
 
+/// A person with their profile and notification choices, as the centre keeps them.
+macro_rules! person_select {
+    () => {
+        "SELECT u.id, u.username, u.role, u.disabled_at IS NOT NULL AS disabled, u.version, \
+         coalesce(p.display_name, '') AS display_name, coalesce(p.company, '') AS company, \
+         coalesce(p.email, '') AS email, coalesce(p.phone, '') AS phone, p.time_zone, p.language, \
+         coalesce(n.desktop, true) AS desktop, coalesce(n.min_priority, 'medium') AS min_priority, \
+         n.quiet_from, n.quiet_to \
+         FROM central.users u LEFT JOIN central.user_profiles p ON p.user_id = u.id \
+         LEFT JOIN central.notification_preferences n ON n.user_id = u.id"
+    };
+}
+
 /// Stores a console's change of a person (`base`: the centre's version it started from; None
 /// for a person this console made). Profile and notification choices go in the same
-/// transaction, under the person's row lock.
+/// transaction, under the person's row lock. A change the centre already holds (a retry of a
+/// push whose answer was lost) is `Stored` at the centre's version, and nothing moves.
 pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result<PersonPush, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let current: Option<i64> = sqlx::query_scalar("SELECT version FROM central.users WHERE id = $1 FOR UPDATE")
         .bind(p.id)
         .fetch_optional(&mut *tx)
         .await?;
+    if current.is_some() {
+        // The centre already holds exactly this (the push committed there, but the console
+        // stopped before it recorded so): stored, whatever `base` says, and nothing moves. Else
+        // the retry would read as superseded, and its own change come back as another's.
+        let there = sqlx::query(concat!(person_select!(), " WHERE u.id = $1")).bind(p.id).fetch_one(&mut *tx).await?;
+        let there = central_person(&there);
+        if there.person == *p {
+            return Ok(PersonPush::Stored { version: there.version });
+        }
+    }
     match (current, base) {
         (None, _) => {
             let made = sqlx::query(
@@ -147,39 +171,30 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
 /// Everyone of the console's organisation (row-level security keeps it to that), with their
 /// versions. An organisation has tens to hundreds of people: all of them, every time.
 pub async fn people(pool: &PgPool) -> Result<Vec<CentralPerson>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.username, u.role, u.disabled_at IS NOT NULL AS disabled, u.version, \
-         coalesce(p.display_name, '') AS display_name, coalesce(p.company, '') AS company, \
-         coalesce(p.email, '') AS email, coalesce(p.phone, '') AS phone, p.time_zone, p.language, \
-         coalesce(n.desktop, true) AS desktop, coalesce(n.min_priority, 'medium') AS min_priority, \
-         n.quiet_from, n.quiet_to \
-         FROM central.users u LEFT JOIN central.user_profiles p ON p.user_id = u.id \
-         LEFT JOIN central.notification_preferences n ON n.user_id = u.id ORDER BY u.username",
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| CentralPerson {
-            version: r.get("version"),
-            person: Person {
-                id: r.get("id"),
-                username: r.get("username"),
-                role: r.get("role"),
-                disabled: r.get("disabled"),
-                display_name: r.get("display_name"),
-                company: r.get("company"),
-                email: r.get("email"),
-                phone: r.get("phone"),
-                time_zone: r.get("time_zone"),
-                language: r.get("language"),
-                desktop: r.get("desktop"),
-                min_priority: r.get("min_priority"),
-                quiet_from: r.get("quiet_from"),
-                quiet_to: r.get("quiet_to"),
-            },
-        })
-        .collect())
+    let rows = sqlx::query(concat!(person_select!(), " ORDER BY u.username")).fetch_all(pool).await?;
+    Ok(rows.iter().map(central_person).collect())
+}
+
+fn central_person(r: &sqlx::postgres::PgRow) -> CentralPerson {
+    CentralPerson {
+        version: r.get("version"),
+        person: Person {
+            id: r.get("id"),
+            username: r.get("username"),
+            role: r.get("role"),
+            disabled: r.get("disabled"),
+            display_name: r.get("display_name"),
+            company: r.get("company"),
+            email: r.get("email"),
+            phone: r.get("phone"),
+            time_zone: r.get("time_zone"),
+            language: r.get("language"),
+            desktop: r.get("desktop"),
+            min_priority: r.get("min_priority"),
+            quiet_from: r.get("quiet_from"),
+            quiet_to: r.get("quiet_to"),
+        },
+    }
 }
 
 /// Asks the centre whether `password` is `username`'s. `local_set_at_ms`: when this console's

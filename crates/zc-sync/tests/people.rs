@@ -152,6 +152,26 @@ async fn an_offline_change_to_a_person_changed_at_the_centre_since_is_dropped_an
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_centre_already_holds_is_stored_not_superseded_and_does_not_come_back() {
+    let w = world().await;
+    w.sync().await;
+    w.store.set_role("olga", Role::Engineer, &w.audit).await.unwrap();
+    // The centre took this very change, but the console stopped before it recorded so (a kill
+    // after the centre's commit): the centre is one version past the console's base.
+    w.change_elsewhere("olga", |p| p.role = "engineer".into()).await;
+    let (_, version) = w.at_centre("olga").await;
+    w.sync().await;
+    assert!(w.actions("user.edit_superseded").await.is_empty(), "nothing was dropped: the centre has it");
+    let updates = w.actions("user.central_update").await;
+    assert!(updates.is_empty(), "its own change is not another's: {updates:?}");
+    let (now, version_now) = w.at_centre("olga").await;
+    assert_eq!((now.role.as_str(), version_now), ("engineer", version), "stored once, not again");
+    assert_eq!(w.store.people_sync_status().await.unwrap().pending, 0);
+    w.sync().await;
+    assert!(w.actions("user.central_update").await.is_empty(), "nor at the next contact");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_centre_checks_passwords_and_no_console_reads_them() {
     let w = world().await;
     w.sync().await;
