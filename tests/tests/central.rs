@@ -340,7 +340,16 @@ async fn a_key_shared_to_the_sites_consoles_opens_only_there_and_never_in_the_cl
     assert_eq!(shared["consoles"], serde_json::json!(["Control room 2"]), "not to the removed console: {shared}");
 
     // At its next sync console two opens its box, straight into its keyring.
-    assert_eq!(two.json(&["sync", "now"])["outcome"], "drained");
+    let synced = two.json(&["sync", "now"]);
+    assert_eq!(synced["outcome"], "drained", "{synced}");
+    let waiting: Vec<_> = synced["status"]["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["pending"] != 0)
+        .map(|s| s["stream"].clone())
+        .collect();
+    assert!(waiting.is_empty(), "the sync that opened the box pushed its log entry too: {waiting:?}");
     let check = two.json(&["key", "check", "north-1"]);
     assert_eq!(check["valid"], true, "the station takes the key console two unsealed: {check}");
     let received: Vec<String> = two

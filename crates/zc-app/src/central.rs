@@ -452,11 +452,20 @@ impl App {
             }
             _ => (None, None),
         };
-        // A pull that changed something recorded it in the activity log after the log was pushed:
-        // push again, so `zc sync now` ends with nothing waiting (the soak's sync rounds check it).
-        let moved = pulled.as_ref().is_some_and(|p| p.people + p.connections + p.added + p.updated + p.removed > 0);
+        // A pull that changed something (a person, a definition, a widget, a key opened here)
+        // wrote to the activity log after the log was pushed: push again, so `zc sync now` ends
+        // with nothing waiting (the soak's sync rounds check it). Asked of the queues rather than
+        // of the pull's counts, so nothing a pull writes can be missed; a stream that did not
+        // drain the first time (held, failed) is not tried twice.
+        let again =
+            match (&pushed, &pulled) {
+                (Ok(first), Some(_)) => self.stream_statuses().await?.iter().any(|s| {
+                    s.pending > 0 && first.iter().any(|r| r.stream == s.stream && r.finish == Finish::Drained)
+                }),
+                _ => false,
+            };
         let pushed = match pushed {
-            Ok(first) if moved => {
+            Ok(first) if again => {
                 let again = zc_sync::push_all(&self.store, &pool, console, &link.login, &audit).await;
                 again.map(|again| merge_reports(first, again))
             }
