@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "metrics_page",
     "point_values",
     "check_key",
+    "share_key",
     "list_connections",
     "connection_form",
     "add_connection",

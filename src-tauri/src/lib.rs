@@ -47,6 +47,7 @@ pub fn run() {
             commands::diagnostics::metrics_page,
             commands::diagnostics::point_values,
             commands::diagnostics::check_key,
+            commands::diagnostics::share_key,
             commands::connections::list_connections,
             commands::connections::connection_form,
             commands::connections::add_connection,

@@ -716,6 +716,7 @@ async fn sync_states(x: &Ctx<'_>) -> Outcome {
         }
 
         offline_widget_edits(x, &app, &admin, &url, site, &made.login).await?;
+        key_shared(x, &admin, &url, site).await?;
 
         // The centre goes away: the next push fails, and the word says so, in amber.
         admin.close().await;
@@ -865,6 +866,56 @@ async fn offline_widget_edits(
     }
     other.close().await;
     Ok(())
+}
+
+/// An engineer hands demo-north's key to another console of the site from the connection's
+/// detail: sealed to that console's published key, it opens there at its next sync, and the
+/// station takes it (the third console probes the station with the key it unsealed).
+async fn key_shared(x: &Ctx<'_>, admin: &sqlx::PgPool, url: &str, site: uuid::Uuid) -> Outcome {
+    let c = &x.c;
+    let made =
+        zc_central::provision::provision_console(admin, site, "Control room 3").await.map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let third = signed_in_app(dir.path()).await?;
+    let r = async {
+        third
+            .connect_central(url, Some(&made.login), Sensitive::new(made.password.expose().to_owned()))
+            .await
+            .map_err(|e| e.message)?;
+        // Its first sync publishes its sealing key and brings demo-north, without a key.
+        let first = third.sync_now().await.map_err(|e| e.message)?;
+        if first.pulled.as_ref().is_none_or(|p| p.connections == 0) {
+            return Err(format!("console three's first sync pulled no connection: {first:?}"));
+        }
+        if third.check_key("demo-north").await.is_ok_and(|k| k.valid) {
+            return Err("console three has a working key before it was shared".into());
+        }
+        click(c, "[data-nav=\"room\"]").await?;
+        click(c, &tile("demo-north")).await?;
+        // The button comes with the connection's detail (a station's).
+        wait_for(c, "[data-share-key]", Duration::from_secs(20)).await?;
+        click(c, "[data-share-key]").await?;
+        wait_for(c, "[data-key-shared]", Duration::from_secs(60)).await?;
+        let said = text_of(c, "[data-key-shared]").await?;
+        if !said.contains("Control room 3") || said.contains("Control room 2") {
+            // Console two never published a key (no console of its own ran there).
+            return Err(format!("the window says the key went to: {said}"));
+        }
+        screenshot(c, &x.shots, "key-shared").await?;
+        click(c, "button.back").await?;
+        let synced = third.sync_now().await.map_err(|e| e.message)?;
+        if synced.status.streams.iter().any(|s| s.pending > 0) {
+            return Err(format!("console three's sync left rows waiting: {:?}", synced.status.streams));
+        }
+        let check = third.check_key("demo-north").await.map_err(|e| e.message)?;
+        if !check.valid {
+            return Err(format!("the station refused the key console three unsealed: {check:?}"));
+        }
+        Ok(())
+    }
+    .await;
+    third.close().await;
+    r
 }
 
 async fn export_csv(x: &Ctx<'_>) -> Outcome {

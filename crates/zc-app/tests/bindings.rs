@@ -47,6 +47,7 @@ fn rendered() -> Vec<(String, String)> {
         zc_app::MetricsPage,
         zc_app::HistoryReport,
         zc_app::KeyCheck,
+        zc_app::KeyShare,
         zc_app::ConnectionRemoval,
         s::UnpushedHistory,
         zc_app::ActivityFilter,

@@ -3,7 +3,7 @@
 use super::Answer;
 use crate::shell::Shell;
 use tauri::State;
-use zc_app::{ConnectionDetail, HistoryReport, KeyCheck, LatencyChart, MetricsPage, PointsReport};
+use zc_app::{ConnectionDetail, HistoryReport, KeyCheck, KeyShare, LatencyChart, MetricsPage, PointsReport};
 
 #[tauri::command]
 pub async fn connection_detail(shell: State<'_, Shell>, name: String) -> Answer<ConnectionDetail> {
@@ -58,4 +58,10 @@ pub async fn point_values(
 #[tauri::command]
 pub async fn check_key(shell: State<'_, Shell>, name: String) -> Answer<KeyCheck> {
     shell.app().check_key(&name).await
+}
+
+/// Seals the key to the site's other consoles (engineers and admins; needs the centre).
+#[tauri::command]
+pub async fn share_key(shell: State<'_, Shell>, name: String) -> Answer<KeyShare> {
+    shell.app().share_key(&name).await
 }

@@ -239,6 +239,11 @@ export const de: Record<Key, string> = {
   'detail.key.nowValid': 'gültig',
   'detail.key.nowRejected': 'abgelehnt ({error})',
   'detail.validateNow': 'Jetzt prüfen',
+  'detail.shareKey': 'Schlüssel an die Konsolen des Standorts geben',
+  'detail.shareKey.hint':
+    'Versiegelt diesen Schlüssel für jede andere Konsole des Standorts; der zentrale Speicher hält nur Chiffretext. Braucht den zentralen Speicher.',
+  'detail.shareKey.busy': 'Wird übergeben…',
+  'detail.shareKey.done': 'Schlüssel versiegelt für: {consoles}. Jede öffnet ihn bei ihrer nächsten Synchronisation.',
   'detail.points': 'Datenpunkte',
   'detail.col.point': 'Datenpunkt',
   'detail.col.value': 'Messwert',

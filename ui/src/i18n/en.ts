@@ -238,6 +238,11 @@ export const en = {
   'detail.key.nowValid': 'valid',
   'detail.key.nowRejected': 'rejected ({error})',
   'detail.validateNow': 'Validate now',
+  'detail.shareKey': "Share key with the site's consoles",
+  'detail.shareKey.hint':
+    'Seals this key to every other console of the site; the central store keeps only ciphertext. Needs the central store.',
+  'detail.shareKey.busy': 'Sharing…',
+  'detail.shareKey.done': 'Key sealed to: {consoles}. Each opens it at its next sync.',
   'detail.points': 'Points',
   'detail.col.point': 'point',
   'detail.col.value': 'value',

@@ -22,6 +22,7 @@ import type { ConsoleState } from '../bindings/ConsoleState';
 import type { ControlRoom } from '../bindings/ControlRoom';
 import type { HistoryReport } from '../bindings/HistoryReport';
 import type { KeyCheck } from '../bindings/KeyCheck';
+import type { KeyShare } from '../bindings/KeyShare';
 import type { LatencyChart } from '../bindings/LatencyChart';
 import type { MetricsPage } from '../bindings/MetricsPage';
 import type { PointsReport } from '../bindings/PointsReport';
@@ -101,6 +102,8 @@ export const api = {
   pointValues: (name: string, since: number | null, until: number | null, limit: number) =>
     call<PointsReport>('point_values', { name, since, until, limit }),
   checkKey: (name: string) => call<KeyCheck>('check_key', { name }),
+  // Sealed to each other console of the site; the key itself never crosses IPC.
+  shareKey: (name: string) => call<KeyShare>('share_key', { name }),
   listConnections: () => call<ConnectionRow[]>('list_connections'),
   connectionForm: (name: string | null) => call<ConnectionSpec>('connection_form', { name }),
   // The key travels once, to the keyring; nothing ever sends it back.

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionDetail } from '../../bindings/ConnectionDetail';
 import type { HistoryReport } from '../../bindings/HistoryReport';
 import type { KeyCheck } from '../../bindings/KeyCheck';
+import type { KeyShare } from '../../bindings/KeyShare';
 import type { LatencyChart } from '../../bindings/LatencyChart';
 import type { MetricsPage } from '../../bindings/MetricsPage';
 import type { PointsReport } from '../../bindings/PointsReport';
@@ -43,11 +44,22 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
   const [offset, setOffset] = useState(0);
   const [points, setPoints] = useState<PointsReport | null>(null);
   const [key, setKey] = useState<KeyCheck | null>(null);
+  const [shared, setShared] = useState<KeyShare | null>(null);
+  const [sharing, setSharing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const chartBox = useRef<HTMLDivElement>(null);
   const tile = detail ? room.tiles.get(detail.connection.id) : undefined;
 
   const fail = (e: unknown) => setError(e instanceof ConsoleError ? `${e.message} (${e.code})` : String(e));
+  // Sealing needs the centre (it pushes first): the button waits for its answer, once.
+  const share = () => {
+    setSharing(true);
+    setShared(null);
+    api
+      .shareKey(name)
+      .then(setShared, fail)
+      .finally(() => setSharing(false));
+  };
 
   useEffect(() => {
     api.connectionDetail(name).then(setDetail, fail);
@@ -215,10 +227,16 @@ export function Detail({ name, room, onBack }: { name: string; room: Room; onBac
             {key && ` — ${t('detail.key.justNow', { result: key.valid ? t('detail.key.nowValid') : t('detail.key.nowRejected', { error: key.error ?? '' }) })}`}
           </p>
           {detail?.connection.kind === 'station' && (
-            <button type="button" onClick={() => api.checkKey(name).then(setKey, fail)}>
-              {t('detail.validateNow')}
-            </button>
+            <p className="key-actions">
+              <button type="button" onClick={() => api.checkKey(name).then(setKey, fail)}>
+                {t('detail.validateNow')}
+              </button>
+              <button type="button" data-share-key disabled={sharing} title={t('detail.shareKey.hint')} onClick={share}>
+                {sharing ? t('detail.shareKey.busy') : t('detail.shareKey')}
+              </button>
+            </p>
           )}
+          {shared && <p data-key-shared>{t('detail.shareKey.done', { consoles: shared.consoles.join(', ') })}</p>}
         </div>
         <div>
           <h2>{t('detail.points')}</h2>
