@@ -11,7 +11,7 @@ import { t } from '../../lib/i18n';
 import { api, ConsoleError } from '../../lib/ipc';
 import { syncWord } from './SyncIndicator';
 import { WidgetNotices } from './WidgetNotices';
-import { abnormal, discardable, heldRow, summarise } from './model';
+import { abnormal, discardable, heldRow, pullSentence, summarise } from './model';
 
 const when = (ms: number | null) => (ms === null ? '—' : dateTime(ms));
 
@@ -77,6 +77,12 @@ export function SyncView({
                 d: report.duplicates,
               })}
               {report.message ? ` ${report.message}` : ''}
+            </span>
+          )}
+          {report && pullSentence(report.pulled, report.pull_error) && (
+            <span className="sync-pulled" data-pulled>
+              {' '}
+              {pullSentence(report.pulled, report.pull_error)}
             </span>
           )}
         </p>

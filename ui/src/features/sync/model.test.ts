@@ -3,7 +3,7 @@ import type { StreamStatus } from '../../bindings/StreamStatus';
 import type { SyncStatus } from '../../bindings/SyncStatus';
 import type { WidgetNotice } from '../../bindings/WidgetNotice';
 import type { WidgetSpec } from '../../bindings/WidgetSpec';
-import { abnormal, discardable, fieldNames, heldRow, specFields, summarise, unchosen } from './model';
+import { abnormal, discardable, fieldNames, heldRow, pullSentence, specFields, summarise, unchosen } from './model';
 
 const stream = (name: string, over: Partial<StreamStatus> = {}): StreamStatus => ({
   stream: name,
@@ -140,5 +140,27 @@ describe('widget conflicts', () => {
     expect(discardable(held('widgets'))).toBe(true);
     expect(discardable(held('connections'))).toBe(true);
     expect(discardable(held('activity_log'))).toBe(false);
+  });
+});
+
+describe('the pull sentence after Sync now', () => {
+  const none = { added: 0, updated: 0, removed: 0, kept_local: 0, waiting: 0, people: 0, connections: 0 };
+  it('names people, connection definitions and widgets the pull took, and what it left', () => {
+    expect(pullSentence({ ...none, people: 2, connections: 1, added: 1, updated: 2 }, null)).toBe(
+      'Taken from the centre: people 2, connection definitions 1, widgets 3.',
+    );
+    expect(pullSentence({ ...none, connections: 1, waiting: 1, kept_local: 2 }, null)).toBe(
+      'Taken from the centre: connection definitions 1 (kept here until their edit is pushed: 2; waiting for their connection or a free name: 1).',
+    );
+    expect(pullSentence({ ...none, waiting: 1 }, null)).toBe(
+      'Nothing taken from the centre (waiting for their connection or a free name: 1).',
+    );
+  });
+  it('says nothing when the pull took and left nothing, or did not run', () => {
+    expect(pullSentence(none, null)).toBeNull();
+    expect(pullSentence(null, null)).toBeNull();
+  });
+  it('gives the core’s sentence when the pull failed', () => {
+    expect(pullSentence(null, 'could not read what changed at the central store (x)')).toContain('could not read');
   });
 });

@@ -1,6 +1,7 @@
 // The sync indicator's one word for the whole queue: what a person needs to know at a glance
 // (ISA-101: grey while things go as they should, colour only when someone should look).
 import type { FieldConflict } from '../../bindings/FieldConflict';
+import type { PullSummary } from '../../bindings/PullSummary';
 import type { QuarantineRow } from '../../bindings/QuarantineRow';
 import type { Side } from '../../bindings/Side';
 import type { WidgetSpec } from '../../bindings/WidgetSpec';
@@ -120,4 +121,28 @@ export function fieldNames(...specs: WidgetSpec[]): string[] {
   const names: string[] = [];
   for (const s of specs) for (const k of specFields(s).keys()) if (!names.includes(k)) names.push(k);
   return names;
+}
+
+/**
+ * What the pull after "Sync now" took from the centre, in one sentence: people, connection
+ * definitions and widgets, and what it left (kept here, waiting). Null when it took nothing and
+ * left nothing, so the report line stays short; a failed pull gives the core's sentence.
+ */
+export function pullSentence(pulled: PullSummary | null, pullError: string | null): string | null {
+  // The core's sentence already says what failed and that it is asked again.
+  if (pullError !== null) return pullError;
+  if (pulled === null) return null;
+  const widgets = pulled.added + pulled.updated + pulled.removed;
+  const took = [
+    pulled.people > 0 ? t('sync.pull.people', { n: pulled.people }) : null,
+    pulled.connections > 0 ? t('sync.pull.connections', { n: pulled.connections }) : null,
+    widgets > 0 ? t('sync.pull.widgets', { n: widgets }) : null,
+  ].filter((x): x is string => x !== null);
+  const left = [
+    pulled.kept_local > 0 ? t('sync.pull.keptLocal', { n: pulled.kept_local }) : null,
+    pulled.waiting > 0 ? t('sync.pull.waiting', { n: pulled.waiting }) : null,
+  ].filter((x): x is string => x !== null);
+  if (took.length === 0 && left.length === 0) return null;
+  const sentence = took.length > 0 ? t('sync.pull.took', { what: took.join(', ') }) : t('sync.pull.nothing');
+  return left.length > 0 ? `${sentence} (${left.join('; ')}).` : `${sentence}.`;
 }
