@@ -37,6 +37,7 @@ export function SyncView({
   );
   if (!status) return unreadable || <p className="muted">{t('sync.loading')}</p>;
   const s = summarise(status);
+  const pulledLine = report ? pullSentence(report.pulled, report.pull_error) : null;
   const act = (run: () => Promise<SyncReport | SyncStatus>) => {
     setBusy(true);
     setError(null);
@@ -79,10 +80,10 @@ export function SyncView({
               {report.message ? ` ${report.message}` : ''}
             </span>
           )}
-          {report && pullSentence(report.pulled, report.pull_error) && (
+          {pulledLine && (
             <span className="sync-pulled" data-pulled>
               {' '}
-              {pullSentence(report.pulled, report.pull_error)}
+              {pulledLine}
             </span>
           )}
         </p>
