@@ -251,15 +251,23 @@ fn last_sign_in_checked_by(env: &Env, user: &str) -> String {
     m["origin"]["checked_by"].as_str().unwrap_or_default().to_string()
 }
 
+/// Two consoles of one site, connected to `centre`.
+fn two_consoles(centre: &Centre) -> (Env, Env) {
+    let one = Env::new();
+    set_up(centre, &one);
+    let two = Env::new();
+    connect_another(centre, &two, "Control room 2");
+    (one, two)
+}
+
+fn login(env: &Env, user: &str, password: &str) -> zc_e2e::Run {
+    env.run_with(&["login", user], format!("{password}\n").as_bytes(), &[])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_are_the_centres_a_sign_in_asks_it_first_and_a_disable_counts_everywhere() {
     let centre = Centre::start().await;
-    let one = Env::new();
-    set_up(&centre, &one);
-    let two = Env::new();
-    connect_another(&centre, &two, "Control room 2");
-    let login =
-        |env: &Env, user: &str, password: &str| env.run_with(&["login", user], format!("{password}\n").as_bytes(), &[]);
+    let (one, two) = two_consoles(&centre);
 
     // An admin on console one adds Olga while the centre answers: her password goes there.
     let r = one.run_with(&["user", "add", "olga", "--role", "operator"], b"night shift phrase 1\n", &[]);
@@ -387,4 +395,48 @@ async fn a_key_shared_to_the_sites_consoles_opens_only_there_and_never_in_the_cl
     let r = three.run(&["sync", "now"]);
     assert!(r.stderr.contains("could not read what changed"), "{}", r.stderr);
     assert_eq!(three.run(&["key", "check", "north-1"]).code, 1, "still no key on console three");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_add_up_across_consoles_and_an_unlock_on_either_ends_the_lock() {
+    let centre = Centre::start().await;
+    let (one, two) = two_consoles(&centre);
+    let r = one.run_with(&["user", "add", "olga", "--role", "operator"], b"night shift phrase 1\n", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(one.json(&["sync", "now"])["outcome"], "drained");
+    // The waits run on the centre's clock: the test moves them past instead of sleeping.
+    let wait_out = async || {
+        sqlx::query("UPDATE central.user_credentials SET next_attempt_at = now() - interval '1 ms'")
+            .execute(&centre.admin)
+            .await
+            .unwrap();
+    };
+
+    // Five guesses on each console: neither would lock her alone (ten on one console do).
+    for n in 1..=10 {
+        let env = if n % 2 == 1 { &one } else { &two };
+        let r = login(env, "olga", "a wrong guess");
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        let said = if n < 10 { "username or password is wrong" } else { "locked" };
+        assert!(r.stderr.contains(said), "guess {n}: {}", r.stderr);
+        wait_out().await;
+    }
+    for env in [&one, &two] {
+        let r = login(env, "olga", "night shift phrase 1");
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(r.stderr.contains("locked"), "the right password is not even checked: {}", r.stderr);
+    }
+    // The centre away: console two keeps the centre's lock.
+    centre.cluster.stop().unwrap();
+    let r = login(&two, "olga", "night shift phrase 1");
+    assert!(r.code == 1 && r.stderr.contains("locked"), "{}", r.stderr);
+    centre.cluster.restart().unwrap();
+
+    // An admin unlocks her on console one: console two lets her in at once.
+    let r = login(&one, zc_e2e::ADMIN, zc_e2e::ADMIN_PASSWORD);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    one.ok(&["user", "unlock", "olga"]);
+    let r = login(&two, "olga", "night shift phrase 1");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(last_sign_in_checked_by(&two, "olga"), "central");
 }

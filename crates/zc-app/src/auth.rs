@@ -16,7 +16,7 @@ use zc_central::people::PasswordCheck;
 use zc_domain::user::{Profile, SignInFailure, SignInPolicy, forbidden, validate_new_password, validate_username};
 use zc_domain::{Capability, ErrorCode, Role, Sensitive, ZcError, ZcResult};
 use zc_secrets::{Keyring, hash_password, verify_password};
-use zc_store::{Attempt, AttemptOrigin, Audit, SessionRow, UserRow};
+use zc_store::{Attempt, AttemptOrigin, Audit, Limits, SessionRow, UserRow};
 
 /// A shift: a session lasts this long unless ended before.
 pub const SESSION_MS: i64 = 12 * 3_600_000;
@@ -215,7 +215,30 @@ impl App {
             central = None;
         }
         let connected = self.store.central_link().await?.is_some();
-        let attempt = self.store.begin_sign_in(&name, &policy, &origin, &device).await;
+        // The centre's word first: when it answers, its count of failures across every console
+        // decides the waits and the lock, not this console's own (docs/central.md).
+        let verdict = match &central {
+            Some(pool) => match self.store.user(&name).await {
+                Ok(u) => self.central_check(pool, u.id, &name, password).await,
+                Err(_) => None,
+            },
+            None => None,
+        };
+        if let Some(PasswordCheck::Locked | PasswordCheck::Backoff { .. }) = &verdict {
+            close(central).await;
+            let (reason, wait_ms) = match verdict {
+                Some(PasswordCheck::Backoff { wait_ms }) => (SignInFailure::Backoff, wait_ms),
+                _ => (SignInFailure::Locked, 0),
+            };
+            origin.checked_by = Some(CheckedBy::Central.as_str().into());
+            self.store.record_central_refusal(&name, reason, wait_ms, &origin, &device).await?;
+            return Err(refusal(reason, wait_ms));
+        }
+        let limits = match &verdict {
+            Some(PasswordCheck::Ok { .. } | PasswordCheck::Wrong { .. } | PasswordCheck::Disabled) => Limits::Central,
+            _ => Limits::Console,
+        };
+        let attempt = self.store.begin_sign_in(&name, &policy, limits, &origin, &device).await;
         let attempt = match attempt {
             Ok(a) => a,
             Err(e) => {
@@ -233,10 +256,6 @@ impl App {
                 }
                 return Err(refusal(reason, wait_ms));
             }
-        };
-        let verdict = match &central {
-            Some(pool) => self.central_check(pool, user_id, &username, password).await,
-            None => None,
         };
         let checked_by = match (&verdict, connected) {
             (Some(_), _) => CheckedBy::Central,
@@ -276,6 +295,11 @@ impl App {
                 return Err(e);
             }
         };
+        // The centre counted this failure: its wait is the one to tell.
+        let central_wait = match &verdict {
+            Some(PasswordCheck::Wrong { wait_ms }) => Some(*wait_ms),
+            _ => None,
+        };
         let ok = match verdict {
             Some(PasswordCheck::Ok { .. }) => {
                 if let Err(e) = self.cache_central_password(user_id, credential, cached.as_ref(), password).await {
@@ -284,10 +308,15 @@ impl App {
                 }
                 true
             }
-            Some(PasswordCheck::Wrong) => false,
+            Some(PasswordCheck::Wrong { .. }) => false,
             Some(PasswordCheck::Disabled) => {
                 self.store.abandon_sign_in(user_id).await?;
                 return Err(refusal(SignInFailure::Disabled, 0));
+            }
+            // Refused before `begin_sign_in` (see `sign_in`).
+            Some(PasswordCheck::Locked | PasswordCheck::Backoff { .. }) => {
+                self.store.abandon_sign_in(user_id).await?;
+                return Err(refusal(SignInFailure::Locked, 0));
             }
             // Not at the centre yet, or the centre lacks this console's password: this console's own.
             Some(PasswordCheck::Unknown | PasswordCheck::NoPassword { .. } | PasswordCheck::Stale { .. }) | None => {
@@ -323,6 +352,10 @@ impl App {
             None if ok => Err(refusal(SignInFailure::Disabled, 0)),
             None => {
                 let u = self.store.user(username).await?;
+                if let Some(wait_ms) = central_wait {
+                    let here = policy.delay_after(u.failed_count as u32);
+                    return Err(refusal(SignInFailure::WrongPassword, wait_ms.max(here)));
+                }
                 Err(match u.locked_at {
                     Some(_) => refusal(SignInFailure::Locked, 0),
                     None => refusal(SignInFailure::WrongPassword, policy.delay_after(u.failed_count as u32)),
@@ -449,7 +482,10 @@ impl App {
 
     pub async fn unlock_user(&self, username: &str) -> ZcResult<UserRow> {
         let audit = self.authorize(Capability::ManageUsers).await?;
-        self.store.unlock_user(&validate_username(username)?, &audit).await
+        let row = self.store.unlock_user(&validate_username(username)?, &audit).await?;
+        // Connected: the centre's lock ends too (now, or at the next push).
+        self.send_people().await;
+        Ok(row)
     }
 
     /// An admin sets a new password for someone (who forgot theirs, or is locked out): it also
@@ -469,10 +505,11 @@ impl App {
         let s = self.signed_in().ok_or_else(|| ZcError::internal("authorized without a session"))?;
         let policy = SignInPolicy::default();
         let origin = self.origin(if s.client == "desktop" { Client::Desktop } else { Client::Cli });
-        let (user_id, credential) = match self.store.begin_sign_in(&s.username, &policy, &origin, &audit).await? {
-            Attempt::Try { user_id, credential, .. } => (user_id, credential),
-            Attempt::Refused { reason, wait_ms } => return Err(refusal(reason, wait_ms)),
-        };
+        let (user_id, credential) =
+            match self.store.begin_sign_in(&s.username, &policy, Limits::Console, &origin, &audit).await? {
+                Attempt::Try { user_id, credential, .. } => (user_id, credential),
+                Attempt::Refused { reason, wait_ms } => return Err(refusal(reason, wait_ms)),
+            };
         let hash = match Keyring::new() {
             Ok(k) => k.get(&Keyring::password_account(&self.install_id, &credential)).await,
             Err(e) => Err(e),

@@ -120,6 +120,15 @@ impl App {
         pool.close().await;
     }
 
+    /// Pushes people's changes and unlocks made here, best effort: what the centre does not
+    /// take now goes with the next sync.
+    pub(crate) async fn send_people(&self) {
+        let Some(pool) = self.central_pool().await else { return };
+        let audit = self.console_audit();
+        let _ = tokio::time::timeout(CENTRAL_WAIT, zc_sync::people::push(&self.store, &pool, &audit)).await;
+        pool.close().await;
+    }
+
     /// The centre lacked this console's newer password (or any): a sign-in the console's own
     /// hash accepted gives it to the centre.
     pub(crate) async fn enrol_password(

@@ -53,8 +53,18 @@ pub enum PasswordCheck {
     Ok {
         user: Uuid,
     },
-    Wrong,
+    /// `wait_ms`: how long the centre makes the next attempt wait (0: none).
+    Wrong {
+        wait_ms: i64,
+    },
     Disabled,
+    /// Locked at the centre by failures on any of the organisation's consoles (or by this
+    /// one); the password was not checked, or this failure locked it. An admin unlocks.
+    Locked,
+    /// Too soon after the last failure at the centre: the password was not checked.
+    Backoff {
+        wait_ms: i64,
+    },
     /// No such person at the centre (one this console made, not pushed yet).
     Unknown,
     /// The person is there without a password yet.
@@ -205,13 +215,14 @@ pub async fn sign_in(
     password: &Sensitive<String>,
     local_set_at_ms: Option<i64>,
 ) -> Result<PasswordCheck, sqlx::Error> {
-    let (outcome, user): (String, Option<Uuid>) =
-        sqlx::query_as("SELECT outcome, user_id FROM central.sign_in($1, $2, to_timestamp($3::bigint / 1000.0))")
-            .bind(username)
-            .bind(password.expose())
-            .bind(local_set_at_ms)
-            .fetch_one(pool)
-            .await?;
+    let (outcome, user, wait_ms): (String, Option<Uuid>, i64) = sqlx::query_as(
+        "SELECT outcome, user_id, wait_ms FROM central.sign_in($1, $2, to_timestamp($3::bigint / 1000.0))",
+    )
+    .bind(username)
+    .bind(password.expose())
+    .bind(local_set_at_ms)
+    .fetch_one(pool)
+    .await?;
     let user = || user.unwrap_or_default();
     Ok(match outcome.as_str() {
         "ok" => PasswordCheck::Ok { user: user() },
@@ -219,8 +230,16 @@ pub async fn sign_in(
         "unknown" => PasswordCheck::Unknown,
         "no_password" => PasswordCheck::NoPassword { user: user() },
         "stale" => PasswordCheck::Stale { user: user() },
-        _ => PasswordCheck::Wrong,
+        "locked" => PasswordCheck::Locked,
+        "backoff" => PasswordCheck::Backoff { wait_ms },
+        _ => PasswordCheck::Wrong { wait_ms },
     })
+}
+
+/// An admin's unlock of `user`, from any console: the centre's count of failures and its lock
+/// end. True when the person was locked at the centre.
+pub async fn unlock_person(pool: &PgPool, user: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT central.unlock_person($1)").bind(user).fetch_one(pool).await
 }
 
 /// Gives the centre a password set on a console at `set_at_ms`; false when the centre has a

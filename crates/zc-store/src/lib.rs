@@ -59,7 +59,7 @@ pub use sync_connections::{CONNECTIONS_STREAM, ConnectionPulled, PendingConnecti
 pub use sync_people::{PEOPLE_STREAM, PendingPerson, PersonPulled, PersonRecord};
 pub use sync_series::{Series, SeriesBatch, SeriesRow, SeriesValues, UnpushedHistory};
 pub use sync_widgets::{PendingWidget, PullOutcome, PulledWidget, WIDGETS_STREAM, WidgetNotice};
-pub use users::{Attempt, AttemptOrigin, Profile, SessionRow, UserRow};
+pub use users::{Attempt, AttemptOrigin, Limits, Profile, SessionRow, UserRow};
 pub use widgets::{WidgetChange, WidgetRow, WidgetVersion};
 
 use error::db_err;

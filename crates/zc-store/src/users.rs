@@ -52,6 +52,17 @@ pub enum Attempt {
     Refused { reason: SignInFailure, wait_ms: i64 },
 }
 
+/// Whose waits and lock decide an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limits {
+    /// This console's: not connected, or the centre did not answer.
+    Console,
+    /// The centre answered with its own count across every console (docs/central.md, "Failed
+    /// sign-ins"): this console's waits and lock do not refuse, and a right password ends them
+    /// here too. The attempt is still counted here, for when the centre cannot be reached.
+    Central,
+}
+
 /// What the activity log keeps of a sign-in besides the outcome: where it came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttemptOrigin {
@@ -242,6 +253,7 @@ impl Store {
         &self,
         username: &str,
         policy: &SignInPolicy,
+        limits: Limits,
         origin: &AttemptOrigin,
         audit: &Audit,
     ) -> ZcResult<Attempt> {
@@ -259,8 +271,12 @@ impl Store {
         let outcome = match &row {
             None => refused(SignInFailure::UnknownUser, 0),
             Some(r) if r.get::<Option<i64>, _>("disabled_at").is_some() => refused(SignInFailure::Disabled, 0),
-            Some(r) if r.get::<Option<i64>, _>("locked_at").is_some() => refused(SignInFailure::Locked, 0),
-            Some(r) if r.get::<Option<i64>, _>("next_attempt_at").is_some_and(|t| t > now) => {
+            Some(r) if limits == Limits::Console && r.get::<Option<i64>, _>("locked_at").is_some() => {
+                refused(SignInFailure::Locked, 0)
+            }
+            Some(r)
+                if limits == Limits::Console && r.get::<Option<i64>, _>("next_attempt_at").is_some_and(|t| t > now) =>
+            {
                 refused(SignInFailure::Backoff, r.get::<i64, _>("next_attempt_at") - now)
             }
             Some(r) => {
@@ -316,8 +332,9 @@ impl Store {
             // Disabled while the password was being checked: refused all the same.
             Some((id, client, session_ms)) if password_ok && disabled.is_none() => {
                 sqlx::query(
-                    "UPDATE user_credentials SET failed_count = 0, next_attempt_at = NULL, last_sign_in_at = ?, updated_at = ? \
-                     WHERE user_id = ?",
+                    // locked_at too: only a sign-in the centre decided gets here while locked.
+                    "UPDATE user_credentials SET failed_count = 0, next_attempt_at = NULL, locked_at = NULL, \
+                     last_sign_in_at = ?, updated_at = ? WHERE user_id = ?",
                 )
                 .bind(now)
                 .bind(now)
@@ -375,6 +392,61 @@ impl Store {
         };
         tx.commit().await.map_err(db_err)?;
         Ok(result)
+    }
+
+    /// The centre refused a sign-in before checking the password (`Locked`: the person is
+    /// locked there; `Backoff`: too soon after a failure there, at any console). Recorded
+    /// here; a central lock is kept here too, so this console refuses them while the centre
+    /// cannot be reached, until an admin unlocks them.
+    pub async fn record_central_refusal(
+        &self,
+        username: &str,
+        reason: SignInFailure,
+        wait_ms: i64,
+        origin: &AttemptOrigin,
+        audit: &Audit,
+    ) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        if reason == SignInFailure::Locked {
+            sqlx::query(
+                "UPDATE user_credentials SET locked_at = coalesce(locked_at, ?1), updated_at = ?1 \
+                 WHERE user_id = (SELECT id FROM users WHERE username = ?2)",
+            )
+            .bind(now)
+            .bind(username)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let meta = json!({"reason": reason.as_str(), "wait_ms": wait_ms, "origin": origin});
+        append(&mut tx, now, audit, "auth.sign_in_failed", username, meta).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Unlocks made here that the centre has not heard of: (global id, when).
+    pub async fn central_unlocks_pending(&self) -> ZcResult<Vec<(String, i64)>> {
+        sqlx::query_as(
+            "SELECT u.global_id, c.central_unlock_pending_at FROM user_credentials c JOIN users u ON u.id = c.user_id \
+             WHERE c.central_unlock_pending_at IS NOT NULL AND u.global_id IS NOT NULL ORDER BY c.central_unlock_pending_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)
+    }
+
+    /// The centre has the unlock made at `at` (one made since stays pending).
+    pub async fn record_central_unlock_sent(&self, global_id: &str, at: i64) -> ZcResult<()> {
+        sqlx::query(
+            "UPDATE user_credentials SET central_unlock_pending_at = NULL \
+             WHERE central_unlock_pending_at = ?1 AND user_id = (SELECT id FROM users WHERE global_id = ?2)",
+        )
+        .bind(at)
+        .bind(global_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 
     /// Takes back an attempt `begin_sign_in` counted, when it could not be checked (the
@@ -491,7 +563,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let u = user_in(&mut tx, username).await?;
         sqlx::query(
-            "UPDATE user_credentials SET locked_at = NULL, failed_count = 0, next_attempt_at = NULL, updated_at = ? WHERE user_id = ?",
+            "UPDATE user_credentials SET locked_at = NULL, failed_count = 0, next_attempt_at = NULL, updated_at = ?1, \
+             central_unlock_pending_at = CASE WHEN EXISTS (SELECT 1 FROM central_link) THEN ?1 END WHERE user_id = ?2",
         )
         .bind(now)
         .bind(u.id)

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use zc_central::people::{PasswordCheck, Person, PersonPush};
 use zc_domain::user::{Profile, Role, SignInPolicy};
 use zc_domain::{ManualClock, Sensitive};
-use zc_store::{Attempt, AttemptOrigin, Audit, PEOPLE_STREAM, Store};
+use zc_store::{Attempt, AttemptOrigin, Audit, Limits, PEOPLE_STREAM, Store};
 
 const T0: i64 = 1_800_000_000_000;
 
@@ -82,7 +82,7 @@ impl World {
             checked_by: None,
         };
         let Attempt::Try { user_id, .. } =
-            self.store.begin_sign_in(username, &policy, &origin, &self.audit).await.unwrap()
+            self.store.begin_sign_in(username, &policy, Limits::Console, &origin, &self.audit).await.unwrap()
         else {
             panic!("{username} may try")
         };
@@ -188,9 +188,13 @@ async fn the_centre_checks_passwords_and_no_console_reads_them() {
         PasswordCheck::Ok { user: olga.id },
         "any console of the organisation"
     );
-    assert_eq!(check("wrong-Passw0rd", None).await, PasswordCheck::Wrong);
+    assert_eq!(check("wrong-Passw0rd", None).await, PasswordCheck::Wrong { wait_ms: 0 });
     assert_eq!(check("newer-Passw0rd", Some(set_at + 1)).await, PasswordCheck::Stale { user: olga.id });
-    assert_eq!(check("newer-Passw0rd", Some(set_at - 1)).await, PasswordCheck::Wrong, "an older one is just wrong");
+    assert_eq!(
+        check("newer-Passw0rd", Some(set_at - 1)).await,
+        PasswordCheck::Wrong { wait_ms: 0 },
+        "an older one is just wrong"
+    );
     // An older password set offline does not replace a newer one.
     assert!(!zc_central::people::set_password(c, olga.id, &password("older-Passw0rd"), set_at - 5).await.unwrap());
     assert_eq!(check("first-Passw0rd", None).await, PasswordCheck::Ok { user: olga.id });
@@ -213,6 +217,134 @@ async fn the_centre_checks_passwords_and_no_console_reads_them() {
     // No console reads a hash, not even its own organisation's.
     let e = sqlx::query("SELECT password_hash FROM central.user_credentials").fetch_all(c).await.unwrap_err();
     assert!(e.to_string().contains("permission denied"), "{e}");
+}
+
+/// The centre's wait after a failure has passed (the centre's clock, moved by its owner: the
+/// tests do not sleep).
+async fn wait_out(w: &World, user: Uuid) {
+    sqlx::query("UPDATE central.user_credentials SET next_attempt_at = now() - interval '1 ms' WHERE user_id = $1")
+        .bind(user)
+        .execute(&w.centre.admin)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_count_at_the_centre_across_consoles_and_an_unlock_from_any_console_ends_the_lock() {
+    let w = world().await;
+    w.sync().await;
+    let (olga, _) = w.at_centre("olga").await;
+    let (here, other) = (&w.centre.console, &w.other);
+    assert!(zc_central::people::set_password(here, olga.id, &password("right-Passw0rd"), T0).await.unwrap());
+    let check = async |pool: &sqlx::PgPool, p: &'static str| {
+        zc_central::people::sign_in(pool, "olga", &password(p), None).await.unwrap()
+    };
+    // Guesses from two consoles add up: the waits of a console's policy, then the lock at 10.
+    let mut waits = Vec::new();
+    for n in 1..=9 {
+        let console = if n % 2 == 0 { other } else { here };
+        match check(console, "guess-Passw0rd").await {
+            PasswordCheck::Wrong { wait_ms } => waits.push(wait_ms),
+            r => panic!("failure {n}: {r:?}"),
+        }
+        if n == 3 {
+            // Too soon: even the right password is not checked, on the other console too.
+            assert!(
+                matches!(check(other, "right-Passw0rd").await, PasswordCheck::Backoff { wait_ms } if wait_ms > 0 && wait_ms <= 2_000)
+            );
+        }
+        wait_out(&w, olga.id).await;
+    }
+    assert_eq!(waits, [0, 0, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000]);
+    assert_eq!(check(other, "guess-Passw0rd").await, PasswordCheck::Locked, "the tenth failure locks");
+    wait_out(&w, olga.id).await;
+    assert_eq!(check(here, "right-Passw0rd").await, PasswordCheck::Locked, "a locked person's password is not checked");
+
+    // An admin's unlock from the other console ends it for every console.
+    assert!(zc_central::people::unlock_person(other, olga.id).await.unwrap());
+    assert_eq!(check(here, "right-Passw0rd").await, PasswordCheck::Ok { user: olga.id });
+    assert_eq!(check(here, "guess-Passw0rd").await, PasswordCheck::Wrong { wait_ms: 0 }, "counted from zero again");
+
+    // A new password ends the count too.
+    for _ in 0..2 {
+        check(other, "guess-Passw0rd").await;
+    }
+    assert!(zc_central::people::set_password(other, olga.id, &password("new-Passw0rd"), T0 + 1).await.unwrap());
+    assert_eq!(check(here, "new-Passw0rd").await, PasswordCheck::Ok { user: olga.id }, "no wait after a new password");
+
+    // The organisation's only admin is never locked: their waits keep growing instead.
+    let (anna, _) = w.at_centre("anna").await;
+    assert!(zc_central::people::set_password(here, anna.id, &password("admin-Passw0rd"), T0).await.unwrap());
+    for n in 1..=12 {
+        let r = zc_central::people::sign_in(here, "anna", &password("guess-Passw0rd"), None).await.unwrap();
+        assert!(matches!(r, PasswordCheck::Wrong { .. }), "failure {n}: {r:?}");
+        wait_out(&w, anna.id).await;
+    }
+    let r = zc_central::people::sign_in(other, "anna", &password("admin-Passw0rd"), None).await.unwrap();
+    assert_eq!(r, PasswordCheck::Ok { user: anna.id });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlock_made_while_the_centre_was_away_reaches_it_with_the_next_push() {
+    let w = world().await;
+    w.sync().await;
+    let (olga, _) = w.at_centre("olga").await;
+    assert!(zc_central::people::set_password(&w.other, olga.id, &password("right-Passw0rd"), T0).await.unwrap());
+    sqlx::query("UPDATE central.user_credentials SET failed_count = 10, locked_at = now() WHERE user_id = $1")
+        .bind(olga.id)
+        .execute(&w.centre.admin)
+        .await
+        .unwrap();
+    // The admin's unlock here, with nothing sent yet: it waits in the store.
+    w.store.unlock_user("olga", &w.audit).await.unwrap();
+    assert_eq!(w.store.central_unlocks_pending().await.unwrap().len(), 1);
+    let check = zc_central::people::sign_in(&w.other, "olga", &password("right-Passw0rd"), None).await.unwrap();
+    assert_eq!(check, PasswordCheck::Locked, "not at the centre before the push");
+    w.sync().await;
+    assert!(w.store.central_unlocks_pending().await.unwrap().is_empty(), "sent once");
+    let check = zc_central::people::sign_in(&w.other, "olga", &password("right-Passw0rd"), None).await.unwrap();
+    assert_eq!(check, PasswordCheck::Ok { user: olga.id }, "unlocked for every console");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consoles_guessing_at_the_same_moment_are_both_counted() {
+    let w = world().await;
+    w.sync().await;
+    let (olga, _) = w.at_centre("olga").await;
+    assert!(zc_central::people::set_password(&w.other, olga.id, &password("right-Passw0rd"), T0).await.unwrap());
+    // Hold olga's count so that both attempts reach it before either has counted: without the
+    // centre's row lock, both would read 0 and write 1.
+    let mut holder = w.centre.admin.begin().await.unwrap();
+    sqlx::query("SELECT failed_count FROM central.user_credentials WHERE user_id = $1 FOR UPDATE")
+        .bind(olga.id)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let guess = |pool: sqlx::PgPool| {
+        tokio::spawn(async move {
+            zc_central::people::sign_in(&pool, "olga", &password("guess-Passw0rd"), None).await.unwrap()
+        })
+    };
+    let (a, b) = (guess(w.centre.console.clone()), guess(w.other.clone()));
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%central.sign_in(%'",
+        )
+        .fetch_one(&w.centre.admin)
+        .await
+        .unwrap();
+        if waiting == 2 {
+            break;
+        }
+        // A poll of the server's own state, not a guess at how long an attempt takes.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    holder.commit().await.unwrap();
+    assert_eq!(a.await.unwrap(), PasswordCheck::Wrong { wait_ms: 0 });
+    assert_eq!(b.await.unwrap(), PasswordCheck::Wrong { wait_ms: 0 });
+    // The third failure is the first that brings a wait: both of the first two counted.
+    let r = zc_central::people::sign_in(&w.other, "olga", &password("guess-Passw0rd"), None).await.unwrap();
+    assert_eq!(r, PasswordCheck::Wrong { wait_ms: 2_000 });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
