@@ -5,7 +5,7 @@ use crate::Store;
 use crate::activity::{Audit, append};
 use crate::error::db_err;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 use zc_domain::ZcResult;
 use zc_domain::alarm::Priority;
 use zc_domain::notification::{NotificationPreferences, QuietHours};
@@ -44,22 +44,7 @@ impl Store {
             Some(q) => (Some(q.from.as_str()), Some(q.to.as_str())),
             None => (None, None),
         };
-        sqlx::query(
-            "INSERT INTO notification_settings (user_id, desktop, min_priority, quiet_from, quiet_to, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET desktop = excluded.desktop, \
-             min_priority = excluded.min_priority, quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(p.desktop as i64)
-        .bind(p.min_priority.as_str())
-        .bind(from)
-        .bind(to)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        write_notifications(&mut tx, user_id, p.desktop, p.min_priority.as_str(), (from, to), now).await?;
         append(&mut tx, now, audit, "settings.notifications", username, json!(p)).await?;
         tx.commit().await.map_err(db_err)
     }
@@ -90,4 +75,31 @@ impl Store {
         append(&mut tx, now, audit, "settings.theme", username, json!({"theme": theme})).await?;
         tx.commit().await.map_err(db_err)
     }
+}
+
+/// A person's notification choices, inserted or replaced (a choice made here, or the centre's).
+pub(crate) async fn write_notifications(
+    tx: &mut SqliteConnection,
+    user_id: i64,
+    desktop: bool,
+    min_priority: &str,
+    (quiet_from, quiet_to): (Option<&str>, Option<&str>),
+    now: i64,
+) -> ZcResult<()> {
+    sqlx::query(
+        "INSERT INTO notification_settings (user_id, desktop, min_priority, quiet_from, quiet_to, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (user_id) DO UPDATE SET desktop = excluded.desktop, \
+         min_priority = excluded.min_priority, quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(desktop as i64)
+    .bind(min_priority)
+    .bind(quiet_from)
+    .bind(quiet_to)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }

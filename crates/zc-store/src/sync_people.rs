@@ -262,21 +262,8 @@ impl Store {
             }
         };
         crate::users::write_profile(&mut tx, id, &c.profile, now).await?;
-        sqlx::query(
-            "INSERT INTO notification_settings (user_id, desktop, min_priority, quiet_from, quiet_to, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (user_id) DO UPDATE SET desktop = excluded.desktop, \
-             min_priority = excluded.min_priority, quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(id)
-        .bind(c.desktop as i64)
-        .bind(&c.min_priority)
-        .bind(&c.quiet_from)
-        .bind(&c.quiet_to)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let quiet = (c.quiet_from.as_deref(), c.quiet_to.as_deref());
+        crate::preferences::write_notifications(&mut tx, id, c.desktop, &c.min_priority, quiet, now).await?;
         // The triggers moved the version for the writes above: that version is the centre's.
         sqlx::query("UPDATE users SET pushed_version = version, central_version = ? WHERE id = ?")
             .bind(version)

@@ -184,6 +184,13 @@ pub struct ConnectionsPull {
     pub waiting: u64,
 }
 
+/// Whether this process has not yet warned of refusing version `version` of `name`.
+fn first_refusal(name: &str, version: i64) -> bool {
+    static WARNED: std::sync::Mutex<Option<HashSet<(String, i64)>>> = std::sync::Mutex::new(None);
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    warned.get_or_insert_with(HashSet::new).insert((name.to_owned(), version))
+}
+
 /// Takes what moved at the centre among the site's connection definitions.
 pub async fn pull(store: &Store, central: &PgPool, audit: &Audit) -> Result<ConnectionsPull, PullError> {
     let all = zc_central::series::site_connections(central).await.map_err(PullError::Central)?;
@@ -193,7 +200,11 @@ pub async fn pull(store: &Store, central: &PgPool, audit: &Audit) -> Result<Conn
         match pulled(c) {
             Ok(p) => taken.push(p),
             Err(why) => {
-                tracing::warn!(connection = %c.def.name, "the centre's definition is not taken here: {why}");
+                // Once per version in this process, not at every pull (every 30 s): the
+                // report's `waiting` still counts it each time.
+                if first_refusal(&c.def.name, c.version) {
+                    tracing::warn!(connection = %c.def.name, version = c.version, "the centre's definition is not taken here: {why}");
+                }
                 report.waiting += 1;
             }
         }
@@ -215,6 +226,14 @@ pub async fn pull(store: &Store, central: &PgPool, audit: &Audit) -> Result<Conn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_definition_is_warned_of_once_per_version() {
+        assert!(first_refusal("pump-7", 3));
+        assert!(!first_refusal("pump-7", 3), "not again at the next pull");
+        assert!(first_refusal("pump-7", 4), "a new version is news");
+        assert!(first_refusal("pump-8", 3));
+    }
 
     fn def(id: &str, depends_on: Option<&str>) -> PulledConnection {
         PulledConnection {
