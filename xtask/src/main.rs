@@ -5,6 +5,7 @@
 //! session with an unlocked gnome-keyring and a throwaway HOME, so they never touch yours.
 
 mod bundle;
+mod disk;
 mod packages;
 mod session;
 mod ui;
@@ -163,6 +164,7 @@ fn bindings() -> Result {
 }
 
 fn test(args: &[String]) -> Result {
+    disk::ensure_room(&target_dir(), disk::TEST_NEEDS_GB, "cargo xtask test")?;
     let mut all: Vec<&str> = packages::BUILD.to_vec();
     all.extend(packages::SESSION);
     all.extend(packages::TEST);

@@ -1,0 +1,43 @@
+//! Room on the disk before a long run: a full disk halfway through a build fails with a
+//! compiler's "No space left on device" after many minutes; this says so first, with what to do.
+
+use crate::Result;
+use std::path::Path;
+use std::process::Command;
+
+/// Free space `target/` needs for `cargo xtask test` from a clean checkout (builds, the .deb, the
+/// test clusters and data), measured with `.ci/run` and rounded up (README, "Disk").
+pub(crate) const TEST_NEEDS_GB: u64 = 12;
+
+/// Fails when the filesystem of `dir` has less than `gb` GB free, less what `dir` already
+/// holds (a warm target/ needs less).
+pub(crate) fn ensure_room(dir: &Path, gb: u64, what: &str) -> Result {
+    let existing = first_existing(dir);
+    let free = kib(Command::new("df").args(["-Pk"]).arg(existing), 3)?;
+    let held = if dir.exists() { kib(Command::new("du").args(["-sk"]).arg(dir), 0).unwrap_or(0) } else { 0 };
+    let needed = (gb * 1024 * 1024).saturating_sub(held);
+    if free >= needed {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} needs about {gb} GB for {} and this disk has {:.1} GB free ({:.1} GB more needed): free some space, or set CARGO_TARGET_DIR to a larger disk",
+        dir.display(),
+        free as f64 / 1048576.0,
+        (needed - free) as f64 / 1048576.0
+    ))
+}
+
+fn first_existing(dir: &Path) -> &Path {
+    dir.ancestors().find(|p| p.exists()).unwrap_or(Path::new("/"))
+}
+
+/// A size in KiB from a column of the last line `c` prints.
+fn kib(c: &mut Command, column: usize) -> Result<u64> {
+    let out = c.output().map_err(|e| format!("cannot measure the disk: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .next_back()
+        .and_then(|l| l.split_whitespace().nth(column))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("cannot read the disk's free space from `{text}`"))
+}
