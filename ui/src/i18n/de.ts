@@ -352,7 +352,7 @@ export const de: Record<Key, string> = {
   'sync.connectedTo': 'Sendet an {central} als {login}.',
   'sync.now': 'Jetzt synchronisieren',
   'sync.pushing': 'Wird gesendet…',
-  'sync.outcome.drained': 'Alles gesendet: {n} Zeilen gespeichert, {d} hatte die Zentrale schon.',
+  'sync.outcome.drained': 'Alles Wartende gesendet: {n} Zeilen gespeichert, {d} hatte die Zentrale schon. Seitdem geschriebene Zeilen gehen mit dem nächsten Senden.',
   'sync.outcome.held': '{n} Zeilen gespeichert; ein Strom wartet hinter einem zurückgehaltenen Eintrag.',
   'sync.pull.took': 'Vom zentralen Speicher übernommen: {what}',
   'sync.pull.nothing': 'Nichts vom zentralen Speicher übernommen',

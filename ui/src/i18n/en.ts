@@ -352,7 +352,7 @@ export const en = {
   'sync.connectedTo': 'Pushing to {central} as {login}.',
   'sync.now': 'Sync now',
   'sync.pushing': 'Pushing…',
-  'sync.outcome.drained': 'Everything pushed: {n} rows stored, {d} the centre already had.',
+  'sync.outcome.drained': 'Pushed all that was waiting: {n} rows stored, {d} the centre already had. Rows written since go with the next push.',
   'sync.outcome.held': '{n} rows stored; a stream waits behind a held entry.',
   'sync.outcome.failed': 'The push failed.',
   'sync.pull.took': 'Taken from the centre: {what}',
