@@ -660,8 +660,20 @@ async fn sync_states(x: &Ctx<'_>) -> Outcome {
         app.connect_central(&url, Some(&made.login), Sensitive::new(made.password.expose().to_owned()))
             .await
             .map_err(|e| e.message)?;
-        // The console's monitor pushes what waits; the word leaves "local".
-        wait_for(c, "[data-sync=\"synced\"], [data-sync=\"waiting\"]", Duration::from_secs(60)).await?;
+        // The console's monitor pushes what waits, unasked: the centre holds the connect entry,
+        // and then the word has left "local".
+        wait_until("the monitor pushed central.connect", Duration::from_secs(60), || async {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM central.activity_log WHERE console_id = $1 AND action = 'central.connect'",
+            )
+            .bind(made.console_id)
+            .fetch_one(&admin)
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(n == 1)
+        })
+        .await?;
+        wait_for(c, "[data-sync=\"synced\"], [data-sync=\"waiting\"]", Duration::from_secs(20)).await?;
         click(c, "[data-sync]").await?;
         wait_for(c, "[data-sync-streams] [data-stream=\"activity_log\"]", Duration::from_secs(10)).await?;
         click(c, "[data-action=\"sync-now\"]").await?;

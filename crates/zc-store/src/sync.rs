@@ -239,16 +239,6 @@ impl Store {
     /// Like [`Store::unpushed_activity`], but only entries after `after_seq`: the pusher reads
     /// the next batch while the centre still checks the one before, which is not marked yet.
     pub async fn unpushed_activity_after(&self, after_seq: i64, limit: i64) -> ZcResult<Vec<PendingActivity>> {
-        sqlx::query(
-            "UPDATE activity_log SET global_id = lower(\
-                 substr(printf('%012x', at), 1, 8) || '-' || substr(printf('%012x', at), 9, 4) || '-7' \
-                 || substr(hex(randomblob(2)), 2, 3) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) \
-                 || substr(hex(randomblob(2)), 2, 3) || '-' || hex(randomblob(6))) \
-             WHERE global_id IS NULL",
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
         // From the first unpushed entry on, in sequence (rowid) order: read through the `pushed_at`
         // index, a backlog of 100,000 was sorted again for every batch.
         let sql = format!(
@@ -256,12 +246,30 @@ impl Store {
              WHERE seq >= MAX(?1 + 1, (SELECT MIN(seq) FROM activity_log WHERE pushed_at IS NULL)) AND +pushed_at IS NULL \
              ORDER BY seq LIMIT ?2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(after_seq)
-            .bind(limit)
-            .fetch_all(&self.pool)
+        let read = async || {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)
+        };
+        let mut rows = read().await?;
+        // Only when a batch holds one: a write at every batch read took the write lock from the
+        // monitor for nothing.
+        if rows.iter().any(|r| r.get::<Option<String>, _>("global_id").is_none()) {
+            sqlx::query(
+                "UPDATE activity_log SET global_id = lower(\
+                     substr(printf('%012x', at), 1, 8) || '-' || substr(printf('%012x', at), 9, 4) || '-7' \
+                     || substr(hex(randomblob(2)), 2, 3) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) \
+                     || substr(hex(randomblob(2)), 2, 3) || '-' || hex(randomblob(6))) \
+                 WHERE global_id IS NULL",
+            )
+            .execute(&self.pool)
             .await
             .map_err(db_err)?;
+            rows = read().await?;
+        }
         Ok(rows.iter().map(|r| PendingActivity { global_id: r.get("global_id"), entry: entry_from_row(r) }).collect())
     }
 
