@@ -395,6 +395,32 @@ async fn a_key_shared_to_the_sites_consoles_opens_only_there_and_never_in_the_cl
     let r = three.run(&["sync", "now"]);
     assert!(r.stderr.contains("could not read what changed"), "{}", r.stderr);
     assert_eq!(three.run(&["key", "check", "north-1"]).code, 1, "still no key on console three");
+
+    // Console two's keyring is reset: its sealing key and the API key are gone. The box sealed
+    // to its old key cannot open; it says so once, naming who shared it; a share again reaches it.
+    let db = rusqlite::Connection::open(two.db()).unwrap();
+    let install: String = db.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| r.get(0)).unwrap();
+    let north: i64 =
+        db.query_row("SELECT id FROM backend_connections WHERE name = 'north-1'", [], |r| r.get(0)).unwrap();
+    let keyring = zc_secrets::Keyring::new().unwrap();
+    keyring.delete(&zc_secrets::Keyring::sealing_account(&install)).await.unwrap();
+    keyring.delete(&zc_secrets::Keyring::account(&install, north)).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(two.json(&["sync", "now"])["outcome"], "drained");
+    }
+    assert_eq!(two.run(&["key", "check", "north-1"]).code, 1, "the key went with the keyring");
+    let notices: Vec<serde_json::Value> = two
+        .json(&["log"])
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["action"] == "key.share_again").cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(notices.len(), 1, "said once, though two syncs saw it: {notices:?}");
+    assert_eq!(notices[0]["resource"], "north-1", "{notices:?}");
+    let shared = one.json(&["key", "share", "north-1"]);
+    assert_eq!(shared["consoles"], serde_json::json!(["Control room 2"]), "{shared}");
+    assert_eq!(two.json(&["sync", "now"])["outcome"], "drained");
+    let check = two.json(&["key", "check", "north-1"]);
+    assert_eq!(check["valid"], true, "sealed to its new key, it opens: {check}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -93,6 +93,7 @@ impl App {
         let public = sealing.public_hex()?;
         let keyring = self.keyring()?;
         let opened = self.store.sealed_keys_received().await?;
+        let noted = self.store.sealed_keys_unopenable().await?;
         let boxes = zc_central::sealed_keys::addressed_here(pool)
             .await
             .map_err(|e| central_error(&link.url, &link.login, &e))?;
@@ -100,11 +101,31 @@ impl App {
         let mut taken = 0;
         for b in boxes {
             let box_id = b.id.to_string();
-            // Sealed to an older key of this console: it cannot open; the sender shares again.
-            if opened.contains(&box_id) || b.recipient_public_key != public {
+            if opened.contains(&box_id) && b.recipient_public_key == public {
                 continue;
             }
             let Some(row) = self.store.connection_by_global_id(&b.connection_id.to_string()).await? else { continue };
+            let received = zc_store::ReceivedKey {
+                box_id: &box_id,
+                connection_id: row.id,
+                connection: &row.spec.name,
+                sender_console_id: &b.sender_console_id.to_string(),
+                sealed_by: &b.sealed_by,
+            };
+            // Sealed to a sealing key this console no longer has (its keyring was reset): it
+            // cannot open. Said once, when the API key is missing here too: someone shares again.
+            if b.recipient_public_key != public {
+                if !noted.contains(&box_id) && keyring.get(&self.account(row.id)).await?.is_none() {
+                    tracing::warn!(
+                        connection = %row.spec.name,
+                        "the key shared to this console was sealed to its previous sealing key and cannot open: ask {} to share it again (`zc key share {}`)",
+                        b.sealed_by.strip_prefix("user:").unwrap_or(&b.sealed_by),
+                        row.spec.name
+                    );
+                    self.store.record_key_to_share_again(&received, &audit).await?;
+                }
+                continue;
+            }
             let key = match sealing.unseal(&b.ciphertext) {
                 Ok(key) => key,
                 Err(e) => {
@@ -114,13 +135,6 @@ impl App {
             };
             // The keyring first: a crash before the record opens the box again next time.
             keyring.set(&self.account(row.id), &key).await?;
-            let received = zc_store::ReceivedKey {
-                box_id: &box_id,
-                connection_id: row.id,
-                connection: &row.spec.name,
-                sender_console_id: &b.sender_console_id.to_string(),
-                sealed_by: &b.sealed_by,
-            };
             self.store.record_sealed_key_received(&received, &audit).await?;
             taken += 1;
         }

@@ -66,4 +66,34 @@ impl Store {
         append(&mut tx, now, audit, "key.share", name, json!({"id": id, "to_consoles": consoles})).await?;
         tx.commit().await.map_err(db_err)
     }
+
+    /// Boxes already noted as sealed to a key this console no longer has.
+    pub async fn sealed_keys_unopenable(&self) -> ZcResult<HashSet<String>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM sealed_keys_unopenable").fetch_all(&self.pool).await.map_err(db_err)?;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// A key shared to this console cannot open here (sealed to its previous sealing key) and the
+    /// API key is missing: noted once, with a `key.share_again` entry naming who sealed it.
+    pub async fn record_key_to_share_again(&self, r: &ReceivedKey<'_>, audit: &Audit) -> ZcResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let noted = sqlx::query(
+            "INSERT INTO sealed_keys_unopenable (id, connection_id, sealed_by, noticed_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?4, ?4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(r.box_id)
+        .bind(r.connection_id)
+        .bind(r.sealed_by)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if noted.rows_affected() > 0 {
+            let meta = json!({"id": r.connection_id, "sealed_by": r.sealed_by, "from_console": r.sender_console_id, "box": r.box_id});
+            append(&mut tx, now, audit, "key.share_again", r.connection, meta).await?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
 }
