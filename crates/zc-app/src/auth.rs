@@ -201,11 +201,11 @@ impl App {
     /// reason and who checked; the message never says whether the username or the password
     /// was wrong.
     pub async fn sign_in(&self, username: &str, password: &Sensitive<String>, client: Client) -> ZcResult<SessionRow> {
-        let policy = SignInPolicy::default();
         let mut origin = self.origin(client);
         let device = self.console_audit();
         // A name that cannot be a username is an unknown user, checked like any other.
         let name = validate_username(username).unwrap_or_else(|_| String::from("\u{0}"));
+        let connected = self.store.central_link().await?.is_some();
         // Connected: who exists, their role and whether they are disabled, as the centre says.
         let mut central = self.central_pool().await;
         if let Some(pool) = &central
@@ -214,7 +214,6 @@ impl App {
             pool.close().await;
             central = None;
         }
-        let connected = self.store.central_link().await?.is_some();
         // The centre's word first: when it answers, its count of failures across every console
         // decides the waits and the lock, not this console's own (docs/central.md).
         let verdict = match &central {
@@ -234,10 +233,8 @@ impl App {
             self.store.record_central_refusal(&name, reason, wait_ms, &origin, &device).await?;
             return Err(refusal(reason, wait_ms));
         }
-        let limits = match &verdict {
-            Some(PasswordCheck::Ok { .. } | PasswordCheck::Wrong { .. } | PasswordCheck::Disabled) => Limits::Central,
-            _ => Limits::Console,
-        };
+        let limits = limits_of(&verdict);
+        let policy = policy_under(limits);
         let attempt = self.store.begin_sign_in(&name, &policy, limits, &origin, &device).await;
         let attempt = match attempt {
             Ok(a) => a,
@@ -281,7 +278,7 @@ impl App {
         client: Client,
         origin: &AttemptOrigin,
     ) -> ZcResult<SessionRow> {
-        let policy = SignInPolicy::default();
+        let policy = policy_under(limits_of(&verdict));
         let device = self.console_audit();
         let read = match Keyring::new() {
             Ok(k) => k.get(&Keyring::password_account(&self.install_id, credential)).await,
@@ -353,8 +350,7 @@ impl App {
             None => {
                 let u = self.store.user(username).await?;
                 if let Some(wait_ms) = central_wait {
-                    let here = policy.delay_after(u.failed_count as u32);
-                    return Err(refusal(SignInFailure::WrongPassword, wait_ms.max(here)));
+                    return Err(refusal(SignInFailure::WrongPassword, wait_ms));
                 }
                 Err(match u.locked_at {
                     Some(_) => refusal(SignInFailure::Locked, 0),
@@ -584,6 +580,23 @@ fn session_ended() -> ZcError {
         ErrorCode::SignedOut,
         "your session has ended (it expired, you signed out, or an admin changed your account); sign in again (`zc login USERNAME`)",
     )
+}
+
+/// Whose waits and lock decide an attempt the centre gave `verdict` on.
+fn limits_of(verdict: &Option<PasswordCheck>) -> Limits {
+    match verdict {
+        Some(PasswordCheck::Ok { .. } | PasswordCheck::Wrong { .. } | PasswordCheck::Disabled) => Limits::Central,
+        _ => Limits::Console,
+    }
+}
+
+/// The policy this console applies: when the centre decides, its count locks, not this one's
+/// (which still counts, for the waits when the centre cannot be reached).
+fn policy_under(limits: Limits) -> SignInPolicy {
+    match limits {
+        Limits::Console => SignInPolicy::default(),
+        Limits::Central => SignInPolicy { lock_after: u32::MAX, ..SignInPolicy::default() },
+    }
 }
 
 /// What a refused sign-in says. Never which half of the pair was wrong.

@@ -236,10 +236,14 @@ pub async fn sign_in(
     })
 }
 
-/// An admin's unlock of `user`, from any console: the centre's count of failures and its lock
-/// end. True when the person was locked at the centre.
-pub async fn unlock_person(pool: &PgPool, user: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT central.unlock_person($1)").bind(user).fetch_one(pool).await
+/// An admin's unlock of `user`, made on a console at `at_ms`: the centre's count of failures
+/// and its lock end, unless the centre locked them after it. True when a lock ended.
+pub async fn unlock_person(pool: &PgPool, user: Uuid, at_ms: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT central.unlock_person($1, to_timestamp($2::bigint / 1000.0))")
+        .bind(user)
+        .bind(at_ms)
+        .fetch_one(pool)
+        .await
 }
 
 /// Gives the centre a password set on a console at `set_at_ms`; false when the centre has a

@@ -260,7 +260,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT u.id, u.disabled_at, c.credential, c.failed_count, c.next_attempt_at, c.locked_at \
+            "SELECT u.id, u.disabled_at, c.credential, c.failed_count, c.next_attempt_at, c.locked_at, c.locked_by_centre \
              FROM users u JOIN user_credentials c ON c.user_id = u.id WHERE u.username = ? AND u.role IS NOT NULL",
         )
         .bind(username)
@@ -271,7 +271,12 @@ impl Store {
         let outcome = match &row {
             None => refused(SignInFailure::UnknownUser, 0),
             Some(r) if r.get::<Option<i64>, _>("disabled_at").is_some() => refused(SignInFailure::Disabled, 0),
-            Some(r) if limits == Limits::Console && r.get::<Option<i64>, _>("locked_at").is_some() => {
+            // A lock this console's own count made holds whoever answers; a copy of the centre's
+            // gives way to the centre's word.
+            Some(r)
+                if r.get::<Option<i64>, _>("locked_at").is_some()
+                    && (limits == Limits::Console || r.get::<i64, _>("locked_by_centre") == 0) =>
+            {
                 refused(SignInFailure::Locked, 0)
             }
             Some(r)
@@ -334,7 +339,7 @@ impl Store {
                 sqlx::query(
                     // locked_at too: only a sign-in the centre decided gets here while locked.
                     "UPDATE user_credentials SET failed_count = 0, next_attempt_at = NULL, locked_at = NULL, \
-                     last_sign_in_at = ?, updated_at = ? WHERE user_id = ?",
+                     locked_by_centre = 0, last_sign_in_at = ?, updated_at = ? WHERE user_id = ?",
                 )
                 .bind(now)
                 .bind(now)
@@ -373,12 +378,11 @@ impl Store {
                 let last_admin = role.as_deref() == Some("admin") && admins_left(&mut tx, user_id).await? == 0;
                 let locks = policy.locks(failed as u32) && !last_admin;
                 sqlx::query(
-                    "UPDATE user_credentials SET locked_at = CASE WHEN ? THEN ? ELSE locked_at END, last_failed_at = ?, \
-                     updated_at = ? WHERE user_id = ?",
+                    "UPDATE user_credentials SET locked_at = CASE WHEN ?1 THEN ?2 ELSE locked_at END, \
+                     locked_by_centre = CASE WHEN ?1 THEN 0 ELSE locked_by_centre END, last_failed_at = ?2, \
+                     updated_at = ?2 WHERE user_id = ?3",
                 )
                 .bind(locks)
-                .bind(now)
-                .bind(now)
                 .bind(now)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -409,15 +413,27 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         if reason == SignInFailure::Locked {
-            sqlx::query(
-                "UPDATE user_credentials SET locked_at = coalesce(locked_at, ?1), updated_at = ?1 \
-                 WHERE user_id = (SELECT id FROM users WHERE username = ?2)",
-            )
-            .bind(now)
-            .bind(username)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            // Never this console's last admin who can sign in (as for its own count): offline,
+            // nobody would be left to unlock anyone.
+            let who: Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, role FROM users WHERE username = ?")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if let Some((id, role)) = who
+                && !(role.as_deref() == Some("admin") && admins_left(&mut tx, id).await? == 0)
+            {
+                sqlx::query(
+                    "UPDATE user_credentials SET locked_at = coalesce(locked_at, ?1), \
+                     locked_by_centre = CASE WHEN locked_at IS NULL THEN 1 ELSE locked_by_centre END, updated_at = ?1 \
+                     WHERE user_id = ?2",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
         }
         let meta = json!({"reason": reason.as_str(), "wait_ms": wait_ms, "origin": origin});
         append(&mut tx, now, audit, "auth.sign_in_failed", username, meta).await?;
@@ -563,7 +579,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let u = user_in(&mut tx, username).await?;
         sqlx::query(
-            "UPDATE user_credentials SET locked_at = NULL, failed_count = 0, next_attempt_at = NULL, updated_at = ?1, \
+            "UPDATE user_credentials SET locked_at = NULL, locked_by_centre = 0, failed_count = 0, next_attempt_at = NULL, updated_at = ?1, \
              central_unlock_pending_at = CASE WHEN EXISTS (SELECT 1 FROM central_link) THEN ?1 END WHERE user_id = ?2",
         )
         .bind(now)

@@ -91,16 +91,18 @@ pub async fn push(store: &Store, central: &PgPool, audit: &Audit) -> ZcResult<St
     // Unlocks after the people: a person made here reaches the centre first.
     for (global_id, at) in store.central_unlocks_pending().await? {
         let Ok(id) = Uuid::parse_str(&global_id) else { continue };
-        match zc_central::people::unlock_person(central, id).await {
+        match zc_central::people::unlock_person(central, id, at).await {
             Ok(_) => store.record_central_unlock_sent(&global_id, at).await?,
             // Not a person of the centre's (their change was refused, and recorded so): nothing
-            // to unlock there.
-            Err(e) if failure::classify(&e) == FailureKind::Rows => {
+            // to unlock there. Any other refusal is asked again.
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23503") => {
+                let e = sqlx::Error::Database(db);
                 tracing::warn!(%global_id, "the central store has no such person to unlock: {}", failure::describe(&e));
                 store.record_central_unlock_sent(&global_id, at).await?
             }
             Err(e) => {
                 let kind = failure::classify(&e);
+                let kind = if kind == FailureKind::Rows { FailureKind::Transient } else { kind };
                 report.finish = crate::record_failure(store, PEOPLE_STREAM, kind, failure::describe(&e)).await?;
                 return Ok(report);
             }

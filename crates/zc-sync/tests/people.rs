@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 use uuid::Uuid;
 use zc_central::people::{PasswordCheck, Person, PersonPush};
-use zc_domain::user::{Profile, Role, SignInPolicy};
+use zc_domain::user::{Profile, Role, SignInFailure, SignInPolicy};
 use zc_domain::{ManualClock, Sensitive};
 use zc_store::{Attempt, AttemptOrigin, Audit, Limits, PEOPLE_STREAM, Store};
 
@@ -219,6 +219,27 @@ async fn the_centre_checks_passwords_and_no_console_reads_them() {
     assert!(e.to_string().contains("permission denied"), "{e}");
 }
 
+/// Until two sign-ins at the centre wait on a row lock (a poll of the server's own state, not a
+/// guess at how long an attempt takes); a deadline only so that a broken lock fails the test
+/// instead of hanging it.
+async fn both_wait_on_a_lock<T>(w: &World, a: &tokio::task::JoinHandle<T>, b: &tokio::task::JoinHandle<T>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert!(!a.is_finished() && !b.is_finished(), "an attempt did not wait for the held row");
+        assert!(std::time::Instant::now() < deadline, "the attempts never waited on the held row");
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%central.sign_in(%'",
+        )
+        .fetch_one(&w.centre.admin)
+        .await
+        .unwrap();
+        if waiting >= 2 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// The centre's wait after a failure has passed (the centre's clock, moved by its owner: the
 /// tests do not sleep).
 async fn wait_out(w: &World, user: Uuid) {
@@ -260,8 +281,12 @@ async fn failed_sign_ins_count_at_the_centre_across_consoles_and_an_unlock_from_
     wait_out(&w, olga.id).await;
     assert_eq!(check(here, "right-Passw0rd").await, PasswordCheck::Locked, "a locked person's password is not checked");
 
+    // An unlock made an hour before the lock (sent late) does not end it.
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    assert!(!zc_central::people::unlock_person(other, olga.id, now_ms - 3_600_000).await.unwrap());
+    assert_eq!(check(here, "right-Passw0rd").await, PasswordCheck::Locked, "locked after that unlock");
     // An admin's unlock from the other console ends it for every console.
-    assert!(zc_central::people::unlock_person(other, olga.id).await.unwrap());
+    assert!(zc_central::people::unlock_person(other, olga.id, now_ms).await.unwrap());
     assert_eq!(check(here, "right-Passw0rd").await, PasswordCheck::Ok { user: olga.id });
     assert_eq!(check(here, "guess-Passw0rd").await, PasswordCheck::Wrong { wait_ms: 0 }, "counted from zero again");
 
@@ -270,7 +295,14 @@ async fn failed_sign_ins_count_at_the_centre_across_consoles_and_an_unlock_from_
         check(other, "guess-Passw0rd").await;
     }
     assert!(zc_central::people::set_password(other, olga.id, &password("new-Passw0rd"), T0 + 1).await.unwrap());
-    assert_eq!(check(here, "new-Passw0rd").await, PasswordCheck::Ok { user: olga.id }, "no wait after a new password");
+    let counted: (i32, bool) =
+        sqlx::query_as("SELECT failed_count, next_attempt_at IS NULL FROM central.user_credentials WHERE user_id = $1")
+            .bind(olga.id)
+            .fetch_one(&w.centre.admin)
+            .await
+            .unwrap();
+    assert_eq!(counted, (0, true), "a new password ends the count and the wait");
+    assert_eq!(check(here, "new-Passw0rd").await, PasswordCheck::Ok { user: olga.id });
 
     // The organisation's only admin is never locked: their waits keep growing instead.
     let (anna, _) = w.at_centre("anna").await;
@@ -282,6 +314,77 @@ async fn failed_sign_ins_count_at_the_centre_across_consoles_and_an_unlock_from_
     }
     let r = zc_central::people::sign_in(other, "anna", &password("admin-Passw0rd"), None).await.unwrap();
     assert_eq!(r, PasswordCheck::Ok { user: anna.id });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_guessed_at_the_same_moment_do_not_both_lock() {
+    let w = world().await;
+    let profile = Profile { display_name: Some("Bert".into()), ..Default::default() };
+    w.store.create_user("bert", Role::Admin, &profile, "cred-bert", false, &w.audit).await.unwrap();
+    w.sync().await;
+    let (anna, bert) = (w.at_centre("anna").await.0, w.at_centre("bert").await.0);
+    for id in [anna.id, bert.id] {
+        assert!(zc_central::people::set_password(&w.other, id, &password("admin-Passw0rd"), T0).await.unwrap());
+    }
+    // Both at nine failures, their rows held so that both tenth guesses reach the lock decision
+    // together: each, deciding alone, would see the other still unlocked.
+    let mut holder = w.centre.admin.begin().await.unwrap();
+    sqlx::query("UPDATE central.user_credentials SET failed_count = 9 WHERE user_id = ANY($1)")
+        .bind(vec![anna.id, bert.id])
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let guess = |pool: sqlx::PgPool, who: &'static str| {
+        tokio::spawn(async move { zc_central::people::sign_in(&pool, who, &password("guess-Passw0rd"), None).await })
+    };
+    let (a, b) = (guess(w.centre.console.clone(), "anna"), guess(w.other.clone(), "bert"));
+    both_wait_on_a_lock(&w, &a, &b).await;
+    holder.commit().await.unwrap();
+    let answers = [a.await.unwrap().unwrap(), b.await.unwrap().unwrap()];
+    let locked = answers.iter().filter(|r| **r == PasswordCheck::Locked).count();
+    assert_eq!(locked, 1, "one admin is left to unlock the other: {answers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_this_console_counted_holds_when_the_centre_answers_and_a_copied_one_gives_way() {
+    let w = world().await;
+    let origin = AttemptOrigin {
+        client: "cli".into(),
+        hostname: "h".into(),
+        os_user: "u".into(),
+        os: "linux".into(),
+        app_version: "0".into(),
+        checked_by: None,
+    };
+    let policy = SignInPolicy::default();
+    let lock = |by_centre: i64| {
+        sqlx::query(
+            "UPDATE user_credentials SET locked_at = 1, locked_by_centre = ? \
+             WHERE user_id = (SELECT id FROM users WHERE username = 'olga')",
+        )
+        .bind(by_centre)
+        .execute(w.store.pool())
+    };
+    let attempt = async |limits| w.store.begin_sign_in("olga", &policy, limits, &origin, &w.audit).await.unwrap();
+    let locked = Attempt::Refused { reason: SignInFailure::Locked, wait_ms: 0 };
+    // Locked by this console's own count (guesses while the centre was away): it holds even
+    // when the centre answers, which never saw those guesses.
+    lock(0).await.unwrap();
+    assert_eq!(attempt(Limits::Central).await, locked);
+    // A copy of the centre's lock gives way to the centre's word, and holds offline.
+    lock(1).await.unwrap();
+    assert!(matches!(attempt(Limits::Central).await, Attempt::Try { .. }));
+    assert_eq!(attempt(Limits::Console).await, locked);
+
+    // The centre's lock of this console's only admin is not copied: offline, nobody would be
+    // left to unlock anyone.
+    w.store.record_central_refusal("anna", SignInFailure::Locked, 0, &origin, &w.audit).await.unwrap();
+    assert_eq!(w.store.user("anna").await.unwrap().locked_at, None);
+    w.store.record_central_refusal("olga", SignInFailure::Backoff, 2_000, &origin, &w.audit).await.unwrap();
+    // Every refusal is recorded: the two here, then the centre's two.
+    let reasons: Vec<String> =
+        w.actions("auth.sign_in_failed").await.iter().map(|m| m["reason"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(reasons, ["locked", "locked", "locked", "backoff"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -326,19 +429,7 @@ async fn two_consoles_guessing_at_the_same_moment_are_both_counted() {
         })
     };
     let (a, b) = (guess(w.centre.console.clone()), guess(w.other.clone()));
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%central.sign_in(%'",
-        )
-        .fetch_one(&w.centre.admin)
-        .await
-        .unwrap();
-        if waiting == 2 {
-            break;
-        }
-        // A poll of the server's own state, not a guess at how long an attempt takes.
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    both_wait_on_a_lock(&w, &a, &b).await;
     holder.commit().await.unwrap();
     assert_eq!(a.await.unwrap(), PasswordCheck::Wrong { wait_ms: 0 });
     assert_eq!(b.await.unwrap(), PasswordCheck::Wrong { wait_ms: 0 });
