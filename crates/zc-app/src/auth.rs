@@ -347,11 +347,12 @@ impl App {
                 Ok(s)
             }
             None if ok => Err(refusal(SignInFailure::Disabled, 0)),
+            // The centre counted it: its wait, whatever this console's count says.
+            None if central_wait.is_some() => {
+                Err(refusal(SignInFailure::WrongPassword, central_wait.unwrap_or_default()))
+            }
             None => {
                 let u = self.store.user(username).await?;
-                if let Some(wait_ms) = central_wait {
-                    return Err(refusal(SignInFailure::WrongPassword, wait_ms));
-                }
                 Err(match u.locked_at {
                     Some(_) => refusal(SignInFailure::Locked, 0),
                     None => refusal(SignInFailure::WrongPassword, policy.delay_after(u.failed_count as u32)),

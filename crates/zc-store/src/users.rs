@@ -58,8 +58,9 @@ pub enum Limits {
     /// This console's: not connected, or the centre did not answer.
     Console,
     /// The centre answered with its own count across every console (docs/central.md, "Failed
-    /// sign-ins"): this console's waits and lock do not refuse, and a right password ends them
-    /// here too. The attempt is still counted here, for when the centre cannot be reached.
+    /// sign-ins"): this console's waits and a lock copied from the centre do not refuse (a lock
+    /// its own count made still does), and a right password ends them here too. The attempt is
+    /// still counted here, for when the centre cannot be reached.
     Central,
 }
 
