@@ -12,10 +12,12 @@ pub const BUILD: &[&str] = &["pkg-config", "libdbus-1-dev", "libwebkit2gtk-4.1-d
 pub const DESKTOP: &[&str] = &["libayatana-appindicator3-1"];
 /// Needed to run the keyring in a headless session, and by the tests' own checks.
 pub const SESSION: &[&str] = &["dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"];
-/// The central store's tests start a throwaway PostgreSQL 15 cluster (and use pgTAP for its lint).
-pub const TEST: &[&str] = &["sqlite3", "postgresql-15", "postgresql-15-pgtap"];
-/// The soak's sync rounds and the drain benchmark push to a throwaway PostgreSQL 15 cluster.
-pub const CENTRAL: &[&str] = &["postgresql-15"];
+/// The central store's tests start a throwaway PostgreSQL 15 cluster (and use pgTAP for its
+/// lint, and PgBouncer in front of it for the pooler test).
+pub const TEST: &[&str] = &["sqlite3", "postgresql-15", "postgresql-15-pgtap", "pgbouncer"];
+/// The soak's sync rounds and the drain benchmark push to a throwaway PostgreSQL 15 cluster; the
+/// consoles benchmark also through PgBouncer.
+pub const CENTRAL: &[&str] = &["postgresql-15", "pgbouncer"];
 /// The desktop end-to-end tests: a virtual display, WebKit's WebDriver, network namespaces.
 pub const DESKTOP_E2E: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "iproute2"];
 /// The frontend's toolchain, when the machine has none.

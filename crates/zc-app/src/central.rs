@@ -248,12 +248,7 @@ impl App {
         let keyring = self.keyring()?;
         keyring.check_available().await?;
         let pool = zc_central::console_pool(&url, &login, &password).map_err(|e| central_error(&url, &login, &e))?;
-        let found: Result<Option<(String, String, String)>, sqlx::Error> = sqlx::query_as(
-            "SELECT c.id::text, c.organisation_id::text, c.site_id::text FROM central.consoles c \
-             WHERE c.login = session_user AND c.removed_at IS NULL",
-        )
-        .fetch_optional(&pool)
-        .await;
+        let found = zc_central::console_identity(&pool).await;
         pool.close().await;
         let (console_id, organisation_id, site_id) = match found {
             Ok(Some(ids)) => ids,

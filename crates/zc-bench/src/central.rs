@@ -13,7 +13,7 @@ use zc_domain::activity::{EntryContent, entry_hash};
 use zc_store::Store;
 
 pub(crate) struct Centre {
-    _cluster: Cluster,
+    pub(crate) cluster: Cluster,
     pub(crate) admin: PgPool,
     pub(crate) url: String,
 }
@@ -26,7 +26,7 @@ pub(crate) async fn centre() -> Centre {
     let admin = PgPoolOptions::new().max_connections(2).connect(&cluster.superuser_url("zc")).await.unwrap();
     zc_central::schema::migrate(&admin).await.unwrap();
     let url = format!("postgres://127.0.0.1:{}/zc", cluster.port());
-    Centre { _cluster: cluster, admin, url }
+    Centre { cluster, admin, url }
 }
 
 /// Appends `n` entries to the store's chain in one transaction, as a console offline for a long

@@ -71,6 +71,7 @@ struct Observed {
 }
 
 struct Level {
+    via: Via,
     consoles: usize,
     rate: f64,
     middle_third: f64,
@@ -82,12 +83,53 @@ struct Level {
     secs: f64,
 }
 
-async fn run_level(centre: &crate::central::Centre, site: uuid::Uuid, consoles: usize, rate: f64, secs: f64) -> Level {
+/// How the consoles reach the server.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Via {
+    /// Each console its own connection to the server, as without a pooler.
+    Direct,
+    /// Through PgBouncer in transaction mode, holding the server to this many connections in all
+    /// (one at a time per console login, as a console pushes one batch at a time).
+    Pooler(u32),
+}
+
+impl Via {
+    fn label(self) -> String {
+        match self {
+            Via::Direct => "direct".into(),
+            Via::Pooler(n) => format!("PgBouncer, {n} server connections"),
+        }
+    }
+}
+
+async fn run_level(
+    centre: &crate::central::Centre,
+    site: uuid::Uuid,
+    consoles: usize,
+    rate: f64,
+    secs: f64,
+    via: Via,
+) -> Level {
+    let pooler = match via {
+        Via::Direct => None,
+        Via::Pooler(in_all) => Some(
+            zc_central::pooler::Pooler::start(
+                &centre.cluster,
+                "zc",
+                zc_central::pooler::PoolerLimits { per_login: 1, in_all, round_robin: false },
+            )
+            .expect("a throwaway PgBouncer (pgbouncer installed?)"),
+        ),
+    };
+    let url = match &pooler {
+        Some(p) => format!("postgres://127.0.0.1:{}/zc", p.port()),
+        None => centre.url.clone(),
+    };
     let mut pools = Vec::new();
     for i in 0..consoles {
         let login =
             zc_central::provision::provision_console(&centre.admin, site, &format!("Console {i}")).await.unwrap();
-        let pool = zc_central::console_pool(&centre.url, &login.login, &login.password).unwrap();
+        let pool = zc_central::console_pool(&url, &login.login, &login.password).unwrap();
         pools.push(pool);
     }
     let observed = Arc::new(Mutex::new(Observed::default()));
@@ -155,11 +197,13 @@ async fn run_level(centre: &crate::central::Centre, site: uuid::Uuid, consoles: 
     for p in pools {
         p.close().await;
     }
+    drop(pooler);
     let o = observed.lock().unwrap();
     let third = |lo: f64, hi: f64| {
         o.ages.iter().filter(|(t, _)| *t >= lo * secs && *t < hi * secs).map(|(_, a)| *a).fold(0.0, f64::max)
     };
     Level {
+        via,
         consoles,
         rate,
         middle_third: third(1.0 / 3.0, 2.0 / 3.0),
@@ -172,30 +216,59 @@ async fn run_level(centre: &crate::central::Centre, site: uuid::Uuid, consoles: 
     }
 }
 
-/// `levels`: (consoles, entries a second each); empty for the standard ones.
-pub async fn bench_consoles(quick: bool, levels: &[(usize, f64)]) {
+/// `levels`: (consoles, entries a second each); empty for the standard ones, each run direct,
+/// then the ones about the knee direct and through PgBouncer side by side. `via`: how custom
+/// levels connect.
+pub async fn bench_consoles(quick: bool, levels: &[(usize, f64)], via: &[Via]) {
     let secs = if quick { 12.0 } else { 45.0 };
-    let levels: &[(usize, f64)] = if !levels.is_empty() {
-        levels
-    } else if quick {
-        &[(10, 100.0), (10, 2000.0)]
-    } else {
-        &[(10, 500.0), (50, 100.0), (50, 400.0), (150, 100.0), (50, 800.0), (150, 300.0), (50, 1600.0), (150, 600.0)]
-    };
     println!(
         "\n## 12. Many consoles pushing to one central server (loopback PostgreSQL 15, {secs:.0} s a level, a push round every {} s)",
         zc_app::SYNC_EVERY.as_secs()
     );
+    if !levels.is_empty() {
+        let via = if via.is_empty() { &[Via::Direct][..] } else { via };
+        let runs: Vec<(usize, f64, Via)> =
+            levels.iter().flat_map(|&(c, r)| via.iter().map(move |&v| (c, r, v))).collect();
+        table(&runs, secs).await;
+        return;
+    }
+    let standard: &[(usize, f64)] = if quick {
+        &[(10, 100.0), (10, 2000.0)]
+    } else {
+        &[(10, 500.0), (50, 100.0), (50, 400.0), (150, 100.0), (50, 800.0), (150, 300.0), (50, 1600.0), (150, 600.0)]
+    };
+    table(&standard.iter().map(|&(c, r)| (c, r, Via::Direct)).collect::<Vec<_>>(), secs).await;
+    // Direct and through PgBouncer side by side in one run: the same offered load from more
+    // consoles about the knee, and more consoles than the server takes connections (its
+    // max_connections is 200; a console holds up to two).
+    let pooled: &[(usize, f64, Via)] = if quick {
+        &[(20, 500.0, Via::Direct), (20, 500.0, Via::Pooler(4))]
+    } else {
+        &[
+            (50, 1700.0, Via::Direct),
+            (50, 1700.0, Via::Pooler(8)),
+            (200, 425.0, Via::Direct),
+            (200, 425.0, Via::Pooler(8)),
+            (300, 100.0, Via::Direct),
+            (300, 100.0, Via::Pooler(16)),
+            (300, 100.0, Via::Pooler(150)),
+        ]
+    };
+    println!("\nThrough PgBouncer (transaction mode, a pool per console login):\n");
+    table(pooled, secs).await;
+}
+
+async fn table(runs: &[(usize, f64, Via)], secs: f64) {
     println!(
-        "| consoles | entries/s each | offered/s | stored/s | calls/s | oldest waiting, middle third | last third | left waiting at the end | bounded |"
+        "| consoles | entries/s each | via | offered/s | stored/s | calls/s | oldest waiting, middle third | last third | left waiting at the end | bounded |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    for &(consoles, rate) in levels {
+    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|");
+    for &(consoles, rate, via) in runs {
         // A fresh server for each level, so one level's tables do not slow the next.
         let centre = crate::central::centre().await;
         let org = zc_central::provision::create_organisation(&centre.admin, "North").await.unwrap();
         let site = zc_central::provision::create_site(&centre.admin, org, "Plant 3").await.unwrap();
-        let l = run_level(&centre, site, consoles, rate, secs).await;
+        let l = run_level(&centre, site, consoles, rate, secs, via).await;
         let offered = l.consoles as f64 * l.rate;
         // Bounded: the oldest waiting entry is no older in the last third than in the middle one
         // (the first is the consoles starting up), with one push period of slack, and what is
@@ -204,9 +277,10 @@ pub async fn bench_consoles(quick: bool, levels: &[(usize, f64)]) {
         let bounded =
             l.failures == 0 && l.last_third <= l.middle_third + period && (l.backlog as f64) < 2.0 * period * offered;
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} s | {:.1} s | {} | {} |",
+            "| {} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.1} s | {:.1} s | {} | {} |",
             l.consoles,
             l.rate,
+            l.via.label(),
             offered,
             l.accepted as f64 / l.secs,
             l.calls as f64 / l.secs,

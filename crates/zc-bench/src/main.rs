@@ -2,7 +2,7 @@
 //! run and printed as figures and ratios. Not tests: nothing here passes or fails on time.
 //!
 //! Usage: zc-bench [ingest|chart|monitor|storage|zoom|window|room|alarms|drain|consoles|all] [--quick]
-//!        zc-bench consoles --level CONSOLESxRATE [--level ...]
+//!        zc-bench consoles --level CONSOLESxRATE [--level ...] [--via direct|pooler:N ...]
 
 mod alarms;
 mod central;
@@ -445,7 +445,20 @@ fn main() {
                     (c.parse().expect("consoles"), r.parse().expect("entries a second"))
                 })
                 .collect();
-            consoles::bench_consoles(quick, &levels).await;
+            // `--via direct|pooler:N` (repeatable): how those levels connect; each level runs
+            // once for each.
+            let via: Vec<consoles::Via> = args
+                .windows(2)
+                .filter(|w| w[0] == "--via")
+                .map(|w| match w[1].split_once(':') {
+                    None if w[1] == "direct" => consoles::Via::Direct,
+                    Some(("pooler", n)) => {
+                        consoles::Via::Pooler(n.parse().expect("--via pooler:N, N server connections"))
+                    }
+                    _ => panic!("--via direct or --via pooler:N"),
+                })
+                .collect();
+            consoles::bench_consoles(quick, &levels, &via).await;
         }
     });
 }

@@ -1,6 +1,7 @@
 //! Pushing a console's activity log: entries in sequence order, in batches, through
 //! `central.push_activity()`, which re-checks the chain and ignores what it already has.
 
+use crate::statement;
 use sqlx::PgPool;
 use uuid::Uuid;
 use zc_domain::activity::ActivityEntry;
@@ -61,7 +62,7 @@ pub async fn push_after(
          FROM central.push_activity($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     const AFTER: &str = "SELECT accepted, duplicates, head_seq, head_hash, rejected, rejected_seq, detail \
          FROM central.push_activity($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    let query = sqlx::query_as(if after_seq.is_some() { AFTER } else { STRICT })
+    let query = statement::query_as(if after_seq.is_some() { AFTER } else { STRICT })
         .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.entry.seq).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.entry.at_ms).collect::<Vec<_>>())
@@ -76,7 +77,9 @@ pub async fn push_after(
         Some(after) => query.bind(after),
         None => query,
     };
-    let r: (i32, i32, i64, String, Option<String>, Option<i64>, Option<String>) = match query.fetch_one(pool).await {
+    let mut tx = pool.begin().await?;
+    let r: (i32, i32, i64, String, Option<String>, Option<i64>, Option<String>) = match query.fetch_one(&mut *tx).await
+    {
         Ok(r) => r,
         // A centre without migration 0010 has no pipelined call: the batch goes again on its own.
         Err(sqlx::Error::Database(e)) if after_seq.is_some() && e.code().as_deref() == Some("42883") => {
@@ -91,6 +94,7 @@ pub async fn push_after(
         }
         Err(e) => return Err(e),
     };
+    tx.commit().await?;
     let not_yet = r.4.as_deref() == Some("not_yet");
     let rejected = match (r.4.as_deref().filter(|_| !not_yet), r.5, r.6) {
         (Some(kind), Some(seq), Some(detail)) => {
@@ -109,5 +113,8 @@ pub async fn push_after(
 
 /// The console's chain head as the centre knows it (0 before its first push).
 pub async fn head(pool: &PgPool) -> Result<(i64, String), sqlx::Error> {
-    sqlx::query_as("SELECT head_seq, head_hash FROM central.chain_head()").fetch_one(pool).await
+    let mut tx = pool.begin().await?;
+    let head = statement::query_as("SELECT head_seq, head_hash FROM central.chain_head()").fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(head)
 }

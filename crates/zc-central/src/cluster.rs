@@ -17,7 +17,7 @@ pub struct Cluster {
     as_postgres: bool,
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
@@ -91,6 +91,11 @@ impl Cluster {
     /// The superuser's URL for a database of this cluster.
     pub fn superuser_url(&self, database: &str) -> String {
         self.url("postgres", SUPERUSER_PASSWORD, database)
+    }
+
+    /// The superuser's name and password (the pooler looks logins up as it).
+    pub fn superuser(&self) -> (&'static str, &'static str) {
+        ("postgres", SUPERUSER_PASSWORD)
     }
 
     pub fn url(&self, user: &str, password: &str, database: &str) -> String {
@@ -176,12 +181,12 @@ impl Drop for Cluster {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn chown_postgres(path: &Path) -> Result<(), String> {
+pub(crate) fn chown_postgres(path: &Path) -> Result<(), String> {
     let out = Command::new("chown").arg("postgres:postgres").arg(path).output().map_err(|e| format!("chown: {e}"))?;
     if out.status.success() {
         Ok(())

@@ -5,6 +5,7 @@
 //! hash never leaves the centre: `central.sign_in` and `central.set_password` are the only way
 //! to it.
 
+use crate::statement;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 use zc_domain::Sensitive;
@@ -96,7 +97,7 @@ macro_rules! person_select {
 /// push whose answer was lost) is `Stored` at the centre's version, and nothing moves.
 pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result<PersonPush, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT version FROM central.users WHERE id = $1 FOR UPDATE")
+    let current: Option<i64> = statement::query_scalar("SELECT version FROM central.users WHERE id = $1 FOR UPDATE")
         .bind(p.id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -104,7 +105,8 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
         // The centre already holds exactly this (the push committed there, but the console
         // stopped before it recorded so): stored, whatever `base` says, and nothing moves. Else
         // the retry would read as superseded, and its own change come back as another's.
-        let there = sqlx::query(concat!(person_select!(), " WHERE u.id = $1")).bind(p.id).fetch_one(&mut *tx).await?;
+        let there =
+            statement::query(concat!(person_select!(), " WHERE u.id = $1")).bind(p.id).fetch_one(&mut *tx).await?;
         let there = central_person(&there);
         if there.person == *p {
             return Ok(PersonPush::Stored { version: there.version });
@@ -112,7 +114,7 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
     }
     match (current, base) {
         (None, _) => {
-            let made = sqlx::query(
+            let made = statement::query(
                 "INSERT INTO central.users (id, organisation_id, username, role, disabled_at) \
                  VALUES ($1, central.console_organisation(), $2, $3, CASE WHEN $4 THEN now() END) \
                  ON CONFLICT (organisation_id, username) DO NOTHING",
@@ -128,7 +130,7 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
             }
         }
         (Some(v), Some(b)) if v == b => {
-            sqlx::query(
+            statement::query(
                 "UPDATE central.users SET username = $2, role = $3, \
                  disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, now()) END, \
                  version = version + 1, updated_at = now() WHERE id = $1",
@@ -142,7 +144,7 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
         }
         (Some(v), _) => return Ok(PersonPush::Superseded { version: v }),
     }
-    sqlx::query(
+    statement::query(
         "INSERT INTO central.user_profiles (user_id, organisation_id, display_name, company, email, phone, time_zone, language) \
          VALUES ($1, central.console_organisation(), $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (user_id) DO UPDATE SET display_name = EXCLUDED.display_name, company = EXCLUDED.company, \
@@ -158,7 +160,7 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
     .bind(&p.language)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    statement::query(
         "INSERT INTO central.notification_preferences (user_id, organisation_id, desktop, min_priority, quiet_from, quiet_to) \
          VALUES ($1, central.console_organisation(), $2, $3, $4, $5) \
          ON CONFLICT (user_id) DO UPDATE SET desktop = EXCLUDED.desktop, min_priority = EXCLUDED.min_priority, \
@@ -172,8 +174,10 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
     .bind(&p.quiet_to)
     .execute(&mut *tx)
     .await?;
-    let version: i64 =
-        sqlx::query_scalar("SELECT version FROM central.users WHERE id = $1").bind(p.id).fetch_one(&mut *tx).await?;
+    let version: i64 = statement::query_scalar("SELECT version FROM central.users WHERE id = $1")
+        .bind(p.id)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(PersonPush::Stored { version })
 }
@@ -181,7 +185,9 @@ pub async fn push_person(pool: &PgPool, p: &Person, base: Option<i64>) -> Result
 /// Everyone of the console's organisation (row-level security keeps it to that), with their
 /// versions. An organisation has tens to hundreds of people: all of them, every time.
 pub async fn people(pool: &PgPool) -> Result<Vec<CentralPerson>, sqlx::Error> {
-    let rows = sqlx::query(concat!(person_select!(), " ORDER BY u.username")).fetch_all(pool).await?;
+    let mut tx = pool.begin().await?;
+    let rows = statement::query(concat!(person_select!(), " ORDER BY u.username")).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     Ok(rows.iter().map(central_person).collect())
 }
 
@@ -215,14 +221,17 @@ pub async fn sign_in(
     password: &Sensitive<String>,
     local_set_at_ms: Option<i64>,
 ) -> Result<PasswordCheck, sqlx::Error> {
-    let (outcome, user, wait_ms): (String, Option<Uuid>, i64) = sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    let (outcome, user, wait_ms): (String, Option<Uuid>, i64) = statement::query_as(
         "SELECT outcome, user_id, wait_ms FROM central.sign_in($1, $2, to_timestamp($3::bigint / 1000.0))",
     )
     .bind(username)
     .bind(password.expose())
     .bind(local_set_at_ms)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    // The count of failures is written in this transaction: it must commit.
+    tx.commit().await?;
     let user = || user.unwrap_or_default();
     Ok(match outcome.as_str() {
         "ok" => PasswordCheck::Ok { user: user() },
@@ -239,11 +248,14 @@ pub async fn sign_in(
 /// An admin's unlock of `user`, made on a console at `at_ms`: the centre's count of failures
 /// and its lock end, unless the centre locked them after it. True when a lock ended.
 pub async fn unlock_person(pool: &PgPool, user: Uuid, at_ms: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT central.unlock_person($1, to_timestamp($2::bigint / 1000.0))")
+    let mut tx = pool.begin().await?;
+    let ended = statement::query_scalar("SELECT central.unlock_person($1, to_timestamp($2::bigint / 1000.0))")
         .bind(user)
         .bind(at_ms)
-        .fetch_one(pool)
-        .await
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Gives the centre a password set on a console at `set_at_ms`; false when the centre has a
@@ -254,10 +266,13 @@ pub async fn set_password(
     password: &Sensitive<String>,
     set_at_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT central.set_password($1, $2, to_timestamp($3::bigint / 1000.0))")
+    let mut tx = pool.begin().await?;
+    let taken = statement::query_scalar("SELECT central.set_password($1, $2, to_timestamp($3::bigint / 1000.0))")
         .bind(user)
         .bind(password.expose())
         .bind(set_at_ms)
-        .fetch_one(pool)
-        .await
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(taken)
 }

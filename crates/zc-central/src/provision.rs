@@ -1,6 +1,7 @@
 //! Setting up the centre's tenants: organisations, sites, and each console's own login. Run
 //! with the schema owner's connection (`zc central provision`, or these calls from a test).
 
+use crate::statement;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
@@ -19,7 +20,7 @@ pub struct ConsoleLogin {
 
 pub async fn create_organisation(admin: &PgPool, name: &str) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO central.organisations (id, name) VALUES ($1, $2)")
+    statement::query("INSERT INTO central.organisations (id, name) VALUES ($1, $2)")
         .bind(id)
         .bind(name)
         .execute(admin)
@@ -29,7 +30,7 @@ pub async fn create_organisation(admin: &PgPool, name: &str) -> Result<Uuid, sql
 
 pub async fn create_site(admin: &PgPool, organisation: Uuid, name: &str) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO central.sites (id, organisation_id, name) VALUES ($1, $2, $3)")
+    statement::query("INSERT INTO central.sites (id, organisation_id, name) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(organisation)
         .bind(name)
@@ -49,14 +50,15 @@ pub async fn provision_console(admin: &PgPool, site: Uuid, name: &str) -> Result
     let password = hex::encode(raw);
     let verifier = scram_verifier(&password);
     let mut tx = admin.begin().await?;
-    let ddl: String =
-        sqlx::query_scalar("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE zc_console', $1::text, $2::text)")
-            .bind(&login)
-            .bind(&verifier)
-            .fetch_one(&mut *tx)
-            .await?;
+    let ddl: String = statement::query_scalar(
+        "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE zc_console', $1::text, $2::text)",
+    )
+    .bind(&login)
+    .bind(&verifier)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&mut *tx).await?;
-    sqlx::query(
+    statement::query(
         "INSERT INTO central.consoles (id, organisation_id, site_id, login, name) \
          SELECT $1, s.organisation_id, s.id, $3, $4 FROM central.sites s WHERE s.id = $2",
     )
@@ -75,12 +77,14 @@ pub async fn provision_console(admin: &PgPool, site: Uuid, name: &str) -> Result
 pub async fn remove_console(admin: &PgPool, console_id: Uuid) -> Result<(), sqlx::Error> {
     let mut tx = admin.begin().await?;
     let login: String =
-        sqlx::query_scalar("UPDATE central.consoles SET removed_at = now() WHERE id = $1 RETURNING login")
+        statement::query_scalar("UPDATE central.consoles SET removed_at = now() WHERE id = $1 RETURNING login")
             .bind(console_id)
             .fetch_one(&mut *tx)
             .await?;
-    let ddl: String =
-        sqlx::query_scalar("SELECT format('ALTER ROLE %I NOLOGIN', $1::text)").bind(&login).fetch_one(&mut *tx).await?;
+    let ddl: String = statement::query_scalar("SELECT format('ALTER ROLE %I NOLOGIN', $1::text)")
+        .bind(&login)
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
@@ -108,7 +112,7 @@ fn scram_verifier(password: &str) -> String {
 /// The organisation and site of these names, made when missing (provisioning is re-runnable).
 pub async fn ensure_site(admin: &PgPool, organisation: &str, site: &str) -> Result<(Uuid, Uuid), sqlx::Error> {
     let org: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM central.organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
+        statement::query_scalar("SELECT id FROM central.organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
             .bind(organisation)
             .fetch_optional(admin)
             .await?;
@@ -116,7 +120,7 @@ pub async fn ensure_site(admin: &PgPool, organisation: &str, site: &str) -> Resu
         Some(id) => id,
         None => create_organisation(admin, organisation).await?,
     };
-    let found: Option<Uuid> = sqlx::query_scalar(
+    let found: Option<Uuid> = statement::query_scalar(
         "SELECT id FROM central.sites WHERE organisation_id = $1 AND name = $2 ORDER BY created_at LIMIT 1",
     )
     .bind(org)

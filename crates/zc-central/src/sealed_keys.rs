@@ -3,6 +3,7 @@
 //! security lets a console read only boxes addressed to it, and seal only to consoles of its
 //! own site that are not removed, to the public key they published.
 
+use crate::statement;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -28,26 +29,34 @@ pub struct SealedKey {
 /// Publishes this console's public key (its private half stays in its keyring). False when the
 /// console is removed from its site (it may publish nothing then).
 pub async fn publish_key(pool: &PgPool, public_key: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT central.publish_console_key($1)").bind(public_key).fetch_one(pool).await
+    let mut tx = pool.begin().await?;
+    let published =
+        statement::query_scalar("SELECT central.publish_console_key($1)").bind(public_key).fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(published)
 }
 
 /// The public key the centre shows for this console (None until it published one).
 pub async fn published_key(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT public_key FROM central.consoles WHERE id = central.console_id()")
-        .fetch_optional(pool)
-        .await
-        .map(Option::flatten)
+    let mut tx = pool.begin().await?;
+    let key = statement::query_scalar("SELECT public_key FROM central.consoles WHERE id = central.console_id()")
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(key.flatten())
 }
 
 /// The other consoles of this site that can receive a key: not removed, with a published key.
 pub async fn recipients(pool: &PgPool) -> Result<Vec<Recipient>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    let rows: Vec<(Uuid, String, String)> = statement::query_as(
         "SELECT id, name, public_key FROM central.consoles \
          WHERE site_id = central.console_site() AND id <> central.console_id() \
            AND removed_at IS NULL AND public_key IS NOT NULL ORDER BY name",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows.into_iter().map(|(console_id, name, public_key)| Recipient { console_id, name, public_key }).collect())
 }
 
@@ -61,7 +70,7 @@ pub async fn put(
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     for (to, ciphertext) in boxes {
-        sqlx::query(
+        statement::query(
             "INSERT INTO central.sealed_keys (id, organisation_id, connection_id, sender_console_id, recipient_console_id, \
              recipient_public_key, ciphertext, sealed_by) \
              VALUES ($1, central.console_organisation(), $2, central.console_id(), $3, $4, $5, $6)",
@@ -80,13 +89,15 @@ pub async fn put(
 
 /// The newest key sealed to this console for each connection.
 pub async fn addressed_here(pool: &PgPool) -> Result<Vec<SealedKey>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid, Uuid, String, Vec<u8>, String)> = sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    let rows: Vec<(Uuid, Uuid, Uuid, String, Vec<u8>, String)> = statement::query_as(
         "SELECT DISTINCT ON (connection_id) id, connection_id, sender_console_id, recipient_public_key, ciphertext, sealed_by \
          FROM central.sealed_keys WHERE recipient_console_id = central.console_id() \
          ORDER BY connection_id, sealed_at DESC, id DESC",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows
         .into_iter()
         .map(|(id, connection_id, sender_console_id, recipient_public_key, ciphertext, sealed_by)| SealedKey {

@@ -3,6 +3,7 @@
 //! it; a row the centre has is ignored, so the same batch twice is stored once. One statement
 //! per batch (arrays unnested server-side): the round trip, not the rows, is what costs.
 
+use crate::statement;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -63,12 +64,14 @@ pub struct CentralConnection {
 /// Every connection of the console's site, removed ones too (a removal travels by the pull).
 /// A site holds tens to hundreds, each a few hundred bytes: one read, no paging.
 pub async fn site_connections(pool: &PgPool) -> Result<Vec<CentralConnection>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String, String, String, i64, bool)> = sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    let rows: Vec<(Uuid, String, String, String, String, i64, bool)> = statement::query_as(
         "SELECT id, name, url, settings::text, updated_by, version, deleted_at IS NOT NULL \
          FROM central.connections WHERE site_id = central.console_site() ORDER BY id",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, url, settings, updated_by, version, deleted)| CentralConnection {
@@ -81,7 +84,8 @@ pub async fn site_connections(pool: &PgPool) -> Result<Vec<CentralConnection>, s
 
 /// Stores the rows the centre does not have yet; answers how many it stored.
 pub async fn push_status(pool: &PgPool, rows: &[StatusRow]) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query(
+    let mut tx = pool.begin().await?;
+    let r = statement::query(
         "INSERT INTO central.status_history (id, organisation_id, console_id, connection_id, at, from_status, \
          to_status, reason, error_category, observer_offline) \
          SELECT b.id, me.org, me.console, b.conn, to_timestamp(b.at / 1000.0), b.from_s, b.to_s, coalesce(b.detail, ''), \
@@ -99,13 +103,15 @@ pub async fn push_status(pool: &PgPool, rows: &[StatusRow]) -> Result<u64, sqlx:
     .bind(rows.iter().map(|r| r.error_category.clone()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.error_detail.clone()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.observer_offline).collect::<Vec<_>>())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(r.rows_affected())
 }
 
 pub async fn push_metrics(pool: &PgPool, rows: &[MetricRow]) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query(
+    let mut tx = pool.begin().await?;
+    let r = statement::query(
         "INSERT INTO central.request_metrics (id, organisation_id, console_id, connection_id, at, latency_ms, \
          http_status, failure, request_bytes, response_bytes, outcome) \
          SELECT b.id, me.org, me.console, b.conn, to_timestamp(b.at / 1000.0), b.latency_us / 1000.0, b.http, \
@@ -123,13 +129,15 @@ pub async fn push_metrics(pool: &PgPool, rows: &[MetricRow]) -> Result<u64, sqlx
     .bind(rows.iter().map(|r| r.request_bytes).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.response_bytes).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.outcome.clone()).collect::<Vec<_>>())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(r.rows_affected())
 }
 
 pub async fn push_points(pool: &PgPool, rows: &[PointRow]) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query(
+    let mut tx = pool.begin().await?;
+    let r = statement::query(
         "INSERT INTO central.point_history (id, organisation_id, console_id, connection_id, point, at, value, \
          quality, source_at) \
          SELECT b.id, me.org, me.console, b.conn, b.point, to_timestamp(b.at / 1000.0), b.value, b.quality, \
@@ -146,15 +154,17 @@ pub async fn push_points(pool: &PgPool, rows: &[PointRow]) -> Result<u64, sqlx::
     .bind(rows.iter().map(|r| r.value).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.quality.clone()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.source_at_ms).collect::<Vec<_>>())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(r.rows_affected())
 }
 
 /// Adds a connection to the console's site, or replaces its definition (a removed one comes
 /// back). Answers the centre's version of it after the call.
 pub async fn put_connection(pool: &PgPool, c: &ConnectionDef) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    let mut tx = pool.begin().await?;
+    let version = statement::query_scalar(
         "INSERT INTO central.connections AS c (id, organisation_id, site_id, name, url, settings, updated_by, console_id) \
          VALUES ($1, central.console_organisation(), central.console_site(), $2, $3, $4::jsonb, $5, central.console_id()) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, url = excluded.url, settings = excluded.settings, \
@@ -167,14 +177,17 @@ pub async fn put_connection(pool: &PgPool, c: &ConnectionDef) -> Result<i64, sql
     .bind(&c.url)
     .bind(&c.settings)
     .bind(&c.updated_by)
-    .fetch_one(pool)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(version)
 }
 
 /// Marks a connection removed (its history stays: it happened). A connection the centre never
 /// had is nothing to remove.
 pub async fn remove_connection(pool: &PgPool, id: Uuid, removed_at_ms: i64, by: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let mut tx = pool.begin().await?;
+    statement::query(
         "UPDATE central.connections SET deleted_at = to_timestamp($2 / 1000.0), updated_by = $3, \
          console_id = central.console_id(), version = version + 1, updated_at = now() \
          WHERE id = $1 AND deleted_at IS NULL",
@@ -182,7 +195,7 @@ pub async fn remove_connection(pool: &PgPool, id: Uuid, removed_at_ms: i64, by: 
     .bind(id)
     .bind(removed_at_ms)
     .bind(by)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }

@@ -4,6 +4,7 @@
 //! conflict (the same field), with nothing written. A widget removed at the centre refuses
 //! edits. Pull reads the site's widgets by version, so a console fetches only what moved.
 
+use crate::statement;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 use zc_domain::widget::WidgetSpec;
@@ -71,28 +72,33 @@ fn row_to_widget(r: &sqlx::postgres::PgRow) -> CentralWidget {
 /// Every widget of the console's site with its version (removed ones too: a removal moves the
 /// version).
 pub async fn heads(pool: &PgPool) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    let heads = statement::query_as(
         "SELECT w.id, w.version FROM central.widgets w JOIN central.connections c ON c.id = w.connection_id \
          WHERE c.site_id = (SELECT central.console_site()) ORDER BY w.id",
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(heads)
 }
 
 /// The site's widgets among `ids`.
 pub async fn fetch(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<CentralWidget>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut tx = pool.begin().await?;
+    let rows = statement::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} JOIN central.connections c ON c.id = w.connection_id \
          WHERE c.site_id = (SELECT central.console_site()) AND w.id = ANY($1) ORDER BY w.id"
     )))
     .bind(ids)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows.iter().map(row_to_widget).collect())
 }
 
 async fn version_spec(tx: &mut PgConnection, id: Uuid, version: i64) -> Result<Option<WidgetSpec>, sqlx::Error> {
-    let r = sqlx::query(
+    let r = statement::query(
         "SELECT kind, name, url, config::text AS config, active FROM central.widget_versions WHERE widget_id = $1 AND version = $2",
     )
     .bind(id)
@@ -116,7 +122,7 @@ async fn insert_version(
     base: Option<i64>,
     merged: Option<&[String]>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    statement::query(
         "INSERT INTO central.widget_versions (widget_id, version, organisation_id, kind, name, url, config, active, \
          changed_by, changed_at, console_id, base_version, merged) \
          VALUES ($1, $2, (SELECT central.console_organisation()), $3, $4, $5, $6::jsonb, $7, $8, to_timestamp($9 / 1000.0), \
@@ -139,7 +145,7 @@ async fn insert_version(
 }
 
 async fn update(tx: &mut PgConnection, edit: &WidgetEdit, spec: &WidgetSpec, version: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    statement::query(
         "UPDATE central.widgets SET kind = $2, name = $3, url = $4, config = $5::jsonb, active = $6, version = $7, \
          updated_at = to_timestamp($8 / 1000.0), updated_by = $9, console_id = (SELECT central.console_id()) WHERE id = $1",
     )
@@ -162,13 +168,13 @@ async fn update(tx: &mut PgConnection, edit: &WidgetEdit, spec: &WidgetSpec, ver
 /// the first or conflicts with it.
 pub async fn push(pool: &PgPool, edit: &WidgetEdit) -> Result<WidgetPush, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let current = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE w.id = $1 FOR UPDATE")))
+    let current = statement::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE w.id = $1 FOR UPDATE")))
         .bind(edit.id)
         .fetch_optional(&mut *tx)
         .await?
         .map(|r| row_to_widget(&r));
     let Some(c) = current else {
-        sqlx::query(
+        statement::query(
             "INSERT INTO central.widgets (id, organisation_id, connection_id, kind, name, url, config, active, version, \
              updated_at, updated_by, console_id) \
              VALUES ($1, (SELECT central.console_organisation()), $2, $3, $4, $5, $6::jsonb, $7, 1, to_timestamp($8 / 1000.0), $9, \
@@ -237,7 +243,8 @@ pub async fn push(pool: &PgPool, edit: &WidgetEdit) -> Result<WidgetPush, sqlx::
 /// A widget removed on this console: removed at the centre too (a version more, so other
 /// consoles' pulls see it). Already removed: nothing changes.
 pub async fn remove(pool: &PgPool, id: Uuid, by: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let mut tx = pool.begin().await?;
+    statement::query(
         "UPDATE central.widgets SET deleted_at = to_timestamp($2 / 1000.0), version = version + 1, \
          updated_at = to_timestamp($2 / 1000.0), updated_by = $3, console_id = (SELECT central.console_id()) \
          WHERE id = $1 AND deleted_at IS NULL",
@@ -245,7 +252,7 @@ pub async fn remove(pool: &PgPool, id: Uuid, by: &str, at_ms: i64) -> Result<(),
     .bind(id)
     .bind(at_ms)
     .bind(by)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }

@@ -23,6 +23,10 @@ pub fn classify(e: &sqlx::Error) -> FailureKind {
                 // connection, transaction rollback, insufficient resources, operator
                 // intervention (shutdown, starting up), system error
                 "08" | "40" | "53" | "57" | "58" => FailureKind::Transient,
+                // A statement missing on the server connection, or its name taken there: the
+                // connection's doing (a pooler in between), never the rows'.
+                "26" => FailureKind::Transient,
+                _ if code == "42P05" => FailureKind::Transient,
                 "28" => FailureKind::Login,
                 // The same code says "no right" and "this row breaks a row-level policy": the
                 // first is the login's (a removed console), the second the row's.
