@@ -40,6 +40,18 @@ async fn world() -> World {
     World { centre, _dir: dir, clock, store, audit, other }
 }
 
+/// Where a sign-in at this console comes from (the CLI, as a test).
+fn origin() -> AttemptOrigin {
+    AttemptOrigin {
+        client: "cli".into(),
+        hostname: "h".into(),
+        os_user: "u".into(),
+        os: "linux".into(),
+        app_version: "0".into(),
+        checked_by: None,
+    }
+}
+
 fn password(s: &str) -> Sensitive<String> {
     Sensitive::new(s.to_owned())
 }
@@ -73,14 +85,7 @@ impl World {
 
     async fn session_of(&self, username: &str) -> String {
         let policy = SignInPolicy::default();
-        let origin = AttemptOrigin {
-            client: "cli".into(),
-            hostname: "h".into(),
-            os_user: "u".into(),
-            os: "linux".into(),
-            app_version: "0".into(),
-            checked_by: None,
-        };
+        let origin = origin();
         let Attempt::Try { user_id, .. } =
             self.store.begin_sign_in(username, &policy, Limits::Console, &origin, &self.audit).await.unwrap()
         else {
@@ -348,14 +353,7 @@ async fn two_admins_guessed_at_the_same_moment_do_not_both_lock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_this_console_counted_holds_when_the_centre_answers_and_a_copied_one_gives_way() {
     let w = world().await;
-    let origin = AttemptOrigin {
-        client: "cli".into(),
-        hostname: "h".into(),
-        os_user: "u".into(),
-        os: "linux".into(),
-        app_version: "0".into(),
-        checked_by: None,
-    };
+    let origin = origin();
     let policy = SignInPolicy::default();
     let lock = |by_centre: i64| {
         sqlx::query(

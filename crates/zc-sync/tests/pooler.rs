@@ -16,8 +16,6 @@ mod common;
 use std::sync::Arc;
 use zc_central::pooler::{Pooler, PoolerLimits};
 use zc_domain::connection::ConnectionSpec;
-use zc_domain::point::{PointBatch, PointSample, Quality};
-use zc_domain::probe::{Outcome, RequestMetric};
 use zc_domain::user::{Profile, Role};
 use zc_domain::{ConnectionKind, ManualClock};
 use zc_store::{Audit, RunCounts, Store};
@@ -73,23 +71,7 @@ async fn a_whole_sync_round_through_a_transaction_pooler_arrives_as_it_does_dire
     }
     for seq in 1..=30 {
         let at = T0 + seq * 10_000;
-        let metric = RequestMetric {
-            connection_id: station,
-            at_ms: at,
-            latency_us: 1500,
-            http_status: Some(200),
-            request_bytes: 120,
-            response_bytes: 900,
-            outcome: Outcome::Ok,
-        };
-        let samples: Arc<[PointSample]> = Arc::from(vec![PointSample {
-            point: "pressure-1".into(),
-            value: seq as f64,
-            unit: "bar".into(),
-            quality: Quality::Good,
-            source_at: Some(at - 5),
-        }]);
-        let points = PointBatch { connection_id: station, received_at: at, samples };
+        let (metric, points) = common::probe_rows(station, at, seq as f64);
         store.write_batch(run, seq, &[metric], &[points], &[], RunCounts::default()).await.unwrap();
     }
 

@@ -8,8 +8,6 @@ mod common;
 
 use std::sync::Arc;
 use zc_domain::connection::ConnectionSpec;
-use zc_domain::point::{PointBatch, PointSample, Quality};
-use zc_domain::probe::{Outcome, RequestMetric};
 use zc_domain::status::Transition;
 use zc_domain::{ConnectionKind, ManualClock, Status};
 use zc_store::{Audit, RunCounts, Series, StatusChange, Store};
@@ -47,23 +45,7 @@ impl World {
     /// What one probe of `connection` writes at `at`: a metric, a point sample, and (when the
     /// status changes) a status change, through the monitor's own write path.
     async fn probe(&self, connection: i64, at: i64, value: f64, change: Option<(Status, Status)>) {
-        let metric = RequestMetric {
-            connection_id: connection,
-            at_ms: at,
-            latency_us: 1500 + (at % 1000),
-            http_status: Some(200),
-            request_bytes: 120,
-            response_bytes: 900,
-            outcome: Outcome::Ok,
-        };
-        let samples: Arc<[PointSample]> = Arc::from(vec![PointSample {
-            point: "pressure-1".into(),
-            value,
-            unit: "bar".into(),
-            quality: Quality::Good,
-            source_at: Some(at - 5),
-        }]);
-        let points = PointBatch { connection_id: connection, received_at: at, samples };
+        let (metric, points) = common::probe_rows(connection, at, value);
         let changes: Vec<StatusChange> = change
             .map(|(from, to)| StatusChange {
                 connection_id: connection,

@@ -95,3 +95,30 @@ pub struct Console {
     pub id: uuid::Uuid,
     pub login: String,
 }
+
+/// What one probe of `connection` measures at `at`: its metric and one point sample, as the
+/// monitor writes them.
+pub fn probe_rows(
+    connection: i64,
+    at: i64,
+    value: f64,
+) -> (zc_domain::probe::RequestMetric, zc_domain::point::PointBatch) {
+    use zc_domain::point::{PointBatch, PointSample, Quality};
+    let metric = zc_domain::probe::RequestMetric {
+        connection_id: connection,
+        at_ms: at,
+        latency_us: 1500 + (at % 1000),
+        http_status: Some(200),
+        request_bytes: 120,
+        response_bytes: 900,
+        outcome: zc_domain::probe::Outcome::Ok,
+    };
+    let samples: std::sync::Arc<[PointSample]> = std::sync::Arc::from(vec![PointSample {
+        point: "pressure-1".into(),
+        value,
+        unit: "bar".into(),
+        quality: Quality::Good,
+        source_at: Some(at - 5),
+    }]);
+    (metric, PointBatch { connection_id: connection, received_at: at, samples })
+}
